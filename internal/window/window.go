@@ -1,0 +1,221 @@
+// Package window keeps the per-recipient daily totals in Redis.
+//
+// It owns the Redis key layout and the Lua script that counts a parcel
+// toward its recipient's total for one entry date, exactly once, and
+// remembers the result so that a redelivered parcel gets its first answer
+// back. It does not decide anything about a parcel (package decide does)
+// and it does not read the clock: entry dates come in as arguments.
+//
+// Key layout, one pair per recipient and entry date (the recipient key is a
+// hash tag, so both keys of a pair live in one Redis Cluster slot):
+//
+//	<prefix>:{<recipient_key>}:<entry_date>          hash
+//	    total       sum of counted parcel values, in cents (integer)
+//	    scale       largest number of decimal places among those values
+//	    n           number of distinct parcels counted
+//	    alert_from  sequence number of the parcel that raised the split alert
+//	    p:<parcel>  "<seq> <total cents> <scale> <alert version>" as first answered
+//	<prefix>:{<recipient_key>}:<entry_date>:parcels  list
+//	    "<parcel_id> <carrier>" in evaluation order
+//
+// Both keys expire TTL after their last update.
+package window
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/shopspring/decimal"
+
+	"github.com/s321/s321/internal/money"
+)
+
+//go:embed count.lua
+var countSource string
+
+var countScript = redis.NewScript(countSource)
+
+// NoAlert is the AlertThresholdCents of an Op whose regime has nothing to
+// circumvent (no threshold, or a per-shipment basis): the parcel is
+// counted, but it neither raises nor extends a split-shipment alert.
+const NoAlert int64 = -1
+
+// Config configures a Store.
+type Config struct {
+	// KeyPrefix starts every key, so several key spaces (live, shadow,
+	// replay) can share one Redis. Default "s321".
+	KeyPrefix string
+	// TTL is how long a recipient's day is kept after its last update.
+	// Default 8 days, so that late parcels and backfills still find it.
+	TTL time.Duration
+}
+
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
+	return Config{KeyPrefix: "s321", TTL: 8 * 24 * time.Hour}
+}
+
+// Validate reports a configuration the Store cannot work with.
+func (c Config) Validate() error {
+	if c.KeyPrefix == "" || strings.ContainsAny(c.KeyPrefix, "{} ") {
+		return fmt.Errorf("key prefix %q: must be non-empty without braces or spaces", c.KeyPrefix)
+	}
+	if c.TTL < time.Second {
+		return fmt.Errorf("state ttl %s: must be at least 1s", c.TTL)
+	}
+	return nil
+}
+
+// Op counts one parcel toward its recipient's day.
+type Op struct {
+	RecipientKey string
+	EntryDate    string // YYYY-MM-DD in the entry-day time zone
+	ParcelID     string
+	Carrier      string
+	// ValueCents is the parcel's value in cents; Scale its number of
+	// decimal places as written (0, 1 or 2), so totals print as the sum of
+	// the written values would.
+	ValueCents int64
+	Scale      int32
+	// AlertThresholdCents is the de minimis threshold in cents when the
+	// regime counts per recipient and day, else NoAlert. The script raises
+	// the split alert when value <= threshold < total, the same rule as
+	// decide.DailyTotalApplies.
+	AlertThresholdCents int64
+}
+
+// Result is a parcel's place in its recipient's day, as first counted.
+type Result struct {
+	// Duplicate is true when the parcel had been counted before; every
+	// other field then repeats the first answer.
+	Duplicate bool
+	// Seq is the parcel's 1-based position in the day's evaluation order.
+	Seq int64
+	// Total is the day total after this parcel was counted.
+	Total decimal.Decimal
+	// AlertVersion is the split-shipment alert version this parcel
+	// publishes, 0 when none.
+	AlertVersion int64
+	// AlertParcels and AlertCarriers list the day's parcels up to and
+	// including this one, and their carriers, when AlertVersion > 0.
+	AlertParcels  []string
+	AlertCarriers []string
+}
+
+// Store counts parcels in Redis.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	ttlMS  int64
+}
+
+// New returns a Store over rdb.
+func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("window config: %w", err)
+	}
+	return &Store{rdb: rdb, prefix: cfg.KeyPrefix, ttlMS: cfg.TTL.Milliseconds()}, nil
+}
+
+// DayKey returns the hash key of a recipient's day.
+func (s *Store) DayKey(recipientKey, entryDate string) string {
+	return s.prefix + ":{" + recipientKey + "}:" + entryDate
+}
+
+// Load makes sure the script is cached in Redis, so the first batch does
+// not pay for it. Apply works without it.
+func (s *Store) Load(ctx context.Context) error {
+	return countScript.Load(ctx, s.rdb).Err()
+}
+
+// Apply counts ops in order, in one pipelined round trip. It is
+// idempotent: applying the same ops again changes nothing and returns the
+// same results, so a caller retries the whole slice after any error.
+func (s *Store) Apply(ctx context.Context, ops []Op) ([]Result, error) {
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	cmds, err := s.run(ctx, ops, true)
+	if err != nil && isNoScript(err) {
+		// The script cache was flushed (or Redis restarted): load it with
+		// the first command and retry once.
+		cmds, err = s.run(ctx, ops, false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("count parcels: %w", err)
+	}
+	results := make([]Result, len(ops))
+	for i, cmd := range cmds {
+		res, err := parseResult(cmd.Val())
+		if err != nil {
+			return nil, fmt.Errorf("count parcel %d: %w", i, err)
+		}
+		results[i] = res
+	}
+	return results, nil
+}
+
+func (s *Store) run(ctx context.Context, ops []Op, cached bool) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(ops))
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, op := range ops {
+			dayKey := s.DayKey(op.RecipientKey, op.EntryDate)
+			keys := []string{dayKey, dayKey + ":parcels"}
+			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS}
+			if cached {
+				cmds[i] = countScript.EvalSha(ctx, pipe, keys, args...)
+			} else {
+				cmds[i] = countScript.Eval(ctx, pipe, keys, args...)
+			}
+		}
+		return nil
+	})
+	return cmds, err
+}
+
+func isNoScript(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
+}
+
+// parseResult reads the script's reply:
+// {duplicate, seq, total cents (string), scale, alert version, parcels}.
+func parseResult(val any) (Result, error) {
+	reply, ok := val.([]any)
+	if !ok || len(reply) != 6 {
+		return Result{}, fmt.Errorf("unexpected script reply %T", val)
+	}
+	dup, _ := reply[0].(int64)
+	seq, _ := reply[1].(int64)
+	totalText, _ := reply[2].(string)
+	scale, _ := reply[3].(int64)
+	alert, _ := reply[4].(int64)
+	cents, err := strconv.ParseInt(totalText, 10, 64)
+	if err != nil {
+		return Result{}, fmt.Errorf("day total %q: %w", totalText, err)
+	}
+	res := Result{
+		Duplicate:    dup == 1,
+		Seq:          seq,
+		Total:        money.FromCents(cents, int32(scale)),
+		AlertVersion: alert,
+	}
+	if alert > 0 {
+		entries, _ := reply[5].([]any)
+		res.AlertParcels = make([]string, 0, len(entries))
+		res.AlertCarriers = make([]string, 0, len(entries))
+		for _, e := range entries {
+			text, _ := e.(string)
+			parcel, carrier, _ := strings.Cut(text, " ")
+			res.AlertParcels = append(res.AlertParcels, parcel)
+			res.AlertCarriers = append(res.AlertCarriers, carrier)
+		}
+	}
+	return res, nil
+}

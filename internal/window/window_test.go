@@ -1,0 +1,232 @@
+package window_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/shopspring/decimal"
+
+	"github.com/s321/s321/internal/money"
+	"github.com/s321/s321/internal/testenv"
+	"github.com/s321/s321/internal/window"
+)
+
+// backends runs each test against a real redis-server and against the
+// embedded miniredis, since the processor runs the same script on both.
+func backends(t *testing.T, fn func(t *testing.T, rdb redis.UniversalClient)) {
+	t.Run("redis-server", func(t *testing.T) {
+		fn(t, testenv.StartRedis(t).Client())
+	})
+	t.Run("miniredis", func(t *testing.T) {
+		mr := miniredis.RunT(t)
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { _ = rdb.Close() })
+		fn(t, rdb)
+	})
+}
+
+func newStore(t *testing.T, rdb redis.UniversalClient) *window.Store {
+	t.Helper()
+	store, err := window.New(rdb, window.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+func op(parcel, carrier, value string) window.Op {
+	d := decimal.RequireFromString(value)
+	cents, err := money.Cents(d)
+	if err != nil {
+		panic(err)
+	}
+	return window.Op{
+		RecipientKey: "rk1", EntryDate: "2024-05-01", ParcelID: parcel, Carrier: carrier,
+		ValueCents: cents, Scale: money.Places(d), AlertThresholdCents: 80000,
+	}
+}
+
+func TestApplyCountsTotalsAndAlerts(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		ops := []window.Op{
+			op("P-1", "DHL", "450.00"),
+			op("P-2", "UPS", "400.00"), // takes the day above 800: raises the alert
+			op("P-3", "UPS", "900"),    // over the threshold alone; still extends the alert
+			op("P-4", "Fed Ex", "0.5"),
+		}
+		got, err := store.Apply(ctx, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			total    string
+			seq      int64
+			alert    int64
+			parcels  []string
+			carriers []string
+		}{
+			{"450.00", 1, 0, nil, nil},
+			{"850.00", 2, 1, []string{"P-1", "P-2"}, []string{"DHL", "UPS"}},
+			{"1750.00", 3, 2, []string{"P-1", "P-2", "P-3"}, []string{"DHL", "UPS", "UPS"}},
+			{"1750.50", 4, 3, []string{"P-1", "P-2", "P-3", "P-4"}, []string{"DHL", "UPS", "UPS", "Fed Ex"}},
+		}
+		for i, w := range want {
+			res := got[i]
+			if res.Duplicate || res.Seq != w.seq || money.Format(res.Total) != w.total || res.AlertVersion != w.alert {
+				t.Errorf("op %d: got dup=%v seq=%d total=%s alert=%d, want seq=%d total=%s alert=%d",
+					i, res.Duplicate, res.Seq, money.Format(res.Total), res.AlertVersion, w.seq, w.total, w.alert)
+			}
+			if !equal(res.AlertParcels, w.parcels) || !equal(res.AlertCarriers, w.carriers) {
+				t.Errorf("op %d: alert lists %v %v, want %v %v", i, res.AlertParcels, res.AlertCarriers, w.parcels, w.carriers)
+			}
+		}
+	})
+}
+
+func TestApplyIsIdempotent(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		ops := []window.Op{op("P-1", "DHL", "450.00"), op("P-2", "UPS", "400.00")}
+		first, err := store.Apply(ctx, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A retried batch, and a redelivered parcel after another one.
+		again, err := store.Apply(ctx, append(ops, op("P-3", "UPS", "1"), op("P-1", "DHL", "450.00")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range ops {
+			if !again[i].Duplicate {
+				t.Errorf("op %d: not reported as duplicate", i)
+			}
+			if again[i].Seq != first[i].Seq || !again[i].Total.Equal(first[i].Total) || again[i].AlertVersion != first[i].AlertVersion ||
+				!equal(again[i].AlertParcels, first[i].AlertParcels) {
+				t.Errorf("op %d: redelivery answered %+v, first answer was %+v", i, again[i], first[i])
+			}
+		}
+		if got := money.Format(again[2].Total); got != "851.00" {
+			t.Errorf("P-3 total %s, want 851.00 (P-1 and P-2 counted once)", got)
+		}
+		if last := again[3]; !last.Duplicate || money.Format(last.Total) != "450.00" {
+			t.Errorf("redelivered P-1: %+v, want its first answer 450.00", last)
+		}
+		total, err := rdb.HGet(ctx, store.DayKey("rk1", "2024-05-01"), "total").Result()
+		if err != nil || total != "85100" {
+			t.Errorf("stored total %q (%v), want 85100 cents", total, err)
+		}
+	})
+}
+
+func TestApplyWithoutThresholdRaisesNoAlert(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		store := newStore(t, rdb)
+		a, b := op("P-1", "DHL", "700"), op("P-2", "DHL", "700")
+		a.AlertThresholdCents, b.AlertThresholdCents = window.NoAlert, window.NoAlert
+		got, err := store.Apply(context.Background(), []window.Op{a, b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[1].AlertVersion != 0 || money.Format(got[1].Total) != "1400" {
+			t.Errorf("got %+v, want total 1400 and no alert", got[1])
+		}
+	})
+}
+
+func TestApplySeparatesRecipientsAndDays(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		store := newStore(t, rdb)
+		a, b, c := op("P-1", "DHL", "500"), op("P-2", "DHL", "500"), op("P-3", "DHL", "500")
+		b.RecipientKey = "rk2"
+		c.EntryDate = "2024-05-02"
+		got, err := store.Apply(context.Background(), []window.Op{a, b, c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, res := range got {
+			if money.Format(res.Total) != "500" || res.Seq != 1 {
+				t.Errorf("op %d: %+v, want a day of its own", i, res)
+			}
+		}
+	})
+}
+
+func TestApplySetsTTL(t *testing.T) {
+	rdb := testenv.StartRedis(t).Client()
+	cfg := window.DefaultConfig()
+	cfg.TTL = time.Hour
+	store, err := window.New(rdb, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1")}); err != nil {
+		t.Fatal(err)
+	}
+	key := store.DayKey("rk1", "2024-05-01")
+	for _, k := range []string{key, key + ":parcels"} {
+		ttl, err := rdb.PTTL(ctx, k).Result()
+		if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
+			t.Errorf("%s: ttl %s (%v), want about 1h", k, ttl, err)
+		}
+	}
+}
+
+// Regression: after SCRIPT FLUSH (or a Redis restart without the script
+// cache) EVALSHA fails with NOSCRIPT; Apply must load the script and go on.
+func TestApplyRecoversFromScriptFlush(t *testing.T) {
+	rdb := testenv.StartRedis(t).Client()
+	store := newStore(t, rdb)
+	ctx := context.Background()
+	if err := store.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "12.34")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if money.Format(got[0].Total) != "12.34" {
+		t.Errorf("total %s, want 12.34", money.Format(got[0].Total))
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  window.Config
+		ok   bool
+	}{
+		{"defaults", window.DefaultConfig(), true},
+		{"empty prefix", window.Config{TTL: time.Hour}, false},
+		{"brace in prefix", window.Config{KeyPrefix: "a{b", TTL: time.Hour}, false},
+		{"ttl too short", window.Config{KeyPrefix: "s321", TTL: time.Millisecond}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.cfg.Validate(); (err == nil) != tc.ok {
+				t.Errorf("Validate() = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
