@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s321/s321/internal/money"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -85,11 +87,11 @@ type itemView struct {
 }
 
 func viewOf(m *Manifest) view {
-	v := view{Manifest: *m, ArrivalTime: m.ArrivalTime.Format(time.RFC3339Nano), Value: FormatMoney(m.Value())}
+	v := view{Manifest: *m, ArrivalTime: m.ArrivalTime.Format(time.RFC3339Nano), Value: money.Format(m.Value())}
 	v.Manifest.ArrivalTime = time.Time{}
 	v.Manifest.Items = nil
 	for _, item := range m.Items {
-		iv := itemView{Item: item, Value: FormatMoney(item.Value)}
+		iv := itemView{Item: item, Value: money.Format(item.Value)}
 		iv.Item.Value = decimal.Decimal{}
 		v.Items = append(v.Items, iv)
 	}
@@ -202,7 +204,7 @@ func TestDecodeExamples(t *testing.T) {
 			if m.ParcelID != want[i].parcelID || m.EventID != want[i].parcelID {
 				t.Errorf("ids = %q, %q; want %q", m.ParcelID, m.EventID, want[i].parcelID)
 			}
-			if got := FormatMoney(m.Value()); got != want[i].value {
+			if got := money.Format(m.Value()); got != want[i].value {
 				t.Errorf("value = %s, want %s", got, want[i].value)
 			}
 			if len(m.Items) != 1 || m.Items[0].HTSCode != want[i].htsCode || m.Items[0].OriginCountry != want[i].origin {
@@ -357,7 +359,7 @@ func TestDecodeItemCount(t *testing.T) {
 	if len(m.Items) != 1000 {
 		t.Errorf("len(Items) = %d, want 1000", len(m.Items))
 	}
-	if got := FormatMoney(m.Value()); got != "10.00" {
+	if got := money.Format(m.Value()); got != "10.00" {
 		t.Errorf("1000 items of 0.01 sum to %s, want 10.00", got)
 	}
 	_, err := Decode(items(1001))
@@ -421,7 +423,7 @@ func TestDecodeValue(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			if got := FormatMoney(m.Items[0].Value); got != tc.want {
+			if got := money.Format(m.Items[0].Value); got != tc.want {
 				t.Errorf("value %s decoded as %s, want %s", tc.value, got, tc.want)
 			}
 		})
@@ -452,7 +454,7 @@ func TestManifestValue(t *testing.T) {
 				}
 				m["items"] = items
 			})
-			if got := FormatMoney(mustDecode(t, data).Value()); got != tc.want {
+			if got := money.Format(mustDecode(t, data).Value()); got != tc.want {
 				t.Errorf("Value() = %s, want %s", got, tc.want)
 			}
 		})
@@ -475,8 +477,8 @@ func TestFormatMoney(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {
-			if got := FormatMoney(tc.in); got != tc.want {
-				t.Errorf("FormatMoney(%v) = %s, want %s", tc.in, got, tc.want)
+			if got := money.Format(tc.in); got != tc.want {
+				t.Errorf("money.Format(%v) = %s, want %s", tc.in, got, tc.want)
 			}
 		})
 	}
@@ -812,6 +814,6 @@ func BenchmarkValue(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = FormatMoney(m.Value())
+		_ = money.Format(m.Value())
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/s321/s321/internal/money"
+
 	"github.com/s321/s321/internal/manifest"
 )
 
@@ -23,9 +25,9 @@ func ExampleDecode() {
 	fmt.Println(m.ParcelID, m.Type, m.Mode, m.Recipient.Country)
 	fmt.Println(m.ArrivalTime.UTC().Format("2006-01-02T15:04:05Z07:00"))
 	for _, item := range m.Items {
-		fmt.Println(item.OriginCountry, item.Quantity, manifest.FormatMoney(item.Value), item.Currency)
+		fmt.Println(item.OriginCountry, item.Quantity, money.Format(item.Value), item.Currency)
 	}
-	fmt.Println("value", manifest.FormatMoney(m.Value()))
+	fmt.Println("value", money.Format(m.Value()))
 	// Output:
 	// PUB-1 parcel air US
 	// 2024-05-01T14:00:00Z

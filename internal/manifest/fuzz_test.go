@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/s321/s321/internal/money"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -124,8 +126,8 @@ func checkInvariants(t *testing.T, m *Manifest) {
 			!isLetters(item.Currency, 3) || strings.ToUpper(item.Currency) != item.Currency:
 			t.Fatalf("items[%d] breaks an invariant: %+v", i, item)
 		}
-		if got, err := decimal.NewFromString(FormatMoney(item.Value)); err != nil || !got.Equal(item.Value) {
-			t.Fatalf("items[%d]: FormatMoney(%v) = %s does not read back", i, item.Value, FormatMoney(item.Value))
+		if got, err := decimal.NewFromString(money.Format(item.Value)); err != nil || !got.Equal(item.Value) {
+			t.Fatalf("items[%d]: money.Format(%v) = %s does not read back", i, item.Value, money.Format(item.Value))
 		}
 	}
 	if m.Value().IsNegative() {

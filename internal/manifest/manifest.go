@@ -98,16 +98,6 @@ func (m *Manifest) Value() decimal.Decimal {
 	return total
 }
 
-// FormatMoney writes d with exactly its own number of decimal places:
-// "450.00" stays "450.00" and "800" stays "800". decimal.Decimal.String
-// would drop the trailing zeros.
-func FormatMoney(d decimal.Decimal) string {
-	if exp := d.Exponent(); exp < 0 {
-		return d.StringFixed(-exp)
-	}
-	return d.String()
-}
-
 // FieldError is a message that breaks a rule of manifest.v1. Field is the
 // member's path ("parcel_id", "recipient.postal_code", "items[3].value"), or
 // "message" when the message as a whole is at fault (not UTF-8, not JSON,
