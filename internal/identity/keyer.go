@@ -1,0 +1,128 @@
+package identity
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"sync"
+)
+
+// MinSecretLen is the shortest secret NewKeyer accepts, in bytes.
+const MinSecretLen = 16
+
+// ErrSecretTooShort is returned by NewKeyer for a secret shorter than
+// MinSecretLen. The caller should refuse to start: a short secret makes the
+// keys guessable from a list of names and addresses.
+var ErrSecretTooShort = errors.New("secret shorter than 16 bytes")
+
+// Recipient is the part of a parcel's recipient that identity looks at.
+// City and state are deliberately absent: the ZIP already places the
+// address, and the same street address is written with different cities
+// (a town, its post office, a neighbourhood). Phone and Email are not part
+// of the identity either; they are here for NormalizePhone and
+// NormalizeEmail users.
+type Recipient struct {
+	Name         string
+	AddressLine1 string
+	AddressLine2 string
+	PostalCode   string
+	Country      string // empty means DefaultCountry
+	Phone        string
+	Email        string
+}
+
+// Identity returns the canonical identity of r, the text Keyer.Key hashes:
+// NormalizeName, NormalizeAddress, NormalizePostalCode and NormalizeCountry
+// joined by "|" ("ANN EXAMPLE|1 SAMPLE WAY|12345|US"). No normalized field
+// can contain "|", so the fields never run into each other. It holds
+// personal data: never log it or publish it.
+func Identity(r Recipient) string {
+	var out [256]byte
+	return string(appendIdentity(out[:0], r))
+}
+
+// appendIdentity appends Identity(r) to dst.
+func appendIdentity(dst []byte, r Recipient) []byte {
+	dst = appendName(dst, r.Name)
+	dst = append(dst, '|')
+	return appendAddressIdentity(dst, r)
+}
+
+// appendAddressIdentity appends the address part of the identity:
+// address|zip|country. It has one "|" fewer than an identity, so an address
+// key can never equal a recipient key.
+func appendAddressIdentity(dst []byte, r Recipient) []byte {
+	dst = appendAddress(dst, r.AddressLine1, r.AddressLine2)
+	dst = append(dst, '|')
+	dst = appendPostalCode(dst, r.PostalCode, r.Country)
+	dst = append(dst, '|')
+	return appendCountry(dst, r.Country)
+}
+
+// Keyer turns recipients into keys: HMAC-SHA256 of their identity under a
+// secret, lower-case hex, 64 characters. The same secret must be used by
+// every processor that counts the same recipients, and kept: a new secret
+// gives every recipient a new key. A Keyer is safe for concurrent use.
+type Keyer struct {
+	states sync.Pool // of *keyState
+}
+
+// keyState is one goroutine's HMAC and buffers, reused through the pool so
+// a key allocates only its result.
+type keyState struct {
+	mac hash.Hash
+	in  []byte // the identity being hashed
+	sum [sha256.Size]byte
+	hex [2 * sha256.Size]byte
+}
+
+// maxKeptInput bounds the input buffer a pooled state keeps, so one huge
+// recipient does not pin memory.
+const maxKeptInput = 4096
+
+// NewKeyer returns a Keyer for secret, which it copies. It returns
+// ErrSecretTooShort when the secret is shorter than MinSecretLen.
+func NewKeyer(secret []byte) (*Keyer, error) {
+	if len(secret) < MinSecretLen {
+		return nil, fmt.Errorf("new keyer: %w", ErrSecretTooShort)
+	}
+	key := append([]byte(nil), secret...)
+	k := &Keyer{}
+	k.states.New = func() any {
+		return &keyState{mac: hmac.New(sha256.New, key), in: make([]byte, 0, 256)}
+	}
+	return k, nil
+}
+
+// Key returns the recipient key of r: the hex HMAC-SHA256 of Identity(r).
+func (k *Keyer) Key(r Recipient) string {
+	st := k.states.Get().(*keyState)
+	st.in = appendIdentity(st.in[:0], r)
+	return k.finish(st)
+}
+
+// AddressKey returns the key of r's address alone: the hex HMAC-SHA256 of
+// the normalized address, ZIP and country joined by "|", whoever the
+// addressee. Recipients at one address share it, so it groups parcels sent
+// to one address under different names.
+func (k *Keyer) AddressKey(r Recipient) string {
+	st := k.states.Get().(*keyState)
+	st.in = appendAddressIdentity(st.in[:0], r)
+	return k.finish(st)
+}
+
+// finish hashes st.in, returns st to the pool and returns the hex digest.
+func (k *Keyer) finish(st *keyState) string {
+	st.mac.Reset()
+	st.mac.Write(st.in)
+	hex.Encode(st.hex[:], st.mac.Sum(st.sum[:0]))
+	key := string(st.hex[:])
+	if cap(st.in) > maxKeptInput {
+		st.in = make([]byte, 0, 256)
+	}
+	k.states.Put(st)
+	return key
+}
