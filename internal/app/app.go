@@ -1,0 +1,206 @@
+// Package app assembles the processor: it starts what the configuration
+// asks for (the embedded broker and store, or connections to real ones),
+// wires the consumer, the processor and the day totals together, serves
+// health and metrics, and owns the order in which they stop.
+//
+// It is a package, not main, so that tests and other commands (demo) start
+// the whole processor in-process. It reads no flags and no environment.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/s321/s321/internal/broker"
+	"github.com/s321/s321/internal/consume"
+	"github.com/s321/s321/internal/identity"
+	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/window"
+)
+
+// App is one processor. Create it with New, then Run it once.
+type App struct {
+	cfg Config
+	log *zap.Logger
+
+	// Set while starting, before started is closed; read-only after.
+	started   chan struct{}
+	brokers   []string
+	httpAddr  string
+	processor *process.Processor
+	consumer  *consume.Consumer
+	rdb       redis.UniversalClient
+}
+
+// New validates cfg and returns an App ready to Run.
+func New(cfg Config, log *zap.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return &App{cfg: cfg, log: log, started: make(chan struct{})}, nil
+}
+
+// Run starts the processor on the embedded defaults or the configured
+// Kafka and Redis, and blocks until ctx is cancelled and everything it
+// started has stopped. See consume.Consumer.Run for the shutdown order;
+// after it, the HTTP server, Redis and the embedded broker close.
+func Run(ctx context.Context, cfg Config, log *zap.Logger) error {
+	a, err := New(cfg, log)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+// Started is closed once the broker address and the HTTP address are
+// known and listening; Run may still be joining the group.
+func (a *App) Started() <-chan struct{} { return a.started }
+
+// Brokers returns the Kafka bootstrap servers in use (the embedded
+// broker's address when embedded). Valid after Started.
+func (a *App) Brokers() []string { return a.brokers }
+
+// HTTPAddr returns the address /healthz, /readyz and /metrics are served
+// on. Valid after Started.
+func (a *App) HTTPAddr() string { return a.httpAddr }
+
+// Stats returns the processor's counters. Valid after Started.
+func (a *App) Stats() *process.Stats { return a.processor.Stats() }
+
+// Ready reports whether the processor is consuming: a member of its group,
+// no partition stuck retrying, and Redis answering.
+func (a *App) Ready(ctx context.Context) bool {
+	if a.consumer == nil || !a.consumer.Ready() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	return a.rdb.Ping(ctx).Err() == nil
+}
+
+// Run runs the processor until ctx is cancelled.
+func (a *App) Run(ctx context.Context) (err error) {
+	log := a.log.With(zap.String("component", "app"))
+	var closers []func() error
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			err = errors.Join(err, closers[i]())
+		}
+	}()
+
+	// Kafka: external, or the embedded broker.
+	a.brokers = a.cfg.Brokers
+	if a.cfg.EmbeddedKafka() {
+		b, err := broker.Start(broker.Config{Addr: a.cfg.EmbeddedKafkaAddr})
+		if err != nil {
+			return err
+		}
+		closers = append(closers, func() error { b.Close(); return nil })
+		a.brokers = []string{b.Addr()}
+		log.Warn("embedded Kafka-protocol broker started: topics are kept in memory and lost when the process exits; use --brokers for a real cluster",
+			zap.String("addr", b.Addr()))
+	}
+
+	// Redis: external, or the embedded in-memory store.
+	if a.cfg.RedisURL == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("start embedded store: %w", err)
+		}
+		closers = append(closers, func() error { mr.Close(); return nil })
+		a.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		log.Warn("embedded in-memory store: day totals are kept in memory and lost when the process exits; use --redis-url for a real Redis")
+	} else {
+		opts, err := redis.ParseURL(a.cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("redis-url: %w", err)
+		}
+		a.rdb = redis.NewClient(opts)
+		log.Info("redis", zap.String("addr", opts.Addr), zap.Int("db", opts.DB))
+	}
+	closers = append(closers, a.rdb.Close)
+
+	if a.cfg.RecipientKeySecret == "" {
+		log.Warn("recipient keys use the fixed development secret: set RECIPIENT_KEY_SECRET before handling real recipients")
+	}
+	keyer, err := identity.NewKeyer([]byte(a.cfg.secret()))
+	if err != nil {
+		return fmt.Errorf("recipient-key-secret: %w", err)
+	}
+	store, err := window.New(a.rdb, window.Config{KeyPrefix: a.cfg.KeyPrefix, TTL: a.cfg.StateTTL})
+	if err != nil {
+		return err
+	}
+	a.processor, err = process.New(process.Config{
+		Topics:          a.cfg.Topics,
+		EntryDayZone:    a.cfg.zone,
+		MaxMessageBytes: a.cfg.MaxMessageBytes,
+	}, a.cfg.regimes, keyer, store)
+	if err != nil {
+		return err
+	}
+	consumeCfg := consume.DefaultConfig()
+	consumeCfg.Brokers = a.brokers
+	consumeCfg.GroupID = a.cfg.GroupID
+	consumeCfg.InputTopic = a.cfg.InputTopic
+	consumeCfg.OutputTopics = []string{a.cfg.Topics.Cleared, a.cfg.Topics.Formal, a.cfg.Topics.Alerts, a.cfg.Topics.DLQ}
+	consumeCfg.Partitions = a.cfg.Partitions
+	consumeCfg.ReplicationFactor = a.cfg.ReplicationFactor
+	consumeCfg.MaxBatch = a.cfg.MaxBatch
+	consumeCfg.ShutdownTimeout = a.cfg.ShutdownTimeout
+	a.consumer, err = consume.New(consumeCfg, a.processor, a.log, time.Now)
+	if err != nil {
+		return err
+	}
+
+	var httpServer *http.Server
+	var listener net.Listener
+	if a.cfg.HTTPAddr != "" {
+		listener, err = net.Listen("tcp", a.cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("http-addr: %w", err)
+		}
+		a.httpAddr = listener.Addr().String()
+		httpServer = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 5 * time.Second}
+	}
+	close(a.started)
+	log.Info("processor starting",
+		zap.Strings("brokers", a.brokers), zap.String("http_addr", a.httpAddr),
+		zap.String("regime_version", a.cfg.regimes.Version()), zap.String("entry_day_tz", a.cfg.EntryDayZone))
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		// Loading the script first makes a Redis outage at start-up visible
+		// early; the consumer retries on its own anyway.
+		if err := store.Load(gctx); err != nil {
+			log.Warn("redis not reachable yet; batches will retry", zap.Error(err))
+		}
+		return a.consumer.Run(gctx)
+	})
+	if httpServer != nil {
+		g.Go(func() error {
+			if err := httpServer.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("http server: %w", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
+			defer cancel()
+			return httpServer.Shutdown(shutdownCtx)
+		})
+	}
+	err = g.Wait()
+	log.Info("processor stopped", zap.Int64("consumed", a.consumer.Stats().Consumed.Load()))
+	return err
+}

@@ -1,0 +1,155 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/s321/s321/internal/decide"
+	"github.com/s321/s321/internal/process"
+)
+
+// DevRecipientKeySecret is the recipient-key secret used when none is
+// given and Kafka is embedded: fine for trying the processor, useless for
+// privacy, since anyone can read it here.
+const DevRecipientKeySecret = "s321-development-secret-not-for-production"
+
+// Config is everything `processor run` is started with. Parse it with
+// flags (cmd/processor), then Validate once; Run reads no flag or file of
+// its own.
+type Config struct {
+	// Brokers are the Kafka bootstrap servers; empty starts an embedded
+	// Kafka-protocol broker on EmbeddedKafkaAddr.
+	Brokers []string
+	// EmbeddedKafkaAddr is where the embedded broker listens. Default
+	// "127.0.0.1:9092"; port 0 picks a free one.
+	EmbeddedKafkaAddr string
+	// RedisURL is redis://host:port/db; empty uses an embedded in-memory
+	// store (miniredis), which runs the same Lua script.
+	RedisURL string
+	// HTTPAddr serves /healthz, /readyz and /metrics. Default
+	// "127.0.0.1:8080"; empty disables it.
+	HTTPAddr string
+	// GroupID is the Kafka consumer group. Default "s321-processor".
+	GroupID string
+	// EntryDayZone is the IANA time zone of entry dates. Default
+	// "America/New_York".
+	EntryDayZone string
+	// InputTopic and the output topics. Defaults as in the contract.
+	InputTopic string
+	Topics     process.Topics
+	// RegimesFile replaces the built-in regime table; empty keeps it.
+	RegimesFile string
+	// RecipientKeySecret keys the recipient hash. Required with external
+	// Kafka; with the embedded broker DevRecipientKeySecret stands in.
+	RecipientKeySecret string
+	// StateTTL is how long a recipient's day is kept after its last
+	// update. Default 8 days.
+	StateTTL time.Duration
+	// MaxMessageBytes is the largest message decided. Default 1 MiB.
+	MaxMessageBytes int
+	// Partitions is the partition count of topics created at start-up.
+	// Default 12.
+	Partitions int
+	// ReplicationFactor of topics created at start-up. Default 1.
+	ReplicationFactor int
+	// MaxBatch is the most messages of one partition decided at once.
+	// Default 1000.
+	MaxBatch int
+	// ShutdownTimeout bounds the drain after SIGINT or SIGTERM. Default 30s.
+	ShutdownTimeout time.Duration
+	// KeyPrefix starts every Redis key. Default "s321".
+	KeyPrefix string
+
+	// Parsed by Validate.
+	zone    *time.Location
+	regimes *decide.Table
+}
+
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
+	return Config{
+		EmbeddedKafkaAddr: "127.0.0.1:9092",
+		HTTPAddr:          "127.0.0.1:8080",
+		GroupID:           "s321-processor",
+		EntryDayZone:      "America/New_York",
+		InputTopic:        "manifests",
+		Topics:            process.DefaultTopics(),
+		StateTTL:          8 * 24 * time.Hour,
+		MaxMessageBytes:   1 << 20,
+		Partitions:        12,
+		ReplicationFactor: 1,
+		MaxBatch:          1000,
+		ShutdownTimeout:   30 * time.Second,
+		KeyPrefix:         "s321",
+	}
+}
+
+// EmbeddedKafka reports whether Run starts its own broker.
+func (c *Config) EmbeddedKafka() bool { return len(c.Brokers) == 0 }
+
+// Validate checks the configuration and parses what the hot path needs
+// (time zone, regime table) once, so processing never meets a parse error.
+func (c *Config) Validate() error {
+	var errs []error
+	zone, err := time.LoadLocation(c.EntryDayZone)
+	if err != nil || c.EntryDayZone == "" {
+		errs = append(errs, fmt.Errorf("entry-day-tz %q: must be an IANA time zone such as America/New_York", c.EntryDayZone))
+	}
+	c.zone = zone
+	c.regimes = decide.Builtin()
+	if c.RegimesFile != "" {
+		data, err := os.ReadFile(c.RegimesFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("regimes: %w", err))
+		} else if table, err := decide.ParseTable(data); err != nil {
+			errs = append(errs, fmt.Errorf("regimes %s: %w", c.RegimesFile, err))
+		} else {
+			c.regimes = table
+		}
+	}
+	if c.EmbeddedKafka() {
+		if _, _, err := net.SplitHostPort(c.EmbeddedKafkaAddr); err != nil {
+			errs = append(errs, fmt.Errorf("embedded-kafka-addr %q: must be host:port", c.EmbeddedKafkaAddr))
+		}
+	} else if c.RecipientKeySecret == "" {
+		errs = append(errs, errors.New("recipient-key-secret: required with --brokers (set RECIPIENT_KEY_SECRET); the development secret is only for the embedded broker"))
+	}
+	if c.RecipientKeySecret != "" && len(c.RecipientKeySecret) < 16 {
+		errs = append(errs, errors.New("recipient-key-secret: must be at least 16 bytes"))
+	}
+	if c.RecipientKeySecret == DevRecipientKeySecret && !c.EmbeddedKafka() {
+		errs = append(errs, errors.New("recipient-key-secret: the development secret must not be used with --brokers"))
+	}
+	if c.HTTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			errs = append(errs, fmt.Errorf("http-addr %q: must be host:port", c.HTTPAddr))
+		}
+	}
+	if c.StateTTL < time.Second {
+		errs = append(errs, fmt.Errorf("state-ttl %s: must be at least 1s", c.StateTTL))
+	}
+	if c.MaxMessageBytes < 1 {
+		errs = append(errs, fmt.Errorf("max-message-bytes %d: must be at least 1", c.MaxMessageBytes))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown-timeout %s: must be positive", c.ShutdownTimeout))
+	}
+	for _, name := range []string{c.InputTopic, c.Topics.Cleared, c.Topics.Formal, c.Topics.Alerts, c.Topics.DLQ} {
+		if name == "" || strings.ContainsAny(name, " /\\") {
+			errs = append(errs, fmt.Errorf("topic %q: must be a non-empty Kafka topic name", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// secret returns the recipient-key secret in force.
+func (c *Config) secret() string {
+	if c.RecipientKeySecret == "" {
+		return DevRecipientKeySecret
+	}
+	return c.RecipientKeySecret
+}

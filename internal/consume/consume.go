@@ -1,0 +1,482 @@
+// Package consume moves messages between Kafka and a batch handler: it
+// reads the input topic as a member of a consumer group, hands each
+// partition's messages to the handler in offset order, publishes what the
+// handler returns, and commits offsets only after every output below them
+// is acknowledged by the broker.
+//
+// It owns the Kafka side of the delivery guarantees: at-least-once reading,
+// fencing of a partition's work when the group rebalances, retries with
+// backoff while the broker or the handler fails, and the shutdown order. It
+// does not look inside messages.
+package consume
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/s321/s321/internal/event"
+	"github.com/s321/s321/internal/process"
+)
+
+// Handler turns a batch of one partition's messages into messages to
+// publish. It must be safe to call again with the same batch after an
+// error: the batch is retried whole until it succeeds.
+type Handler interface {
+	Process(ctx context.Context, batch []process.Input, now time.Time) ([]process.Output, error)
+}
+
+// Config configures a Consumer.
+type Config struct {
+	// Brokers are the Kafka bootstrap servers. Required.
+	Brokers []string
+	// GroupID is the consumer group. Default "s321-processor".
+	GroupID string
+	// InputTopic is read. Default "manifests".
+	InputTopic string
+	// OutputTopics are created at start-up along with InputTopic when
+	// missing.
+	OutputTopics []string
+	// Partitions is the partition count of topics created at start-up.
+	// Default 12. Existing topics are left as they are.
+	Partitions int
+	// ReplicationFactor of topics created at start-up. Default 1; use 3 on
+	// a production cluster.
+	ReplicationFactor int
+	// MaxBatch is the most messages of one partition handled at once.
+	// Default 1000.
+	MaxBatch int
+	// CommitInterval is how often a partition's done offset is committed
+	// while it runs; it is always committed when the partition stops.
+	// Default 1s.
+	CommitInterval time.Duration
+	// ShutdownTimeout bounds how long in-flight batches may take to finish
+	// after the context is cancelled. Default 30s.
+	ShutdownTimeout time.Duration
+	// SessionTimeout is the consumer group session timeout. Default 10s.
+	SessionTimeout time.Duration
+	// Dialer dials the brokers (TLS, SASL). Default kafka.DefaultDialer.
+	Dialer *kafka.Dialer
+	// Transport carries produce and admin requests (TLS, SASL). Default
+	// kafka.DefaultTransport.
+	Transport kafka.RoundTripper
+}
+
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
+	return Config{
+		GroupID:           "s321-processor",
+		InputTopic:        "manifests",
+		Partitions:        12,
+		ReplicationFactor: 1,
+		MaxBatch:          1000,
+		CommitInterval:    time.Second,
+		ShutdownTimeout:   30 * time.Second,
+		SessionTimeout:    10 * time.Second,
+	}
+}
+
+// Validate reports a configuration the Consumer cannot work with.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Brokers) == 0 {
+		errs = append(errs, errors.New("brokers: at least one required"))
+	}
+	if c.GroupID == "" {
+		errs = append(errs, errors.New("group id: required"))
+	}
+	if c.InputTopic == "" {
+		errs = append(errs, errors.New("input topic: required"))
+	}
+	if c.Partitions < 1 {
+		errs = append(errs, fmt.Errorf("partitions %d: must be at least 1", c.Partitions))
+	}
+	if c.ReplicationFactor < 1 {
+		errs = append(errs, fmt.Errorf("replication factor %d: must be at least 1", c.ReplicationFactor))
+	}
+	if c.MaxBatch < 1 {
+		errs = append(errs, fmt.Errorf("max batch %d: must be at least 1", c.MaxBatch))
+	}
+	if c.CommitInterval <= 0 {
+		errs = append(errs, fmt.Errorf("commit interval %s: must be positive", c.CommitInterval))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout %s: must be positive", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// Consumer runs the group membership and one worker per assigned
+// partition.
+type Consumer struct {
+	cfg     Config
+	handler Handler
+	log     *zap.Logger
+	now     func() time.Time
+	writer  *kafka.Writer
+
+	// generation is true while the consumer holds a group generation;
+	// failing counts partitions whose current batch is failing.
+	generation atomic.Bool
+	failing    atomic.Int32
+
+	stats Stats
+}
+
+// Stats counts the consumer's work.
+type Stats struct {
+	Consumed   atomic.Int64 // input messages handled and published
+	Published  atomic.Int64 // output messages acknowledged by the broker
+	Retries    atomic.Int64 // failed batch attempts, retried
+	Commits    atomic.Int64 // successful offset commits
+	CommitErrs atomic.Int64 // failed offset commits
+}
+
+// New returns a Consumer. now is the clock stamped on outputs.
+func New(cfg Config, handler Handler, log *zap.Logger, now func() time.Time) (*Consumer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("consume config: %w", err)
+	}
+	if cfg.Dialer == nil {
+		cfg.Dialer = kafka.DefaultDialer
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = kafka.DefaultTransport
+	}
+	c := &Consumer{cfg: cfg, handler: handler, log: log.With(zap.String("component", "consume")), now: now}
+	c.writer = &kafka.Writer{
+		Addr:         kafka.TCP(cfg.Brokers...),
+		Balancer:     &kafka.Murmur2Balancer{}, // the Java client's partitioner, so keys land where other clients expect
+		RequiredAcks: kafka.RequireAll,
+		MaxAttempts:  3,
+		BatchSize:    2000,
+		BatchBytes:   64 << 20, // a DLQ copy of a large rejected message must fit
+		BatchTimeout: 2 * time.Millisecond,
+		Transport:    cfg.Transport,
+		ErrorLogger:  kafka.LoggerFunc(c.kafkaError),
+	}
+	return c, nil
+}
+
+// Stats returns the consumer's counters.
+func (c *Consumer) Stats() *Stats { return &c.stats }
+
+// Ready reports whether the consumer is a member of its group and no
+// partition is stuck retrying a batch.
+func (c *Consumer) Ready() bool {
+	return c.generation.Load() && c.failing.Load() == 0
+}
+
+func (c *Consumer) kafkaError(format string, args ...any) {
+	c.log.Warn("kafka client", zap.String("detail", fmt.Sprintf(format, args...)))
+}
+
+// Run consumes until ctx is cancelled, then shuts down in this order:
+//  1. stop fetching: every partition worker sees ctx and takes no new batch;
+//  2. drain: the batch in flight is processed and published (bounded by
+//     ShutdownTimeout), so nothing read is left half done;
+//  3. commit: each worker commits the offset after its last published
+//     message, while the group generation is still valid;
+//  4. leave the group (its partitions go to other members at once), then
+//     flush and close the producer.
+//
+// Run returns nil after a clean shutdown.
+func (c *Consumer) Run(ctx context.Context) error {
+	if err := c.ensureTopics(ctx); err != nil {
+		return err
+	}
+	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID:                    c.cfg.GroupID,
+		Brokers:               c.cfg.Brokers,
+		Dialer:                c.cfg.Dialer,
+		Topics:                []string{c.cfg.InputTopic},
+		StartOffset:           kafka.FirstOffset,
+		HeartbeatInterval:     c.cfg.SessionTimeout / 5,
+		SessionTimeout:        c.cfg.SessionTimeout,
+		RebalanceTimeout:      c.cfg.SessionTimeout,
+		JoinGroupBackoff:      time.Second,
+		WatchPartitionChanges: true,
+		ErrorLogger:           kafka.LoggerFunc(c.kafkaError),
+	})
+	if err != nil {
+		return fmt.Errorf("join consumer group: %w", err)
+	}
+
+	var workers sync.WaitGroup
+	for ctx.Err() == nil {
+		gen, err := group.Next(ctx)
+		c.generation.Store(false)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			// The group reports join errors here and backs off itself.
+			c.log.Warn("consumer group", zap.Error(err))
+			continue
+		}
+		c.generation.Store(true)
+		assigned := 0
+		for topic, partitions := range gen.Assignments {
+			for _, a := range partitions {
+				assigned++
+				workers.Add(1)
+				gen.Start(func(genCtx context.Context) {
+					defer workers.Done()
+					c.consumePartition(ctx, genCtx, gen, topic, a)
+				})
+			}
+		}
+		c.log.Info("group generation", zap.Int32("generation", gen.ID), zap.Int("partitions", assigned))
+	}
+
+	// Steps 1 to 3 happen in the workers; wait for them before leaving.
+	workers.Wait()
+	c.generation.Store(false)
+	closeErr := group.Close()
+	if err := c.writer.Close(); err != nil {
+		closeErr = errors.Join(closeErr, fmt.Errorf("close producer: %w", err))
+	}
+	return closeErr
+}
+
+// consumePartition is one partition's worker for one generation.
+func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Generation, topic string, a kafka.PartitionAssignment) {
+	log := c.log.With(zap.String("topic", topic), zap.Int("partition", a.ID))
+
+	// stop ends fetching: on shutdown or when the generation ends.
+	stop, stopNow := context.WithCancel(ctx)
+	defer stopNow()
+	// hard ends work in flight: when the generation ends (the partition may
+	// already belong to another member: fence), or ShutdownTimeout after
+	// shutdown began.
+	hard, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	go func() {
+		select {
+		case <-genCtx.Done():
+			stopNow()
+			hardStop()
+		case <-ctx.Done():
+			timer := time.NewTimer(c.cfg.ShutdownTimeout)
+			defer timer.Stop()
+			select {
+			case <-timer.C:
+			case <-genCtx.Done():
+			case <-hard.Done():
+			}
+			hardStop()
+		case <-hard.Done():
+		}
+	}()
+
+	reader := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:        c.cfg.Brokers,
+		Topic:          topic,
+		Partition:      a.ID,
+		Dialer:         c.cfg.Dialer,
+		MinBytes:       1,
+		MaxBytes:       16 << 20,
+		MaxWait:        250 * time.Millisecond,
+		QueueCapacity:  c.cfg.MaxBatch,
+		ReadBackoffMin: 100 * time.Millisecond,
+		ReadBackoffMax: 2 * time.Second,
+		ErrorLogger:    kafka.LoggerFunc(c.kafkaError),
+	})
+	defer reader.Close()
+	if err := reader.SetOffset(a.Offset); err != nil {
+		log.Error("set offset", zap.Int64("offset", a.Offset), zap.Error(err))
+		return
+	}
+
+	// The fetcher hands messages over in offset order; this worker owns it
+	// and waits for it before returning.
+	messages := make(chan kafka.Message, c.cfg.MaxBatch)
+	fetched := make(chan struct{})
+	go func() {
+		defer close(fetched)
+		defer close(messages)
+		for {
+			m, err := reader.FetchMessage(stop)
+			if err != nil {
+				return
+			}
+			select {
+			case messages <- m:
+			case <-stop.Done():
+				return
+			}
+		}
+	}()
+	defer func() {
+		stopNow()
+		for range messages {
+		}
+		<-fetched
+	}()
+
+	committed := a.Offset // next offset to read, as committed; <0 when none
+	done := a.Offset      // next offset after everything published
+	lastCommit := time.Now()
+	commit := func() {
+		if done == committed || done < 0 {
+			return
+		}
+		if err := gen.CommitOffsets(map[string]map[int]int64{topic: {a.ID: done}}); err != nil {
+			c.stats.CommitErrs.Add(1)
+			log.Warn("commit offset", zap.Int64("offset", done), zap.Error(err))
+			return
+		}
+		c.stats.Commits.Add(1)
+		committed = done
+		lastCommit = time.Now()
+	}
+	defer commit()
+
+	// Offsets are committed when the partition goes idle, at least every
+	// CommitInterval under load, and when the worker stops.
+	ticker := time.NewTicker(c.cfg.CommitInterval)
+	defer ticker.Stop()
+	batch := make([]kafka.Message, 0, c.cfg.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case m, ok := <-messages:
+			if !ok {
+				return
+			}
+			batch = append(batch, m)
+		case <-ticker.C:
+			commit()
+			continue
+		case <-stop.Done():
+			return
+		}
+	fill:
+		for len(batch) < c.cfg.MaxBatch {
+			select {
+			case m, ok := <-messages:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		if err := c.handle(hard, log, batch); err != nil {
+			// Fenced or out of time: leave the batch uncommitted for the
+			// next owner of the partition.
+			log.Warn("batch abandoned", zap.Int64("first_offset", batch[0].Offset), zap.Error(err))
+			return
+		}
+		done = batch[len(batch)-1].Offset + 1
+		if len(messages) == 0 || time.Since(lastCommit) >= c.cfg.CommitInterval {
+			commit()
+		}
+		if stop.Err() != nil {
+			return
+		}
+	}
+}
+
+// handle processes and publishes one batch, retrying with backoff until it
+// succeeds or ctx ends.
+func (c *Consumer) handle(ctx context.Context, log *zap.Logger, batch []kafka.Message) error {
+	inputs := make([]process.Input, len(batch))
+	for i, m := range batch {
+		inputs[i] = process.Input{
+			Key: m.Key, Value: m.Value,
+			Source: event.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
+		}
+	}
+	backoff := 100 * time.Millisecond
+	failing := false
+	defer func() {
+		if failing {
+			c.failing.Add(-1)
+		}
+	}()
+	for {
+		err := c.attempt(ctx, inputs)
+		if err == nil {
+			c.stats.Consumed.Add(int64(len(batch)))
+			return nil
+		}
+		if !failing {
+			failing = true
+			c.failing.Add(1)
+		}
+		c.stats.Retries.Add(1)
+		log.Warn("batch failed, retrying", zap.Int64("first_offset", batch[0].Offset), zap.Int("messages", len(batch)),
+			zap.Duration("backoff", backoff), zap.Error(err))
+		timer := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func (c *Consumer) attempt(ctx context.Context, inputs []process.Input) error {
+	outputs, err := c.handler.Process(ctx, inputs, c.now())
+	if err != nil {
+		return err
+	}
+	messages := make([]kafka.Message, len(outputs))
+	for i, o := range outputs {
+		messages[i] = kafka.Message{Topic: o.Topic, Key: o.Key, Value: o.Value}
+	}
+	if err := c.writer.WriteMessages(ctx, messages...); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	c.stats.Published.Add(int64(len(messages)))
+	return nil
+}
+
+// ensureTopics creates the input and output topics that do not exist yet,
+// retrying until the brokers answer or ctx ends.
+func (c *Consumer) ensureTopics(ctx context.Context) error {
+	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.cfg.Transport, Timeout: 10 * time.Second}
+	topics := append([]string{c.cfg.InputTopic}, c.cfg.OutputTopics...)
+	backoff := 200 * time.Millisecond
+	for {
+		err := createTopics(ctx, client, topics, c.cfg.Partitions, c.cfg.ReplicationFactor)
+		if err == nil {
+			return nil
+		}
+		c.log.Warn("create topics, retrying", zap.Duration("backoff", backoff), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("create topics: %w", errors.Join(err, ctx.Err()))
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func createTopics(ctx context.Context, client *kafka.Client, topics []string, partitions, replication int) error {
+	req := &kafka.CreateTopicsRequest{}
+	for _, t := range topics {
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replication})
+	}
+	resp, err := client.CreateTopics(ctx, req)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for topic, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+			errs = append(errs, fmt.Errorf("topic %s: %w", topic, err))
+		}
+	}
+	return errors.Join(errs...)
+}

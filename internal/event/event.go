@@ -1,0 +1,132 @@
+// Package event defines the processor's output messages, version 1 of the
+// wire contract (docs/events.md): decision.v1, alert.v1 and rejected.v1,
+// and the deterministic ids they carry.
+//
+// It owns the JSON shape only. It does not decide anything, and it never
+// holds a recipient's name or address: recipients appear as their keyed
+// hash. Only Rejected carries a raw message, for the DLQ.
+package event
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+	"unicode/utf8"
+)
+
+// Schema names written in every message's "schema" field.
+const (
+	SchemaDecision = "decision.v1"
+	SchemaAlert    = "alert.v1"
+	SchemaRejected = "rejected.v1"
+)
+
+// AlertSplitShipment is the alert type raised when parcels of one
+// recipient and day, each within the threshold, add up to more than it.
+const AlertSplitShipment = "split_shipment"
+
+// TimeFormat writes instants in UTC with milliseconds, as in the contract.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// Source says where an input message was read.
+type Source struct {
+	Topic     string `json:"topic"`
+	Partition int    `json:"partition"`
+	Offset    int64  `json:"offset"`
+}
+
+// Decision is a decision.v1 message.
+type Decision struct {
+	Schema            string   `json:"schema"`
+	DecisionID        string   `json:"decision_id"`
+	EventID           string   `json:"event_id"`
+	ParcelID          string   `json:"parcel_id"`
+	Carrier           string   `json:"carrier"`
+	Mode              string   `json:"mode"`
+	ArrivalTime       string   `json:"arrival_time"`
+	EntryDate         string   `json:"entry_date"`
+	Decision          string   `json:"decision"`
+	Reasons           []string `json:"reasons"`
+	Regime            string   `json:"regime"`
+	Threshold         *string  `json:"threshold"`
+	ParcelValue       string   `json:"parcel_value"`
+	RecipientKey      string   `json:"recipient_key"`
+	RecipientDayTotal string   `json:"recipient_day_total"`
+	EntryType         string   `json:"entry_type"`
+	Source            Source   `json:"source"`
+	DecidedAt         string   `json:"decided_at"`
+	// Additions within v1.
+	Exemption     *string `json:"exemption"`
+	RegimeVersion string  `json:"regime_version"`
+}
+
+// Alert is an alert.v1 message.
+type Alert struct {
+	Schema          string   `json:"schema"`
+	AlertID         string   `json:"alert_id"`
+	Type            string   `json:"type"`
+	RecipientKey    string   `json:"recipient_key"`
+	EntryDate       string   `json:"entry_date"`
+	Regime          string   `json:"regime"`
+	Threshold       *string  `json:"threshold"`
+	DayTotal        string   `json:"day_total"`
+	ParcelIDs       []string `json:"parcel_ids"`
+	Carriers        []string `json:"carriers"`
+	TriggerParcelID string   `json:"trigger_parcel_id"`
+	Version         int64    `json:"version"`
+	RaisedAt        string   `json:"raised_at"`
+	// Reason is a sentence a person can read (an addition within v1).
+	Reason string `json:"reason"`
+}
+
+// Rejected is a rejected.v1 message: the one output that holds the input
+// message whole, so it can be repaired and replayed.
+type Rejected struct {
+	Schema     string `json:"schema"`
+	Error      string `json:"error"`
+	Source     Source `json:"source"`
+	Raw        string `json:"raw"`
+	RawBase64  bool   `json:"raw_base64"`
+	RejectedAt string `json:"rejected_at"`
+}
+
+// NewRejected wraps a message that could not be decided.
+func NewRejected(reason string, src Source, raw []byte, now time.Time) Rejected {
+	r := Rejected{Schema: SchemaRejected, Error: reason, Source: src, RejectedAt: FormatTime(now)}
+	if utf8.Valid(raw) {
+		r.Raw = string(raw)
+	} else {
+		r.Raw = base64.StdEncoding.EncodeToString(raw)
+		r.RawBase64 = true
+	}
+	return r
+}
+
+// FormatTime writes an instant in UTC, with milliseconds.
+func FormatTime(t time.Time) string {
+	return t.UTC().Format(TimeFormat)
+}
+
+// DecisionID is the id of the decision for one input event: the same
+// event always gets the same id, so consumers can drop redeliveries.
+func DecisionID(eventID, parcelID string) string {
+	return shortHash("decision.v1", eventID, parcelID)
+}
+
+// AlertID is the id of an alert of one type about one subject (a
+// recipient key, say) on one entry date; its versions share it.
+func AlertID(alertType, subject, entryDate string) string {
+	return shortHash("alert.v1", alertType, subject, entryDate)
+}
+
+// shortHash is 128 bits of SHA-256 over the parts, NUL-separated, in hex.
+func shortHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}

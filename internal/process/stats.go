@@ -1,0 +1,86 @@
+package process
+
+import (
+	"sync/atomic"
+
+	"github.com/s321/s321/internal/decide"
+)
+
+// Stats counts what a Processor has published since it started. Every
+// field is updated once per successfully processed batch, so a retried
+// batch is counted once.
+type Stats struct {
+	// Cleared and FormalEntryRequired count decisions by outcome, first
+	// deliveries and redeliveries alike.
+	Cleared             atomic.Int64
+	FormalEntryRequired atomic.Int64
+	// Redelivered counts parcels seen again, answered with their first
+	// decision and not counted twice.
+	Redelivered atomic.Int64
+	// Alerts counts alert versions published.
+	Alerts atomic.Int64
+	// Rejected counts messages sent to the DLQ.
+	Rejected atomic.Int64
+
+	reasons [len(reasonOrder)]atomic.Int64
+}
+
+// reasonOrder lists the reason codes in the contract's order.
+var reasonOrder = [...]decide.Reason{
+	decide.ReasonSuspended,
+	decide.ReasonOriginExcluded,
+	decide.ReasonRestricted,
+	decide.ReasonValueOver,
+	decide.ReasonDailyTotalOver,
+}
+
+// ReasonCount is how many decisions carried one reason.
+type ReasonCount struct {
+	Reason string
+	Count  int64
+}
+
+// Reasons returns how many decisions carried each reason, in the
+// contract's order.
+func (s *Stats) Reasons() []ReasonCount {
+	out := make([]ReasonCount, len(reasonOrder))
+	for i, r := range reasonOrder {
+		out[i] = ReasonCount{Reason: string(r), Count: s.reasons[i].Load()}
+	}
+	return out
+}
+
+// tally counts one batch, added to Stats only once the batch succeeded.
+type tally struct {
+	cleared, formal, redelivered, alerts, rejected int64
+	reasons                                        [len(reasonOrder)]int64
+}
+
+func (t *tally) count(result decide.Result, redelivered bool) {
+	if result.Decision == decide.Cleared {
+		t.cleared++
+	} else {
+		t.formal++
+	}
+	if redelivered {
+		t.redelivered++
+	}
+	for _, r := range result.Reasons {
+		for i, known := range reasonOrder {
+			if r == known {
+				t.reasons[i]++
+			}
+		}
+	}
+}
+
+func (s *Stats) add(t *tally) {
+	s.Cleared.Add(t.cleared)
+	s.FormalEntryRequired.Add(t.formal)
+	s.Redelivered.Add(t.redelivered)
+	s.Alerts.Add(t.alerts)
+	s.Rejected.Add(t.rejected)
+	for i, n := range t.reasons {
+		s.reasons[i].Add(n)
+	}
+}
