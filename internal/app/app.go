@@ -76,6 +76,9 @@ func (a *App) HTTPAddr() string { return a.httpAddr }
 // Stats returns the processor's counters. Valid after Started.
 func (a *App) Stats() *process.Stats { return a.processor.Stats() }
 
+// ConsumerStats returns the consumer's counters. Valid after Started.
+func (a *App) ConsumerStats() *consume.Stats { return a.consumer.Stats() }
+
 // Ready reports whether the processor is consuming: a member of its group,
 // no partition stuck retrying, and Redis answering.
 func (a *App) Ready(ctx context.Context) bool {
@@ -110,7 +113,9 @@ func (a *App) Run(ctx context.Context) (err error) {
 			zap.String("addr", b.Addr()))
 	}
 
-	// Redis: external, or the embedded in-memory store.
+	// Redis: external, or the embedded in-memory store. go-redis logs
+	// through a process-wide logger; send it to ours.
+	redis.SetLogger(redisLogger{a.log.With(zap.String("component", "redis"))})
 	if a.cfg.RedisURL == "" {
 		mr := miniredis.NewMiniRedis()
 		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
@@ -203,4 +208,12 @@ func (a *App) Run(ctx context.Context) (err error) {
 	err = g.Wait()
 	log.Info("processor stopped", zap.Int64("consumed", a.consumer.Stats().Consumed.Load()))
 	return err
+}
+
+// redisLogger sends go-redis's own log lines (connection pool errors) to
+// zap.
+type redisLogger struct{ log *zap.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Debug("redis client", zap.String("detail", fmt.Sprintf(format, v...)))
 }
