@@ -82,7 +82,22 @@ type Result struct {
 	Reasons []Reason
 	// EntryType is the entry the parcel needs.
 	EntryType EntryType
+	// Exemption says under which exemption a cleared parcel enters; empty
+	// when the parcel is not cleared.
+	Exemption Exemption
 }
+
+// Exemption is what a cleared parcel enters free under.
+type Exemption string
+
+const (
+	// ExemptionDeMinimis: within the de minimis threshold (19 U.S.C.
+	// 1321(a)(2)(C)).
+	ExemptionDeMinimis Exemption = "de_minimis"
+	// ExemptionGift: a bona fide gift within the gift allowance (19 U.S.C.
+	// 1321(a)(2)(A)).
+	ExemptionGift Exemption = "gift"
+)
 
 // maxReasons bounds the reasons one parcel can get: VALUE_OVER_THRESHOLD and
 // DAILY_TOTAL_OVER_THRESHOLD exclude each other, and DE_MINIMIS_SUSPENDED
@@ -153,7 +168,7 @@ func Decide(r *Regime, p Parcel, dayTotal decimal.Decimal) Result {
 		n++
 	}
 	if n == 0 {
-		return Result{Decision: Cleared, Reasons: noReasons, EntryType: EntryDeMinimis}
+		return Result{Decision: Cleared, Reasons: noReasons, EntryType: EntryDeMinimis, Exemption: ExemptionDeMinimis}
 	}
 	limit := defaultInformalEntryLimit
 	if r != nil {
@@ -168,6 +183,27 @@ func Decide(r *Regime, p Parcel, dayTotal decimal.Decimal) Result {
 		Reasons:   append(make([]Reason, 0, n), buf[:n]...),
 		EntryType: entryType,
 	}
+}
+
+// GiftApplies reports whether a parcel declared a bona fide gift is cleared
+// as one (19 U.S.C. 1321(a)(2)(A), 19 CFR 10.152): the regime grants a gift
+// allowance, no item is restricted, and the recipient's total of gifts for
+// the entry date, this parcel included (giftTotal), is within the allowance.
+// The allowance is separate from the de minimis threshold, and holds where
+// the regime grants no de minimis at all.
+func GiftApplies(r *Regime, p Parcel, giftTotal decimal.Decimal) bool {
+	return r != nil && r.HasGiftAllowance && !r.restricts(p.Items) &&
+		compareMoney(giftTotal, r.GiftAllowance) <= 0
+}
+
+// DecideGift evaluates a parcel declared a gift: cleared as a gift when
+// GiftApplies, else exactly as Decide would evaluate any parcel (a gift over
+// the allowance may still clear under de minimis).
+func DecideGift(r *Regime, p Parcel, dayTotal, giftTotal decimal.Decimal) Result {
+	if GiftApplies(r, p, giftTotal) {
+		return Result{Decision: Cleared, Reasons: noReasons, EntryType: EntryDeMinimis, Exemption: ExemptionGift}
+	}
+	return Decide(r, p, dayTotal)
 }
 
 func (r *Regime) excludesOrigin(items []Item) bool {

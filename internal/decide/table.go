@@ -65,6 +65,12 @@ type Regime struct {
 	// InformalEntryLimit is the highest value, in USD, a refused parcel may
 	// enter under an informal entry; above it a formal entry is needed.
 	InformalEntryLimit decimal.Decimal
+	// GiftAllowance is the aggregate value of bona fide gifts one recipient
+	// may receive free in one day (19 U.S.C. 1321(a)(2)(A), 19 CFR 10.152);
+	// zero when HasGiftAllowance is false. It is a separate allowance from
+	// the de minimis threshold and may outlive it (EO 14324 kept it).
+	GiftAllowance    decimal.Decimal
+	HasGiftAllowance bool
 	// ExcludedOrigins are the ISO 3166-1 alpha-2 countries (upper case)
 	// whose goods get no de minimis under this regime.
 	ExcludedOrigins []string
@@ -304,7 +310,7 @@ func parseEverywhere(raw json.RawMessage) (restrictions, error) {
 
 // regimeFields are the fields an entry may have.
 var regimeFields = []string{
-	"id", "start", "threshold", "basis", "informal_entry_limit",
+	"id", "start", "threshold", "basis", "informal_entry_limit", "gift_allowance",
 	"excluded_origins", "restricted_hts_prefixes", "restricted_categories", "source",
 }
 
@@ -400,6 +406,18 @@ func parseRegime(index int, raw json.RawMessage, everywhere restrictions) (Regim
 			return r, entryErr("informal_entry_limit", rule)
 		}
 		r.InformalEntryLimit = limit
+	}
+
+	if v, ok := values["gift_allowance"]; ok && !isNull(v) {
+		var text string
+		if err := json.Unmarshal(v, &text); err != nil {
+			return r, entryErr("gift_allowance", "must be a decimal string or null")
+		}
+		allowance, rule := parseMoney(text)
+		if rule != "" {
+			return r, entryErr("gift_allowance", rule)
+		}
+		r.GiftAllowance, r.HasGiftAllowance = allowance, true
 	}
 
 	if v, ok := values["excluded_origins"]; ok {
@@ -591,6 +609,7 @@ type canonicalRegime struct {
 	Threshold             *string  `json:"threshold"`
 	Basis                 Basis    `json:"basis"`
 	InformalEntryLimit    string   `json:"informal_entry_limit"`
+	GiftAllowance         *string  `json:"gift_allowance"`
 	ExcludedOrigins       []string `json:"excluded_origins"`
 	RestrictedHTSPrefixes []string `json:"restricted_hts_prefixes"`
 	RestrictedCategories  []string `json:"restricted_categories"`
@@ -631,6 +650,10 @@ func canonicalVersion(regimes []Regime) string {
 		if r.HasThreshold {
 			threshold := r.Threshold.String()
 			c.Threshold = &threshold
+		}
+		if r.HasGiftAllowance {
+			allowance := r.GiftAllowance.String()
+			c.GiftAllowance = &allowance
 		}
 		doc.Regimes[i] = c
 	}

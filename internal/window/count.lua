@@ -1,49 +1,118 @@
--- Counts one parcel toward its recipient's day, exactly once.
+-- Counts one parcel event toward its recipient's day, exactly once.
 --
 -- KEYS[1]  the day hash     <prefix>:{<recipient_key>}:<entry_date>
 -- KEYS[2]  the day's list   <prefix>:{<recipient_key>}:<entry_date>:parcels
 -- ARGV[1]  parcel id (no spaces)
--- ARGV[2]  parcel value in cents (integer)
+-- ARGV[2]  the parcel's value in cents (integer; for a cancel, ignored)
 -- ARGV[3]  decimal places the value was written with (0..2)
 -- ARGV[4]  carrier
 -- ARGV[5]  threshold in cents under a per-recipient-day regime, else -1
 -- ARGV[6]  time to live in milliseconds
+-- ARGV[7]  event kind: parcel, amend or cancel
+-- ARGV[8]  event id (no spaces)
+-- ARGV[9]  1 when the parcel is declared a gift, else 0
 --
 -- Returns {duplicate (0|1), seq, total cents (string), scale, alert version,
--- the day's "<parcel> <carrier>" entries up to this parcel when the alert
--- version is above 0, else an empty list}.
+-- entries, gift total cents (string), status, superseded event id}:
+--   entries     the day's "<parcel> <carrier>" up to this parcel when the
+--               alert version is above 0, else empty
+--   status      "ok", or for amend and cancel "unknown" (no such parcel
+--               counted on this day), "cancelled" (already cancelled) or
+--               "same_event" (the event id is the one it would supersede)
+--   superseded  for amend and cancel, the event id of the parcel's decision
+--               this event replaces
 --
--- A parcel already counted returns its first answer and changes nothing,
--- so a retried command or a redelivered message never counts twice.
+-- Hash fields: total, scale, n, alert_from, gift_total;
+--   p:<parcel>  the parcel's first answer: "<seq> <total> <scale> <alert> <gift total>"
+--   s:<parcel>  its current state: "<value cents> <gift 0|1> <active|cancelled> <last event id>"
+--   e:<event>   an amend's or cancel's answer: "<total> <scale> <gift total> <superseded event id>"
+--
+-- An event already applied returns its first answer and changes nothing, so
+-- a retried command or a redelivered message never counts twice.
 local day, list = KEYS[1], KEYS[2]
-local field = 'p:' .. ARGV[1]
+local parcel, carrier = ARGV[1], ARGV[4]
+local value, places = tonumber(ARGV[2]), tonumber(ARGV[3])
+local threshold, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
+local kind, event, gift = ARGV[7], ARGV[8], ARGV[9]
 
-local prev = redis.call('HGET', day, field)
+local function touch()
+  redis.call('PEXPIRE', day, ttl)
+  redis.call('PEXPIRE', list, ttl)
+end
+
+local function widen(scale)
+  local current = tonumber(redis.call('HGET', day, 'scale') or '0')
+  if scale > current then
+    redis.call('HSET', day, 'scale', scale)
+    return scale
+  end
+  return current
+end
+
+if kind ~= 'parcel' then
+  local done = redis.call('HGET', day, 'e:' .. event)
+  if done then
+    local total, scale, giftTotal, superseded = string.match(done, '^(%-?%d+) (%d+) (%-?%d+) (%S+)$')
+    return {1, 0, total, tonumber(scale), 0, {}, giftTotal, 'ok', superseded}
+  end
+  local state = redis.call('HGET', day, 's:' .. parcel)
+  if not state then
+    return {0, 0, '0', 0, 0, {}, '0', 'unknown', ''}
+  end
+  local old, wasGift, status, last = string.match(state, '^(%-?%d+) (%d) (%a+) (%S+)$')
+  if status == 'cancelled' then
+    return {0, 0, '0', 0, 0, {}, '0', 'cancelled', last}
+  end
+  if last == event then
+    return {0, 0, '0', 0, 0, {}, '0', 'same_event', last}
+  end
+  local delta = -tonumber(old)
+  local newState
+  if kind == 'cancel' then
+    newState = old .. ' ' .. wasGift .. ' cancelled ' .. event
+  else
+    delta = value - tonumber(old)
+    newState = ARGV[2] .. ' ' .. wasGift .. ' active ' .. event
+  end
+  redis.call('HINCRBY', day, 'total', delta)
+  if wasGift == '1' then
+    redis.call('HINCRBY', day, 'gift_total', delta)
+  end
+  local scale = tonumber(redis.call('HGET', day, 'scale') or '0')
+  if kind == 'amend' then
+    scale = widen(places)
+  end
+  local totalText = redis.call('HGET', day, 'total')
+  local giftText = redis.call('HGET', day, 'gift_total') or '0'
+  redis.call('HSET', day, 's:' .. parcel, newState)
+  redis.call('HSET', day, 'e:' .. event, totalText .. ' ' .. scale .. ' ' .. giftText .. ' ' .. last)
+  touch()
+  return {0, 0, totalText, scale, 0, {}, giftText, 'ok', last}
+end
+
+local prev = redis.call('HGET', day, 'p:' .. parcel)
 if prev then
-  local seq, total, scale, alert = string.match(prev, '^(%d+) (%-?%d+) (%d+) (%d+)$')
+  local seq, total, scale, alert, giftTotal = string.match(prev, '^(%d+) (%-?%d+) (%d+) (%d+) (%-?%d+)$')
   seq, alert = tonumber(seq), tonumber(alert)
   local entries = {}
   if alert > 0 then
     entries = redis.call('LRANGE', list, 0, seq - 1)
   end
-  return {1, seq, total, tonumber(scale), alert, entries}
+  return {1, seq, total, tonumber(scale), alert, entries, giftTotal, 'ok', ''}
 end
-
-local value = tonumber(ARGV[2])
-local threshold = tonumber(ARGV[5])
-local ttl = tonumber(ARGV[6])
 
 -- HINCRBY adds 64-bit integers exactly; the text form from HGET is what we
 -- return, since Lua numbers are doubles.
-local total = redis.call('HINCRBY', day, 'total', ARGV[2])
+local total = redis.call('HINCRBY', day, 'total', value)
 local totalText = redis.call('HGET', day, 'total')
 local seq = redis.call('HINCRBY', day, 'n', 1)
-local scale = tonumber(redis.call('HGET', day, 'scale') or '0')
-if tonumber(ARGV[3]) > scale then
-  scale = tonumber(ARGV[3])
-  redis.call('HSET', day, 'scale', scale)
+local scale = widen(places)
+local giftText = redis.call('HGET', day, 'gift_total') or '0'
+if gift == '1' then
+  redis.call('HINCRBY', day, 'gift_total', value)
+  giftText = redis.call('HGET', day, 'gift_total')
 end
-redis.call('RPUSH', list, ARGV[1] .. ' ' .. ARGV[4])
+redis.call('RPUSH', list, parcel .. ' ' .. carrier)
 
 -- The split alert: raised by the first parcel that is within the threshold
 -- alone but takes the day above it; every later parcel of the day under a
@@ -60,12 +129,12 @@ if threshold >= 0 then
   end
 end
 
-redis.call('HSET', day, field, seq .. ' ' .. totalText .. ' ' .. scale .. ' ' .. alert)
-redis.call('PEXPIRE', day, ttl)
-redis.call('PEXPIRE', list, ttl)
+redis.call('HSET', day, 'p:' .. parcel, seq .. ' ' .. totalText .. ' ' .. scale .. ' ' .. alert .. ' ' .. giftText)
+redis.call('HSET', day, 's:' .. parcel, ARGV[2] .. ' ' .. gift .. ' active ' .. event)
+touch()
 
 local entries = {}
 if alert > 0 then
   entries = redis.call('LRANGE', list, 0, seq - 1)
 end
-return {0, seq, totalText, scale, alert, entries}
+return {0, seq, totalText, scale, alert, entries, giftText, 'ok', ''}

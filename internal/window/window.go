@@ -14,7 +14,10 @@
 //	    scale       largest number of decimal places among those values
 //	    n           number of distinct parcels counted
 //	    alert_from  sequence number of the parcel that raised the split alert
-//	    p:<parcel>  "<seq> <total cents> <scale> <alert version>" as first answered
+//	    gift_total  sum of the values of parcels declared gifts, in cents
+//	    p:<parcel>  the parcel's first answer (seq, totals, alert version)
+//	    s:<parcel>  its current value, gift flag, status and last event id
+//	    e:<event>   the first answer to an amend or cancel event
 //	<prefix>:{<recipient_key>}:<entry_date>:parcels  list
 //	    "<parcel_id> <carrier>" in evaluation order
 //
@@ -72,8 +75,38 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Op counts one parcel toward its recipient's day.
+// Kind is what an Op does to the day.
+type Kind string
+
+// The kinds of Op, named as manifest.v1 types.
+const (
+	// KindParcel counts a parcel, once.
+	KindParcel Kind = "parcel"
+	// KindAmend replaces a counted parcel's value by ValueCents.
+	KindAmend Kind = "amend"
+	// KindCancel takes a counted parcel out of the totals.
+	KindCancel Kind = "cancel"
+)
+
+// Status is how an amend or cancel went; parcels are always StatusOK.
+type Status string
+
+// The statuses of an amend or cancel.
+const (
+	StatusOK Status = "ok"
+	// StatusUnknown: no such parcel was counted for that recipient and day.
+	StatusUnknown Status = "unknown"
+	// StatusCancelled: the parcel was cancelled already.
+	StatusCancelled Status = "cancelled"
+	// StatusSameEvent: the event id is the one of the decision it would
+	// supersede; an amend or cancel needs an event id of its own.
+	StatusSameEvent Status = "same_event"
+)
+
+// Op counts one parcel event toward its recipient's day.
 type Op struct {
+	Kind         Kind // default KindParcel
+	EventID      string
 	RecipientKey string
 	EntryDate    string // YYYY-MM-DD in the entry-day time zone
 	ParcelID     string
@@ -88,6 +121,9 @@ type Op struct {
 	// the split alert when value <= threshold < total, the same rule as
 	// decide.DailyTotalApplies.
 	AlertThresholdCents int64
+	// Gift is true when the parcel is declared a bona fide gift: its value
+	// also counts toward the day's gift total.
+	Gift bool
 }
 
 // Result is a parcel's place in its recipient's day, as first counted.
@@ -106,6 +142,13 @@ type Result struct {
 	// including this one, and their carriers, when AlertVersion > 0.
 	AlertParcels  []string
 	AlertCarriers []string
+	// GiftTotal is the day's total of gift parcels after this event.
+	GiftTotal decimal.Decimal
+	// Status is StatusOK unless an amend or cancel could not be applied.
+	Status Status
+	// Superseded is, for an amend or cancel, the event id of the decision
+	// it replaces.
+	Superseded string
 }
 
 // Store counts parcels in Redis.
@@ -167,7 +210,17 @@ func (s *Store) run(ctx context.Context, ops []Op, cached bool) ([]*redis.Cmd, e
 		for i, op := range ops {
 			dayKey := s.DayKey(op.RecipientKey, op.EntryDate)
 			keys := []string{dayKey, dayKey + ":parcels"}
-			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS}
+			kind, eventID, gift := op.Kind, op.EventID, 0
+			if kind == "" {
+				kind = KindParcel
+			}
+			if eventID == "" {
+				eventID = op.ParcelID
+			}
+			if op.Gift {
+				gift = 1
+			}
+			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS, string(kind), eventID, gift}
 			if cached {
 				cmds[i] = countScript.EvalSha(ctx, pipe, keys, args...)
 			} else {
@@ -184,11 +237,11 @@ func isNoScript(err error) bool {
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
 }
 
-// parseResult reads the script's reply:
-// {duplicate, seq, total cents (string), scale, alert version, parcels}.
+// parseResult reads the script's reply: {duplicate, seq, total cents,
+// scale, alert version, entries, gift total cents, status, superseded}.
 func parseResult(val any) (Result, error) {
 	reply, ok := val.([]any)
-	if !ok || len(reply) != 6 {
+	if !ok || len(reply) != 9 {
 		return Result{}, fmt.Errorf("unexpected script reply %T", val)
 	}
 	dup, _ := reply[0].(int64)
@@ -196,15 +249,25 @@ func parseResult(val any) (Result, error) {
 	totalText, _ := reply[2].(string)
 	scale, _ := reply[3].(int64)
 	alert, _ := reply[4].(int64)
+	giftText, _ := reply[6].(string)
+	status, _ := reply[7].(string)
+	superseded, _ := reply[8].(string)
 	cents, err := strconv.ParseInt(totalText, 10, 64)
 	if err != nil {
 		return Result{}, fmt.Errorf("day total %q: %w", totalText, err)
+	}
+	giftCents, err := strconv.ParseInt(giftText, 10, 64)
+	if err != nil {
+		return Result{}, fmt.Errorf("gift total %q: %w", giftText, err)
 	}
 	res := Result{
 		Duplicate:    dup == 1,
 		Seq:          seq,
 		Total:        money.FromCents(cents, int32(scale)),
 		AlertVersion: alert,
+		GiftTotal:    money.FromCents(giftCents, money.MaxPlaces),
+		Status:       Status(status),
+		Superseded:   superseded,
 	}
 	if alert > 0 {
 		entries, _ := reply[5].([]any)

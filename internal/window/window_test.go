@@ -230,3 +230,102 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+func TestGiftTotalIsSeparate(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		store := newStore(t, rdb)
+		a, b, c := op("G-1", "DHL", "60.00"), op("P-1", "DHL", "500"), op("G-2", "DHL", "50.00")
+		a.Gift, c.Gift = true, true
+		got, err := store.Apply(context.Background(), []window.Op{a, b, c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantGift := []string{"60.00", "60.00", "110.00"}
+		wantDay := []string{"60.00", "560.00", "610.00"}
+		for i := range got {
+			if money.Format(got[i].GiftTotal) != wantGift[i] || money.Format(got[i].Total) != wantDay[i] {
+				t.Errorf("op %d: gift total %s day total %s, want %s and %s", i,
+					money.Format(got[i].GiftTotal), money.Format(got[i].Total), wantGift[i], wantDay[i])
+			}
+		}
+	})
+}
+
+func TestAmendAndCancel(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		gift := op("P-1", "DHL", "40.00")
+		gift.Gift = true
+		if _, err := store.Apply(ctx, []window.Op{gift, op("P-2", "UPS", "500.00")}); err != nil {
+			t.Fatal(err)
+		}
+		amend := op("P-1", "DHL", "90.00")
+		amend.Kind, amend.EventID = window.KindAmend, "P-1-amend-1"
+		cancel := op("P-2", "UPS", "0")
+		cancel.Kind, cancel.EventID = window.KindCancel, "P-2-cancel-1"
+		again := cancel
+		again.EventID = "P-2-cancel-2"
+		unknown := op("P-9", "UPS", "0")
+		unknown.Kind, unknown.EventID = window.KindCancel, "P-9-cancel"
+		same := op("P-1", "DHL", "10.00")
+		same.Kind, same.EventID = window.KindAmend, "P-1-amend-1-dup"
+		ops := []window.Op{amend, cancel, again, unknown}
+		got, err := store.Apply(ctx, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(name string, res window.Result, status window.Status, total, giftTotal, superseded string) {
+			t.Helper()
+			if res.Status != status || (status == window.StatusOK && (money.Format(res.Total) != total || money.Format(res.GiftTotal) != giftTotal)) || res.Superseded != superseded {
+				t.Errorf("%s: status %s total %s gift %s supersedes %q; want %s %s %s %q", name, res.Status,
+					money.Format(res.Total), money.Format(res.GiftTotal), res.Superseded, status, total, giftTotal, superseded)
+			}
+		}
+		check("amend", got[0], window.StatusOK, "590.00", "90.00", "P-1")
+		check("cancel", got[1], window.StatusOK, "90.00", "90.00", "P-2")
+		check("second cancel", got[2], window.StatusCancelled, "", "", "P-2-cancel-1")
+		check("cancel of an unknown parcel", got[3], window.StatusUnknown, "", "", "")
+
+		// Redelivered events answer as the first time and change nothing;
+		// a second amend supersedes the first.
+		same.EventID = "P-1-amend-2"
+		redo, err := store.Apply(ctx, []window.Op{amend, cancel, same})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !redo[0].Duplicate || !redo[1].Duplicate {
+			t.Errorf("redelivered amend and cancel not reported as duplicates: %+v", redo[:2])
+		}
+		check("redelivered amend", redo[0], window.StatusOK, "590.00", "90.00", "P-1")
+		check("redelivered cancel", redo[1], window.StatusOK, "90.00", "90.00", "P-2")
+		check("second amend", redo[2], window.StatusOK, "10.00", "10.00", "P-1-amend-1")
+
+		reuse := op("P-1", "DHL", "20.00")
+		reuse.Kind, reuse.EventID = window.KindAmend, "P-1-amend-2"
+		// Already applied: a duplicate, not a new amend.
+		res, err := store.Apply(ctx, []window.Op{reuse})
+		if err != nil || !res[0].Duplicate || money.Format(res[0].Total) != "10.00" {
+			t.Errorf("re-sent amend: %+v %v, want the duplicate answer 10.00", res, err)
+		}
+		total, _ := rdb.HGet(ctx, store.DayKey("rk1", "2024-05-01"), "total").Result()
+		if total != "1000" {
+			t.Errorf("stored total %s cents, want 1000 (P-1 amended to 10.00, P-2 cancelled)", total)
+		}
+	})
+}
+
+func TestAmendWithTheEventItSupersedes(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		store := newStore(t, rdb)
+		amend := op("P-1", "DHL", "5")
+		amend.Kind, amend.EventID = window.KindAmend, "P-1"
+		got, err := store.Apply(context.Background(), []window.Op{op("P-1", "DHL", "1"), amend})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[1].Status != window.StatusSameEvent {
+			t.Errorf("status %s, want %s", got[1].Status, window.StatusSameEvent)
+		}
+	})
+}
