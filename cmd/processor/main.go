@@ -111,6 +111,9 @@ func runFlags(fs *flag.FlagSet, cfg *app.Config, logLevel *string) {
 	fs.StringVar(&cfg.Topics.Alerts, "alerts-topic", cfg.Topics.Alerts, "topic of split-shipment alerts")
 	fs.StringVar(&cfg.Topics.DLQ, "dlq-topic", cfg.Topics.DLQ, "topic of rejected messages")
 	fs.StringVar(&cfg.RegimesFile, "regimes", cfg.RegimesFile, "JSON regime table replacing the built-in one (docs/regimes.md)")
+	fs.StringVar(&cfg.FXRatesFile, "fx-rates", cfg.FXRatesFile, "CSV of exchange rates (currency,valid_from,usd_per_unit); empty accepts USD only")
+	fs.StringVar(&cfg.ShadowRegimesFile, "shadow-regimes", cfg.ShadowRegimesFile, "second regime table every parcel is also evaluated against (what-if)")
+	fs.DurationVar(&cfg.ReloadInterval, "reload-interval", cfg.ReloadInterval, "how often the table files are checked for changes (SIGHUP reloads at once); 0 disables")
 	fs.StringVar(&cfg.RecipientKeySecret, "recipient-key-secret", os.Getenv("RECIPIENT_KEY_SECRET"),
 		"secret of the recipient-key HMAC; prefer env RECIPIENT_KEY_SECRET, since flags show in ps")
 	fs.DurationVar(&cfg.StateTTL, "state-ttl", cfg.StateTTL, "how long a recipient's day is kept after its last update")

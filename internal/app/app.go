@@ -39,6 +39,7 @@ type App struct {
 	processor *process.Processor
 	consumer  *consume.Consumer
 	rdb       redis.UniversalClient
+	reloads   reloadStats
 }
 
 // New validates cfg and returns an App ready to Run.
@@ -145,11 +146,20 @@ func (a *App) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	deps := process.Deps{Regimes: a.cfg.tables.regimes, Rates: a.cfg.tables.rates, Keyer: keyer, Counter: store}
+	if a.cfg.tables.shadow != nil {
+		// What-if totals live in a key space of their own.
+		shadowStore, err := window.New(a.rdb, window.Config{KeyPrefix: a.cfg.KeyPrefix + "-shadow", TTL: a.cfg.StateTTL})
+		if err != nil {
+			return err
+		}
+		deps.ShadowRegimes, deps.ShadowCounter = a.cfg.tables.shadow, shadowStore
+	}
 	a.processor, err = process.New(process.Config{
 		Topics:          a.cfg.Topics,
 		EntryDayZone:    a.cfg.zone,
 		MaxMessageBytes: a.cfg.MaxMessageBytes,
-	}, a.cfg.regimes, keyer, store)
+	}, deps)
 	if err != nil {
 		return err
 	}
@@ -180,7 +190,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 	close(a.started)
 	log.Info("processor starting",
 		zap.Strings("brokers", a.brokers), zap.String("http_addr", a.httpAddr),
-		zap.String("regime_version", a.cfg.regimes.Version()), zap.String("entry_day_tz", a.cfg.EntryDayZone))
+		zap.String("regime_version", a.cfg.tables.regimes.Version()), zap.String("entry_day_tz", a.cfg.EntryDayZone))
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -190,6 +200,10 @@ func (a *App) Run(ctx context.Context) (err error) {
 			log.Warn("redis not reachable yet; batches will retry", zap.Error(err))
 		}
 		return a.consumer.Run(gctx)
+	})
+	g.Go(func() error {
+		a.watchTables(gctx, log)
+		return nil
 	})
 	if httpServer != nil {
 		g.Go(func() error {

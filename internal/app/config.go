@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/s321/s321/internal/decide"
+	"github.com/s321/s321/internal/fx"
 	"github.com/s321/s321/internal/process"
 )
 
@@ -43,6 +44,16 @@ type Config struct {
 	Topics     process.Topics
 	// RegimesFile replaces the built-in regime table; empty keeps it.
 	RegimesFile string
+	// FXRatesFile is a CSV of effective-dated exchange rates; empty
+	// accepts USD values only.
+	FXRatesFile string
+	// ShadowRegimesFile, when set, is a second regime table every parcel
+	// is evaluated against as well, with day totals of its own, for
+	// what-if; it never changes the live decision.
+	ShadowRegimesFile string
+	// ReloadInterval is how often the files above are checked for changes
+	// (SIGHUP reloads at once). Default 5s; 0 checks only on SIGHUP.
+	ReloadInterval time.Duration
 	// RecipientKeySecret keys the recipient hash. Required with external
 	// Kafka; with the embedded broker DevRecipientKeySecret stands in.
 	RecipientKeySecret string
@@ -65,8 +76,8 @@ type Config struct {
 	KeyPrefix string
 
 	// Parsed by Validate.
-	zone    *time.Location
-	regimes *decide.Table
+	zone   *time.Location
+	tables tables
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -85,6 +96,7 @@ func DefaultConfig() Config {
 		MaxBatch:          1000,
 		ShutdownTimeout:   30 * time.Second,
 		KeyPrefix:         "s321",
+		ReloadInterval:    5 * time.Second,
 	}
 }
 
@@ -100,16 +112,13 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("entry-day-tz %q: must be an IANA time zone such as America/New_York", c.EntryDayZone))
 	}
 	c.zone = zone
-	c.regimes = decide.Builtin()
-	if c.RegimesFile != "" {
-		data, err := os.ReadFile(c.RegimesFile)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("regimes: %w", err))
-		} else if table, err := decide.ParseTable(data); err != nil {
-			errs = append(errs, fmt.Errorf("regimes %s: %w", c.RegimesFile, err))
-		} else {
-			c.regimes = table
-		}
+	if tabs, err := c.loadTables(); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.tables = tabs
+	}
+	if c.ReloadInterval < 0 {
+		errs = append(errs, fmt.Errorf("reload-interval %s: must not be negative", c.ReloadInterval))
 	}
 	if c.EmbeddedKafka() {
 		if _, _, err := net.SplitHostPort(c.EmbeddedKafkaAddr); err != nil {
@@ -152,4 +161,50 @@ func (c *Config) secret() string {
 		return DevRecipientKeySecret
 	}
 	return c.RecipientKeySecret
+}
+
+// tables are the data files a processor decides with, parsed.
+type tables struct {
+	regimes *decide.Table
+	rates   *fx.Rates // nil: USD only
+	shadow  *decide.Table
+}
+
+// loadTables reads and parses the regime, exchange-rate and shadow files;
+// any error refuses them all, naming the file and the entry.
+func (c *Config) loadTables() (tables, error) {
+	tabs := tables{regimes: decide.Builtin()}
+	var errs []error
+	if c.RegimesFile != "" {
+		table, err := readTable(c.RegimesFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("regimes %s: %w", c.RegimesFile, err))
+		}
+		tabs.regimes = table
+	}
+	if c.ShadowRegimesFile != "" {
+		table, err := readTable(c.ShadowRegimesFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("shadow-regimes %s: %w", c.ShadowRegimesFile, err))
+		}
+		tabs.shadow = table
+	}
+	if c.FXRatesFile != "" {
+		data, err := os.ReadFile(c.FXRatesFile)
+		if err == nil {
+			tabs.rates, err = fx.Parse(data)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("fx-rates %s: %w", c.FXRatesFile, err))
+		}
+	}
+	return tabs, errors.Join(errs...)
+}
+
+func readTable(path string) (*decide.Table, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return decide.ParseTable(data)
 }

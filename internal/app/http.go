@@ -1,12 +1,16 @@
 package app
 
 import (
+	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/s321/s321/internal/decide"
+	"github.com/s321/s321/internal/money"
 	"github.com/s321/s321/internal/process"
 )
 
@@ -15,6 +19,7 @@ import (
 //	/healthz  200 while the process runs
 //	/readyz   200 once consuming (group member, no batch stuck, Redis up), else 503
 //	/metrics  Prometheus text format
+//	/v1/regimes  the regime tables in force (live and what-if) with their versions
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -28,6 +33,7 @@ func (a *App) routes() http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics(), promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /v1/regimes", a.serveRegimes)
 	return mux
 }
 
@@ -60,6 +66,13 @@ func (a *App) metrics() *prometheus.Registry {
 	counter("batch_retries_total", "Failed batch attempts (Redis or Kafka unavailable), retried.", nil, cs.Retries.Load)
 	counter("offset_commits_total", "Successful offset commits.", nil, cs.Commits.Load)
 	counter("offset_commit_errors_total", "Failed offset commits.", nil, cs.CommitErrs.Load)
+	counter("gifts_total", "Parcels cleared as bona fide gifts.", nil, ps.Gifts.Load)
+	counter("amends_total", "Amend events applied.", nil, ps.Amended.Load)
+	counter("cancels_total", "Cancel events applied.", nil, ps.Cancelled.Load)
+	counter("shadow_decisions_total", "Decisions evaluated again against the what-if regimes.", nil, ps.Shadowed.Load)
+	counter("shadow_differences_total", "What-if decisions that differ from the live decision.", nil, ps.ShadowDiffers.Load)
+	counter("table_reloads_total", "Regime, exchange-rate and what-if tables reloaded.", nil, a.reloads.reloads.Load)
+	counter("table_reload_errors_total", "Reloads refused because a file was bad (the old tables stay).", nil, a.reloads.errors.Load)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "s321", Name: "ready", Help: "1 while the processor is consuming, else 0.",
 	}, func() float64 {
@@ -68,10 +81,7 @@ func (a *App) metrics() *prometheus.Registry {
 		}
 		return 0
 	}))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Namespace: "s321", Name: "regime_table_info", Help: "The regime table in force, by version hash.",
-		ConstLabels: prometheus.Labels{"version": a.processor.Regimes().Version()},
-	}, func() float64 { return 1 }))
+	reg.MustRegister(regimeInfo{a})
 	return reg
 }
 
@@ -82,4 +92,87 @@ func reasonCount(counts []process.ReasonCount, reason string) int64 {
 		}
 	}
 	return 0
+}
+
+// regimeInfo exports the version of the regime table in force; the label
+// changes when a reload swaps the table, so it is collected, not fixed.
+type regimeInfo struct{ a *App }
+
+var regimeInfoDesc = prometheus.NewDesc("s321_regime_table_info",
+	"The regime table in force (value 1), by version hash; table=live or shadow.", []string{"table", "version"}, nil)
+
+func (r regimeInfo) Describe(ch chan<- *prometheus.Desc) { ch <- regimeInfoDesc }
+
+func (r regimeInfo) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(regimeInfoDesc, prometheus.GaugeValue, 1, "live", r.a.processor.Regimes().Version())
+	if shadow := r.a.processor.ShadowRegimes(); shadow != nil {
+		ch <- prometheus.MustNewConstMetric(regimeInfoDesc, prometheus.GaugeValue, 1, "shadow", shadow.Version())
+	}
+}
+
+// regimeView is one regime as /v1/regimes shows it.
+type regimeView struct {
+	ID                    string   `json:"id"`
+	Start                 *string  `json:"start"`
+	Threshold             *string  `json:"threshold"`
+	Basis                 string   `json:"basis"`
+	InformalEntryLimit    string   `json:"informal_entry_limit"`
+	GiftAllowance         *string  `json:"gift_allowance"`
+	ExcludedOrigins       []string `json:"excluded_origins"`
+	RestrictedHTSPrefixes []string `json:"restricted_hts_prefixes"`
+	RestrictedCategories  []string `json:"restricted_categories"`
+	Source                string   `json:"source"`
+}
+
+type tableView struct {
+	Version string       `json:"version"`
+	Regimes []regimeView `json:"regimes"`
+}
+
+func viewOf(t *decide.Table) *tableView {
+	if t == nil {
+		return nil
+	}
+	view := &tableView{Version: t.Version(), Regimes: []regimeView{}}
+	for _, r := range t.Regimes() {
+		v := regimeView{
+			ID: r.ID, Basis: string(r.Basis), InformalEntryLimit: money.Format(r.InformalEntryLimit),
+			ExcludedOrigins: nonNil(r.ExcludedOrigins), RestrictedHTSPrefixes: nonNil(r.RestrictedHTSPrefixes),
+			RestrictedCategories: nonNil(r.RestrictedCategories), Source: r.Source,
+		}
+		if !r.Start.IsZero() {
+			start := r.Start.UTC().Format(time.RFC3339)
+			v.Start = &start
+		}
+		if r.HasThreshold {
+			threshold := money.Format(r.Threshold)
+			v.Threshold = &threshold
+		}
+		if r.HasGiftAllowance {
+			allowance := money.Format(r.GiftAllowance)
+			v.GiftAllowance = &allowance
+		}
+		view.Regimes = append(view.Regimes, v)
+	}
+	return view
+}
+
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}
+
+// serveRegimes shows the tables in force and the exchange rates' size.
+func (a *App) serveRegimes(w http.ResponseWriter, _ *http.Request) {
+	body := struct {
+		Live    *tableView `json:"live"`
+		Shadow  *tableView `json:"shadow"`
+		FXRates int        `json:"fx_rates"`
+	}{viewOf(a.processor.Regimes()), viewOf(a.processor.ShadowRegimes()), a.processor.Rates().Len()}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(body)
 }

@@ -79,7 +79,7 @@ func TestBadMessagesGoToDLQAndTheStreamGoesOn(t *testing.T) {
 		{[]byte("{\"parcel_id\":\"BAD-2\xff\"}"), "message: must be valid UTF-8", true},
 		{[]byte(strings.Replace(string(manifestJSON("BAD-3", 1, "2024-05-01T14:00:00Z", "-1.00")), `"-1.00"`, `"-1.00"`, 1)), "items[0].value: must not be negative", false},
 		{manifestJSON("BAD-4", 1, "2024-05-01T14:00:00", "1.00"), "arrival_time:", false},
-		{[]byte(strings.Replace(string(manifestJSON("BAD-5", 1, "2024-05-01T14:00:00Z", "1.00")), `"value"`, `"currency":"EUR","value"`, 1)), "items[0].currency: no exchange rate configured for EUR", false},
+		{[]byte(strings.Replace(string(manifestJSON("BAD-5", 1, "2024-05-01T14:00:00Z", "1.00")), `"value"`, `"currency":"EUR","value"`, 1)), "items[0].currency: no EUR exchange rate in force on 2024-05-01", false},
 		{oversize, "message: 3", false},
 		{manifestJSON("OK-2", 1, "2024-05-01T15:00:00Z", "20.00"), "", false},
 	}

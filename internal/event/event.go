@@ -57,9 +57,27 @@ type Decision struct {
 	Source            Source   `json:"source"`
 	DecidedAt         string   `json:"decided_at"`
 	// Additions within v1.
-	Exemption     *string `json:"exemption"`
-	RegimeVersion string  `json:"regime_version"`
+	Exemption      *string           `json:"exemption"`
+	RegimeVersion  string            `json:"regime_version"`
+	DeclaredValues map[string]string `json:"declared_values"`
+	// Supersedes is, for an amend or cancel, the decision_id it replaces.
+	Supersedes *string `json:"supersedes,omitempty"`
+	// Shadow is the what-if evaluation against --shadow-regimes.
+	Shadow *Shadow `json:"shadow,omitempty"`
 }
+
+// Shadow is a decision made a second time against another regime table,
+// with its own day totals. It never changes the live decision.
+type Shadow struct {
+	Regime            string   `json:"regime"`
+	Decision          string   `json:"decision"`
+	Reasons           []string `json:"reasons"`
+	RecipientDayTotal string   `json:"recipient_day_total"`
+	RegimeVersion     string   `json:"regime_version"`
+}
+
+// DecisionCancelled is the decision of a cancel event.
+const DecisionCancelled = "cancelled"
 
 // Alert is an alert.v1 message.
 type Alert struct {

@@ -15,13 +15,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/event"
+	"github.com/s321/s321/internal/fx"
 	"github.com/s321/s321/internal/identity"
 	"github.com/s321/s321/internal/manifest"
 	"github.com/s321/s321/internal/money"
@@ -91,47 +95,99 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Processor decides batches of parcels. It is safe for concurrent use by
-// the workers of several partitions.
-type Processor struct {
-	cfg     Config
-	regimes atomic.Pointer[decide.Table]
-	keyer   *identity.Keyer
-	counter Counter
-	stats   Stats
+// Deps are what a Processor decides with.
+type Deps struct {
+	// Regimes is the live regime table. Required.
+	Regimes *decide.Table
+	// Rates converts non-USD item values; nil accepts USD only.
+	Rates *fx.Rates
+	// Keyer hashes recipients. Required.
+	Keyer *identity.Keyer
+	// Counter keeps the live day totals. Required.
+	Counter Counter
+	// ShadowRegimes and ShadowCounter, when both set, evaluate every parcel
+	// a second time, for what-if, with day totals of their own.
+	ShadowRegimes *decide.Table
+	ShadowCounter Counter
 }
 
-// New returns a Processor that decides against regimes, hashes recipients
-// with keyer and counts day totals with counter.
-func New(cfg Config, regimes *decide.Table, keyer *identity.Keyer, counter Counter) (*Processor, error) {
+// Processor decides batches of parcels. It is safe for concurrent use by
+// the workers of several partitions; the tables can be swapped while it
+// runs (SetRegimes, SetRates), and each batch uses one version throughout.
+type Processor struct {
+	cfg           Config
+	regimes       atomic.Pointer[decide.Table]
+	rates         atomic.Pointer[fx.Rates]
+	shadow        atomic.Pointer[decide.Table]
+	keyer         *identity.Keyer
+	counter       Counter
+	shadowCounter Counter
+	stats         Stats
+}
+
+// New returns a Processor.
+func New(cfg Config, deps Deps) (*Processor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("process config: %w", err)
 	}
-	if regimes == nil || keyer == nil || counter == nil {
+	if deps.Regimes == nil || deps.Keyer == nil || deps.Counter == nil {
 		return nil, errors.New("process: regimes, keyer and counter are required")
 	}
-	p := &Processor{cfg: cfg, keyer: keyer, counter: counter}
-	p.regimes.Store(regimes)
+	if (deps.ShadowRegimes == nil) != (deps.ShadowCounter == nil) {
+		return nil, errors.New("process: shadow regimes and shadow counter go together")
+	}
+	p := &Processor{cfg: cfg, keyer: deps.Keyer, counter: deps.Counter, shadowCounter: deps.ShadowCounter}
+	p.regimes.Store(deps.Regimes)
+	p.rates.Store(deps.Rates)
+	p.shadow.Store(deps.ShadowRegimes)
 	return p, nil
 }
 
-// Regimes returns the regime table decisions are made with.
+// Regimes returns the live regime table.
 func (p *Processor) Regimes() *decide.Table { return p.regimes.Load() }
+
+// SetRegimes replaces the live regime table for the batches that start
+// after it.
+func (p *Processor) SetRegimes(t *decide.Table) { p.regimes.Store(t) }
+
+// ShadowRegimes returns the what-if table, or nil.
+func (p *Processor) ShadowRegimes() *decide.Table { return p.shadow.Load() }
+
+// SetShadowRegimes replaces the what-if table; it needs a shadow counter
+// from New.
+func (p *Processor) SetShadowRegimes(t *decide.Table) {
+	if p.shadowCounter != nil && t != nil {
+		p.shadow.Store(t)
+	}
+}
+
+// Rates returns the exchange rates in force, or nil.
+func (p *Processor) Rates() *fx.Rates { return p.rates.Load() }
+
+// SetRates replaces the exchange rates for the batches that start after it.
+func (p *Processor) SetRates(r *fx.Rates) { p.rates.Store(r) }
 
 // Stats returns the counters of what the processor has published.
 func (p *Processor) Stats() *Stats { return &p.stats }
 
+// tables are the versions one batch is decided with.
+type tables struct {
+	live, shadow *decide.Table
+	rates        *fx.Rates
+}
+
 // parcel is a message on its way through a batch: decoded and screened,
-// waiting for its day total.
+// waiting for its day totals.
 type parcel struct {
 	in       *Input
 	m        *manifest.Manifest
 	regime   *decide.Regime
+	shadow   *decide.Regime // nil without a shadow table
 	decided  decide.Parcel
 	date     string
 	recipKey string
-	value    string // parcel value as written
-	op       int    // index into the batch's ops
+	value    string            // parcel value in USD, as written
+	declared map[string]string // original amounts by currency
 }
 
 // Process decides a batch of messages of one partition, in offset order,
@@ -139,127 +195,188 @@ type parcel struct {
 // the day totals could not be reached; nothing of the batch is counted
 // twice when the caller retries it whole, which it must do.
 func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) ([]Output, error) {
-	table := p.regimes.Load()
+	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load()}
 	outputs := make([]Output, 0, len(batch)+len(batch)/4)
-	parcels := make([]parcel, 0, len(batch))
+	parcels := make([]parcel, len(batch))
+	rejects := make([]string, len(batch)) // non-empty: the message's rejection
 	ops := make([]window.Op, 0, len(batch))
-	// rejects holds the rejection of batch[i], by i.
-	rejects := make(map[int]string)
+	var shadowOps []window.Op
 
 	for i := range batch {
-		in := &batch[i]
-		pc, op, err := p.prepare(table, in)
+		op, shadowOp, err := p.prepare(tabs, &batch[i], &parcels[i])
 		if err != nil {
 			rejects[i] = err.Error()
 			continue
 		}
-		pc.op = len(ops)
 		ops = append(ops, op)
-		parcels = append(parcels, pc)
+		if tabs.shadow != nil {
+			shadowOps = append(shadowOps, shadowOp)
+		}
 	}
 
-	var results []window.Result
-	if len(ops) > 0 {
-		var err error
-		results, err = p.counter.Apply(ctx, ops)
-		if err != nil {
-			return nil, err
-		}
+	results, err := apply(ctx, p.counter, ops)
+	if err != nil {
+		return nil, err
+	}
+	shadowResults, err := apply(ctx, p.shadowCounter, shadowOps)
+	if err != nil {
+		return nil, fmt.Errorf("shadow: %w", err)
 	}
 
 	decidedAt := event.FormatTime(now)
-	next := 0
 	var tally tally
+	next := 0
 	for i := range batch {
-		if reason, rejected := rejects[i]; rejected {
-			out, err := p.reject(&batch[i], reason, now)
+		if rejects[i] == "" {
+			pc := &parcels[i]
+			res := results[next]
+			var shadowRes *window.Result
+			if shadowResults != nil {
+				shadowRes = &shadowResults[next]
+			}
+			next++
+			outs, reason, err := p.decide(tabs, pc, res, shadowRes, decidedAt, &tally)
 			if err != nil {
 				return nil, err
 			}
-			outputs = append(outputs, out)
-			tally.rejected++
-			continue
+			if reason == "" {
+				outputs = append(outputs, outs...)
+				continue
+			}
+			rejects[i] = reason
 		}
-		pc := &parcels[next]
-		next++
-		res := results[pc.op]
-		outs, err := p.decide(table, pc, res, decidedAt, &tally)
+		out, err := p.reject(&batch[i], rejects[i], now)
 		if err != nil {
 			return nil, err
 		}
-		outputs = append(outputs, outs...)
+		outputs = append(outputs, out)
+		tally.rejected++
 	}
 	p.stats.add(&tally)
 	return outputs, nil
 }
 
-// prepare decodes and screens one message and builds its day-total op.
-// Its error is the rejection: it names the field and the rule.
-func (p *Processor) prepare(table *decide.Table, in *Input) (parcel, window.Op, error) {
+func apply(ctx context.Context, counter Counter, ops []window.Op) ([]window.Result, error) {
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	return counter.Apply(ctx, ops)
+}
+
+// prepare decodes and screens one message into pc and builds its
+// day-total ops. Its error is the rejection: it names the field and rule.
+func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) (op, shadowOp window.Op, err error) {
 	if len(in.Value) > p.cfg.MaxMessageBytes {
-		return parcel{}, window.Op{}, fmt.Errorf("message: %d bytes is over the %d-byte limit", len(in.Value), p.cfg.MaxMessageBytes)
+		return op, shadowOp, fmt.Errorf("message: %d bytes is over the %d-byte limit", len(in.Value), p.cfg.MaxMessageBytes)
 	}
 	m, err := manifest.Decode(in.Value)
 	if err != nil {
-		return parcel{}, window.Op{}, err
+		return op, shadowOp, err
 	}
-	if m.Type != manifest.TypeParcel {
-		return parcel{}, window.Op{}, &manifest.FieldError{Field: "type", Rule: "amend and cancel are not supported by this processor version; send the corrected parcel as type parcel with a new parcel_id"}
-	}
-	for i, item := range m.Items {
-		if item.Currency != "USD" {
-			return parcel{}, window.Op{}, &manifest.FieldError{
-				Field: "items[" + strconv.Itoa(i) + "].currency",
-				Rule:  "no exchange rate configured for " + item.Currency + "; only USD values are accepted",
-			}
-		}
-	}
-	regime := table.At(m.ArrivalTime)
+	regime := tabs.live.At(m.ArrivalTime)
 	if regime == nil {
-		return parcel{}, window.Op{}, &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
+		return op, shadowOp, &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
 	}
-	value := m.Value()
+	date := decide.EntryDate(m.ArrivalTime, p.cfg.EntryDayZone).String()
+	value, declared, err := valueInUSD(m, tabs.rates, date)
+	if err != nil {
+		return op, shadowOp, err
+	}
 	cents, err := money.Cents(value)
 	if err != nil {
-		return parcel{}, window.Op{}, &manifest.FieldError{Field: "items", Rule: "parcel value " + err.Error()}
+		return op, shadowOp, &manifest.FieldError{Field: "items", Rule: "parcel value " + err.Error()}
 	}
 	items := make([]decide.Item, len(m.Items))
 	for i, item := range m.Items {
 		items[i] = decide.Item{HTSCode: item.HTSCode, OriginCountry: item.OriginCountry, Category: item.Category}
 	}
-	pc := parcel{
+	*pc = parcel{
 		in:       in,
 		m:        m,
 		regime:   regime,
 		decided:  decide.Parcel{Value: value, Items: items},
-		date:     decide.EntryDate(m.ArrivalTime, p.cfg.EntryDayZone).String(),
+		date:     date,
 		recipKey: p.keyer.Key(recipientOf(m)),
 		value:    money.Format(value),
+		declared: declared,
 	}
-	op := window.Op{
-		RecipientKey:        pc.recipKey,
-		EntryDate:           pc.date,
-		ParcelID:            m.ParcelID,
-		Carrier:             m.Carrier,
-		ValueCents:          cents,
-		Scale:               money.Places(value),
-		AlertThresholdCents: alertThreshold(regime),
+	op = window.Op{
+		Kind:         window.Kind(m.Type),
+		EventID:      m.EventID,
+		RecipientKey: pc.recipKey,
+		EntryDate:    date,
+		ParcelID:     m.ParcelID,
+		Carrier:      m.Carrier,
+		ValueCents:   cents,
+		Scale:        money.Places(value),
+		Gift:         m.Gift,
 	}
-	return pc, op, nil
+	shadowOp = op
+	setLimits(&op, regime, pc.decided, m.Gift)
+	if tabs.shadow != nil {
+		if pc.shadow = tabs.shadow.At(m.ArrivalTime); pc.shadow == nil {
+			return op, shadowOp, &manifest.FieldError{Field: "arrival_time", Rule: "no shadow regime in force at " + event.FormatTime(m.ArrivalTime)}
+		}
+		setLimits(&shadowOp, pc.shadow, pc.decided, m.Gift)
+	}
+	return op, shadowOp, nil
 }
 
-// alertThreshold is the threshold in cents the day-total script raises the
-// split alert at, or window.NoAlert where there is nothing to circumvent.
-func alertThreshold(r *decide.Regime) int64 {
-	if !r.HasThreshold || r.Basis != decide.BasisRecipientDay {
-		return window.NoAlert
+// valueInUSD sums the items' values in US dollars, converting each item in
+// another currency with the rate in force on the entry date, and sums the
+// amounts as declared, by currency.
+func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Decimal, map[string]string, error) {
+	sums := make(map[string]decimal.Decimal, 1)
+	var total decimal.Decimal
+	for i, item := range m.Items {
+		usd, err := rates.ToUSD(item.Value, item.Currency, date)
+		if err != nil {
+			rule := err.Error()
+			if rates.Len() == 0 {
+				rule += " (no exchange rates are configured: --fx-rates)"
+			}
+			return decimal.Decimal{}, nil, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
+		}
+		if i == 0 {
+			total = usd
+		} else {
+			total = total.Add(usd)
+		}
+		if prev, ok := sums[item.Currency]; ok {
+			sums[item.Currency] = prev.Add(item.Value)
+		} else {
+			sums[item.Currency] = item.Value
+		}
 	}
-	cents, err := money.Cents(r.Threshold)
-	if err != nil {
-		// decide.ParseTable admits thresholds of at most two places only.
-		return window.NoAlert
+	declared := make(map[string]string, len(sums))
+	for currency, sum := range sums {
+		declared[currency] = money.Format(sum)
 	}
-	return cents
+	return total, declared, nil
+}
+
+// setLimits derives from the regime what the day-total script needs to
+// raise split alerts and to keep each parcel's outcome: the same rules as
+// decide.Decide and decide.DecideGift, reduced to limits on the totals.
+func setLimits(op *window.Op, r *decide.Regime, p decide.Parcel, gift bool) {
+	op.AlertThresholdCents, op.ClearLimitCents, op.GiftLimitCents = window.NoAlert, window.Never, window.Never
+	if r.HasThreshold && r.Basis == decide.BasisRecipientDay {
+		if cents, err := money.Cents(r.Threshold); err == nil {
+			op.AlertThresholdCents = cents
+		}
+	}
+	if len(decide.Screen(r, p)) == 0 {
+		if r.Basis == decide.BasisShipment {
+			op.ClearLimitCents = math.MaxInt64
+		} else if cents, err := money.Cents(r.Threshold); err == nil {
+			op.ClearLimitCents = cents
+		}
+	}
+	if gift && decide.GiftApplies(r, p, decimal.Zero) {
+		if cents, err := money.Cents(r.GiftAllowance); err == nil {
+			op.GiftLimitCents = cents
+		}
+	}
 }
 
 func recipientOf(m *manifest.Manifest) identity.Recipient {
@@ -270,19 +387,56 @@ func recipientOf(m *manifest.Manifest) identity.Recipient {
 	}
 }
 
-// decide builds the decision (and the alert, if any) of a counted parcel.
-func (p *Processor) decide(table *decide.Table, pc *parcel, res window.Result, decidedAt string, tally *tally) ([]Output, error) {
+// evaluate decides a counted parcel under r with the totals of res.
+func evaluate(r *decide.Regime, pc *parcel, res window.Result) decide.Result {
+	if pc.m.Gift {
+		return decide.DecideGift(r, pc.decided, res.Total, res.GiftTotal)
+	}
+	return decide.Decide(r, pc.decided, res.Total)
+}
+
+// decide builds the decision (and the alert, if any) of a counted event.
+// A non-empty reason instead rejects the message: an amend or cancel that
+// found nothing to change.
+func (p *Processor) decide(tabs tables, pc *parcel, res window.Result, shadowRes *window.Result, decidedAt string, tally *tally) ([]Output, string, error) {
 	m := pc.m
-	result := decide.Decide(pc.regime, pc.decided, res.Total)
-	reasons := make([]string, len(result.Reasons))
-	for i, r := range result.Reasons {
-		reasons[i] = string(r)
+	switch res.Status {
+	case window.StatusOK:
+	case window.StatusUnknown:
+		return nil, "parcel_id: no parcel " + m.ParcelID + " was counted for this recipient on " + pc.date + " to " + string(m.Type), nil
+	case window.StatusCancelled:
+		return nil, "parcel_id: parcel " + m.ParcelID + " is cancelled already", nil
+	case window.StatusSameEvent:
+		return nil, "event_id: an " + string(m.Type) + " needs an event_id of its own, not the one of the decision it replaces", nil
+	default:
+		return nil, "", fmt.Errorf("day total: unknown status %q", res.Status)
+	}
+
+	result := evaluate(pc.regime, pc, res)
+	decision := string(result.Decision)
+	topic := p.cfg.Topics.Formal
+	if result.Decision == decide.Cleared {
+		topic = p.cfg.Topics.Cleared
+	}
+	reasons := reasonStrings(result.Reasons)
+	entryType := string(result.EntryType)
+	var exemption, supersedes *string
+	if result.Exemption != "" {
+		e := string(result.Exemption)
+		exemption = &e
+	}
+	if m.Type != manifest.TypeParcel {
+		id := event.DecisionID(res.Superseded, m.ParcelID)
+		supersedes = &id
+	}
+	if m.Type == manifest.TypeCancel {
+		decision, reasons, entryType, exemption = event.DecisionCancelled, []string{}, EntryTypeNone, nil
+		topic = p.cfg.Topics.Formal
+		if res.SupersededOutcome == window.OutcomeCleared {
+			topic = p.cfg.Topics.Cleared
+		}
 	}
 	threshold := thresholdText(pc.regime)
-	var exemption *string
-	if result.Decision == decide.Cleared {
-		exemption = &exemptionDeMinimis
-	}
 	d := event.Decision{
 		Schema:            event.SchemaDecision,
 		DecisionID:        event.DecisionID(m.EventID, m.ParcelID),
@@ -292,31 +446,32 @@ func (p *Processor) decide(table *decide.Table, pc *parcel, res window.Result, d
 		Mode:              m.Mode,
 		ArrivalTime:       m.ArrivalTime.UTC().Format(time.RFC3339Nano),
 		EntryDate:         pc.date,
-		Decision:          string(result.Decision),
+		Decision:          decision,
 		Reasons:           reasons,
 		Regime:            pc.regime.ID,
 		Threshold:         threshold,
 		ParcelValue:       pc.value,
 		RecipientKey:      pc.recipKey,
 		RecipientDayTotal: money.Format(res.Total),
-		EntryType:         string(result.EntryType),
+		EntryType:         entryType,
 		Source:            pc.in.Source,
 		DecidedAt:         decidedAt,
 		Exemption:         exemption,
-		RegimeVersion:     table.Version(),
+		RegimeVersion:     tabs.live.Version(),
+		DeclaredValues:    pc.declared,
+		Supersedes:        supersedes,
+	}
+	if shadowRes != nil {
+		d.Shadow = p.shadowOf(tabs, pc, *shadowRes, d.Decision, tally)
 	}
 	value, err := json.Marshal(d)
 	if err != nil {
-		return nil, fmt.Errorf("encode decision: %w", err)
-	}
-	topic := p.cfg.Topics.Formal
-	if result.Decision == decide.Cleared {
-		topic = p.cfg.Topics.Cleared
+		return nil, "", fmt.Errorf("encode decision: %w", err)
 	}
 	outs := []Output{{Topic: topic, Key: []byte(m.ParcelID), Value: value}}
-	tally.count(result, res.Duplicate)
+	tally.count(m.Type, result, res.Duplicate)
 
-	if res.AlertVersion > 0 {
+	if res.AlertVersion > 0 && m.Type == manifest.TypeParcel {
 		alert := event.Alert{
 			Schema:          event.SchemaAlert,
 			AlertID:         event.AlertID(event.AlertSplitShipment, pc.recipKey, pc.date),
@@ -335,15 +490,48 @@ func (p *Processor) decide(table *decide.Table, pc *parcel, res window.Result, d
 		}
 		value, err := json.Marshal(alert)
 		if err != nil {
-			return nil, fmt.Errorf("encode alert: %w", err)
+			return nil, "", fmt.Errorf("encode alert: %w", err)
 		}
 		outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: []byte(pc.recipKey + ":" + pc.date), Value: value})
 		tally.alerts++
 	}
-	return outs, nil
+	return outs, "", nil
 }
 
-var exemptionDeMinimis = "de_minimis"
+// EntryTypeNone is the entry_type of a cancelled parcel: it needs none.
+const EntryTypeNone = "none"
+
+// shadowOf evaluates the parcel against the what-if table.
+func (p *Processor) shadowOf(tabs tables, pc *parcel, res window.Result, live string, tally *tally) *event.Shadow {
+	s := &event.Shadow{
+		Regime:            pc.shadow.ID,
+		RecipientDayTotal: money.Format(res.Total),
+		RegimeVersion:     tabs.shadow.Version(),
+		Reasons:           []string{},
+	}
+	switch {
+	case res.Status != window.StatusOK:
+		s.Decision = "rejected"
+	case pc.m.Type == manifest.TypeCancel:
+		s.Decision = event.DecisionCancelled
+	default:
+		result := evaluate(pc.shadow, pc, res)
+		s.Decision, s.Reasons = string(result.Decision), reasonStrings(result.Reasons)
+	}
+	tally.shadowed++
+	if s.Decision != live {
+		tally.shadowDiffers++
+	}
+	return s
+}
+
+func reasonStrings(reasons []decide.Reason) []string {
+	out := make([]string, len(reasons))
+	for i, r := range reasons {
+		out[i] = string(r)
+	}
+	return out
+}
 
 func thresholdText(r *decide.Regime) *string {
 	if !r.HasThreshold {
@@ -371,14 +559,7 @@ func (p *Processor) reject(in *Input, reason string, now time.Time) (Output, err
 }
 
 func distinctSorted(values []string) []string {
-	out := make([]string, 0, len(values))
-	seen := make(map[string]bool, len(values))
-	for _, v := range values {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
+	out := slices.Clone(values)
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/s321/s321/internal/decide"
+	"github.com/s321/s321/internal/manifest"
 )
 
 // Stats counts what a Processor has published since it started. Every
@@ -21,6 +22,16 @@ type Stats struct {
 	Alerts atomic.Int64
 	// Rejected counts messages sent to the DLQ.
 	Rejected atomic.Int64
+	// Amended and Cancelled count amend and cancel events applied.
+	Amended   atomic.Int64
+	Cancelled atomic.Int64
+	// Gifts counts parcels cleared as gifts.
+	Gifts atomic.Int64
+	// Shadowed counts decisions evaluated again against the what-if table,
+	// and ShadowDiffers those whose what-if decision differs from the live
+	// one.
+	Shadowed      atomic.Int64
+	ShadowDiffers atomic.Int64
 
 	reasons [len(reasonOrder)]atomic.Int64
 }
@@ -52,11 +63,22 @@ func (s *Stats) Reasons() []ReasonCount {
 
 // tally counts one batch, added to Stats only once the batch succeeded.
 type tally struct {
-	cleared, formal, redelivered, alerts, rejected int64
-	reasons                                        [len(reasonOrder)]int64
+	cleared, formal, redelivered, alerts, rejected     int64
+	amended, cancelled, gifts, shadowed, shadowDiffers int64
+	reasons                                            [len(reasonOrder)]int64
 }
 
-func (t *tally) count(result decide.Result, redelivered bool) {
+func (t *tally) count(kind manifest.Type, result decide.Result, redelivered bool) {
+	switch kind {
+	case manifest.TypeCancel:
+		t.cancelled++
+		return
+	case manifest.TypeAmend:
+		t.amended++
+	}
+	if result.Exemption == decide.ExemptionGift {
+		t.gifts++
+	}
 	if result.Decision == decide.Cleared {
 		t.cleared++
 	} else {
@@ -80,6 +102,11 @@ func (s *Stats) add(t *tally) {
 	s.Redelivered.Add(t.redelivered)
 	s.Alerts.Add(t.alerts)
 	s.Rejected.Add(t.rejected)
+	s.Amended.Add(t.amended)
+	s.Cancelled.Add(t.cancelled)
+	s.Gifts.Add(t.gifts)
+	s.Shadowed.Add(t.shadowed)
+	s.ShadowDiffers.Add(t.shadowDiffers)
 	for i, n := range t.reasons {
 		s.reasons[i].Add(n)
 	}

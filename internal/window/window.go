@@ -124,7 +124,26 @@ type Op struct {
 	// Gift is true when the parcel is declared a bona fide gift: its value
 	// also counts toward the day's gift total.
 	Gift bool
+	// ClearLimitCents and GiftLimitCents say, for the outcome the store
+	// keeps with the parcel (the topic a later cancel goes to), when the
+	// parcel is cleared: under de minimis when the day total is at most
+	// ClearLimitCents, as a gift when the gift total is at most
+	// GiftLimitCents; -1 (Never) where that cannot happen.
+	ClearLimitCents int64
+	GiftLimitCents  int64
 }
+
+// Never is a limit no total is within.
+const Never int64 = -1
+
+// Outcome is a parcel's decision as the store keeps it.
+type Outcome string
+
+// The outcomes a store keeps.
+const (
+	OutcomeCleared Outcome = "cleared"
+	OutcomeFormal  Outcome = "formal"
+)
 
 // Result is a parcel's place in its recipient's day, as first counted.
 type Result struct {
@@ -147,8 +166,9 @@ type Result struct {
 	// Status is StatusOK unless an amend or cancel could not be applied.
 	Status Status
 	// Superseded is, for an amend or cancel, the event id of the decision
-	// it replaces.
-	Superseded string
+	// it replaces, and SupersededOutcome that decision's outcome.
+	Superseded        string
+	SupersededOutcome Outcome
 }
 
 // Store counts parcels in Redis.
@@ -220,7 +240,7 @@ func (s *Store) run(ctx context.Context, ops []Op, cached bool) ([]*redis.Cmd, e
 			if op.Gift {
 				gift = 1
 			}
-			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS, string(kind), eventID, gift}
+			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS, string(kind), eventID, gift, op.ClearLimitCents, op.GiftLimitCents}
 			if cached {
 				cmds[i] = countScript.EvalSha(ctx, pipe, keys, args...)
 			} else {
@@ -238,10 +258,11 @@ func isNoScript(err error) bool {
 }
 
 // parseResult reads the script's reply: {duplicate, seq, total cents,
-// scale, alert version, entries, gift total cents, status, superseded}.
+// scale, alert version, entries, gift total cents, status, superseded,
+// superseded outcome}.
 func parseResult(val any) (Result, error) {
 	reply, ok := val.([]any)
-	if !ok || len(reply) != 9 {
+	if !ok || len(reply) != 10 {
 		return Result{}, fmt.Errorf("unexpected script reply %T", val)
 	}
 	dup, _ := reply[0].(int64)
@@ -252,6 +273,7 @@ func parseResult(val any) (Result, error) {
 	giftText, _ := reply[6].(string)
 	status, _ := reply[7].(string)
 	superseded, _ := reply[8].(string)
+	supersededOutcome, _ := reply[9].(string)
 	cents, err := strconv.ParseInt(totalText, 10, 64)
 	if err != nil {
 		return Result{}, fmt.Errorf("day total %q: %w", totalText, err)
@@ -261,13 +283,14 @@ func parseResult(val any) (Result, error) {
 		return Result{}, fmt.Errorf("gift total %q: %w", giftText, err)
 	}
 	res := Result{
-		Duplicate:    dup == 1,
-		Seq:          seq,
-		Total:        money.FromCents(cents, int32(scale)),
-		AlertVersion: alert,
-		GiftTotal:    money.FromCents(giftCents, money.MaxPlaces),
-		Status:       Status(status),
-		Superseded:   superseded,
+		Duplicate:         dup == 1,
+		Seq:               seq,
+		Total:             money.FromCents(cents, int32(scale)),
+		AlertVersion:      alert,
+		GiftTotal:         money.FromCents(giftCents, money.MaxPlaces),
+		Status:            Status(status),
+		Superseded:        superseded,
+		SupersededOutcome: Outcome(supersededOutcome),
 	}
 	if alert > 0 {
 		entries, _ := reply[5].([]any)
