@@ -38,6 +38,8 @@ commands:
   run      consume manifests from Kafka and publish decisions, alerts and rejects
   broker   run the embedded Kafka-protocol broker alone (--addr, --data-dir)
   demo     start on the embedded defaults, send a built-in sample, print a summary
+  replay   decide a file of manifest.v1 lines without Kafka (--input, --out)
+  generate write seeded manifest.v1 traffic to stdout (JSONL) or a topic (--count or --rate/--duration)
 
 "processor <command> -h" lists a command's flags.
 `
@@ -58,6 +60,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runBroker(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
+	case "replay":
+		err = runReplay(ctx, args[1:], stdout, stderr)
+	case "generate":
+		err = runGenerate(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -123,6 +129,8 @@ func runFlags(fs *flag.FlagSet, cfg *app.Config, logLevel *string) {
 	fs.IntVar(&cfg.MaxBatch, "max-batch", cfg.MaxBatch, "most messages of one partition decided at once")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long in-flight work may take after SIGINT or SIGTERM")
 	fs.StringVar(&cfg.KeyPrefix, "key-prefix", cfg.KeyPrefix, "prefix of every Redis key")
+	fs.IntVar(&cfg.AddressClusterNames, "address-cluster-names", cfg.AddressClusterNames,
+		"distinct recipient names at one address on one day that, above the threshold together, raise an address_cluster alert; 0 turns them off")
 	fs.StringVar(logLevel, "log-level", *logLevel, "debug, info, warn or error")
 }
 

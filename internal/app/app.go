@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -114,52 +113,14 @@ func (a *App) Run(ctx context.Context) (err error) {
 			zap.String("addr", b.Addr()))
 	}
 
-	// Redis: external, or the embedded in-memory store. go-redis logs
-	// through a process-wide logger; send it to ours.
-	redis.SetLogger(redisLogger{a.log.With(zap.String("component", "redis"))})
-	if a.cfg.RedisURL == "" {
-		mr := miniredis.NewMiniRedis()
-		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
-			return fmt.Errorf("start embedded store: %w", err)
-		}
-		closers = append(closers, func() error { mr.Close(); return nil })
-		a.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		log.Warn("embedded in-memory store: day totals are kept in memory and lost when the process exits; use --redis-url for a real Redis")
-	} else {
-		opts, err := redis.ParseURL(a.cfg.RedisURL)
-		if err != nil {
-			return fmt.Errorf("redis-url: %w", err)
-		}
-		a.rdb = redis.NewClient(opts)
-		log.Info("redis", zap.String("addr", opts.Addr), zap.Int("db", opts.DB))
-	}
-	closers = append(closers, a.rdb.Close)
-
-	if a.cfg.RecipientKeySecret == "" {
-		log.Warn("recipient keys use the fixed development secret: set RECIPIENT_KEY_SECRET before handling real recipients")
-	}
-	keyer, err := identity.NewKeyer([]byte(a.cfg.secret()))
-	if err != nil {
-		return fmt.Errorf("recipient-key-secret: %w", err)
-	}
-	store, err := window.New(a.rdb, window.Config{KeyPrefix: a.cfg.KeyPrefix, TTL: a.cfg.StateTTL})
+	// Redis: external, or the embedded in-memory store.
+	rdb, closeStore, err := OpenStore(a.cfg, a.log)
 	if err != nil {
 		return err
 	}
-	deps := process.Deps{Regimes: a.cfg.tables.regimes, Rates: a.cfg.tables.rates, Keyer: keyer, Counter: store}
-	if a.cfg.tables.shadow != nil {
-		// What-if totals live in a key space of their own.
-		shadowStore, err := window.New(a.rdb, window.Config{KeyPrefix: a.cfg.KeyPrefix + "-shadow", TTL: a.cfg.StateTTL})
-		if err != nil {
-			return err
-		}
-		deps.ShadowRegimes, deps.ShadowCounter = a.cfg.tables.shadow, shadowStore
-	}
-	a.processor, err = process.New(process.Config{
-		Topics:          a.cfg.Topics,
-		EntryDayZone:    a.cfg.zone,
-		MaxMessageBytes: a.cfg.MaxMessageBytes,
-	}, deps)
+	a.rdb = rdb
+	closers = append(closers, closeStore)
+	a.processor, err = NewProcessor(a.cfg, a.rdb, a.cfg.KeyPrefix, a.log)
 	if err != nil {
 		return err
 	}
@@ -172,6 +133,12 @@ func (a *App) Run(ctx context.Context) (err error) {
 	consumeCfg.ReplicationFactor = a.cfg.ReplicationFactor
 	consumeCfg.MaxBatch = a.cfg.MaxBatch
 	consumeCfg.ShutdownTimeout = a.cfg.ShutdownTimeout
+	// TLS and SASL, when configured; nil keeps kafka-go's plaintext
+	// defaults.
+	if a.cfg.kafka.Dialer != nil {
+		consumeCfg.Dialer = a.cfg.kafka.Dialer
+		consumeCfg.Transport = a.cfg.kafka.Transport
+	}
 	a.consumer, err = consume.New(consumeCfg, a.processor, a.log, time.Now)
 	if err != nil {
 		return err
@@ -196,7 +163,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 	g.Go(func() error {
 		// Loading the script first makes a Redis outage at start-up visible
 		// early; the consumer retries on its own anyway.
-		if err := store.Load(gctx); err != nil {
+		if err := a.processor.Prepare(gctx); err != nil {
 			log.Warn("redis not reachable yet; batches will retry", zap.Error(err))
 		}
 		return a.consumer.Run(gctx)
@@ -224,10 +191,34 @@ func (a *App) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// redisLogger sends go-redis's own log lines (connection pool errors) to
-// zap.
-type redisLogger struct{ log *zap.Logger }
-
-func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
-	l.log.Debug("redis client", zap.String("detail", fmt.Sprintf(format, v...)))
+// NewProcessor builds the processor of a validated cfg over rdb, with its
+// day totals under keyPrefix (and what-if totals under keyPrefix-shadow).
+func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *zap.Logger) (*process.Processor, error) {
+	if cfg.RecipientKeySecret == "" {
+		log.Warn("recipient keys use the fixed development secret: set RECIPIENT_KEY_SECRET before handling real recipients",
+			zap.String("component", "app"))
+	}
+	keyer, err := identity.NewKeyer([]byte(cfg.secret()))
+	if err != nil {
+		return nil, fmt.Errorf("recipient-key-secret: %w", err)
+	}
+	store, err := window.New(rdb, window.Config{KeyPrefix: keyPrefix, TTL: cfg.StateTTL})
+	if err != nil {
+		return nil, err
+	}
+	deps := process.Deps{Regimes: cfg.tables.regimes, Rates: cfg.tables.rates, Keyer: keyer, Counter: store, Linker: store}
+	if cfg.tables.shadow != nil {
+		// What-if totals live in a key space of their own.
+		shadowStore, err := window.New(rdb, window.Config{KeyPrefix: keyPrefix + "-shadow", TTL: cfg.StateTTL})
+		if err != nil {
+			return nil, err
+		}
+		deps.ShadowRegimes, deps.ShadowCounter = cfg.tables.shadow, shadowStore
+	}
+	return process.New(process.Config{
+		Topics:          cfg.Topics,
+		EntryDayZone:    cfg.zone,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+		ClusterNames:    cfg.AddressClusterNames,
+	}, deps)
 }

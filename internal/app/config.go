@@ -28,9 +28,26 @@ type Config struct {
 	// EmbeddedKafkaAddr is where the embedded broker listens. Default
 	// "127.0.0.1:9092"; port 0 picks a free one.
 	EmbeddedKafkaAddr string
-	// RedisURL is redis://host:port/db; empty uses an embedded in-memory
-	// store (miniredis), which runs the same Lua script.
+	// RedisURL is redis://host:port/db (rediss:// for TLS), or a Redis
+	// Cluster as redis+cluster://host1:port,host2:port/ or several
+	// comma-separated redis:// URLs; empty uses an embedded in-memory store
+	// (miniredis), which runs the same Lua script. It may hold a user and
+	// password; it is never logged.
 	RedisURL string
+	// RedisUsername and RedisPassword, when set, replace the credentials of
+	// RedisURL (an ACL user; a password alone is the default user's).
+	RedisUsername string
+	RedisPassword string
+	// RedisTLS adds a CA and a client certificate to Redis connections and
+	// turns TLS on. Default off (unless RedisURL is rediss://).
+	RedisTLS TLSFiles
+	// KafkaTLS configures TLS to the brokers, for every Kafka client: the
+	// consumer group, the partition readers, the producer and the admin
+	// client. Default off. Requires Brokers.
+	KafkaTLS TLSFiles
+	// KafkaSASL authenticates every Kafka client. Default off. Requires
+	// Brokers.
+	KafkaSASL SASL
 	// HTTPAddr serves /healthz, /readyz and /metrics. Default
 	// "127.0.0.1:8080"; empty disables it.
 	HTTPAddr string
@@ -74,29 +91,35 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// KeyPrefix starts every Redis key. Default "s321".
 	KeyPrefix string
+	// AddressClusterNames is how many distinct recipient names at one
+	// address on one day, together above the threshold, raise an
+	// address_cluster alert. Default 3; 0 turns these alerts off.
+	AddressClusterNames int
 
 	// Parsed by Validate.
 	zone   *time.Location
 	tables tables
+	kafka  kafkaClients
 }
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
 	return Config{
-		EmbeddedKafkaAddr: "127.0.0.1:9092",
-		HTTPAddr:          "127.0.0.1:8080",
-		GroupID:           "s321-processor",
-		EntryDayZone:      "America/New_York",
-		InputTopic:        "manifests",
-		Topics:            process.DefaultTopics(),
-		StateTTL:          8 * 24 * time.Hour,
-		MaxMessageBytes:   1 << 20,
-		Partitions:        12,
-		ReplicationFactor: 1,
-		MaxBatch:          1000,
-		ShutdownTimeout:   30 * time.Second,
-		KeyPrefix:         "s321",
-		ReloadInterval:    5 * time.Second,
+		EmbeddedKafkaAddr:   "127.0.0.1:9092",
+		HTTPAddr:            "127.0.0.1:8080",
+		GroupID:             "s321-processor",
+		EntryDayZone:        "America/New_York",
+		InputTopic:          "manifests",
+		Topics:              process.DefaultTopics(),
+		StateTTL:            8 * 24 * time.Hour,
+		MaxMessageBytes:     1 << 20,
+		Partitions:          12,
+		ReplicationFactor:   1,
+		MaxBatch:            1000,
+		ShutdownTimeout:     30 * time.Second,
+		KeyPrefix:           "s321",
+		ReloadInterval:      5 * time.Second,
+		AddressClusterNames: 3,
 	}
 }
 
@@ -117,6 +140,9 @@ func (c *Config) Validate() error {
 	} else {
 		c.tables = tabs
 	}
+	if c.AddressClusterNames < 0 || c.AddressClusterNames == 1 {
+		errs = append(errs, fmt.Errorf("address-cluster-names %d: must be 0 (off) or at least 2", c.AddressClusterNames))
+	}
 	if c.ReloadInterval < 0 {
 		errs = append(errs, fmt.Errorf("reload-interval %s: must not be negative", c.ReloadInterval))
 	}
@@ -132,6 +158,24 @@ func (c *Config) Validate() error {
 	}
 	if c.RecipientKeySecret == DevRecipientKeySecret && !c.EmbeddedKafka() {
 		errs = append(errs, errors.New("recipient-key-secret: the development secret must not be used with --brokers"))
+	}
+	if kafka, err := kafkaSecurity(c.KafkaTLS, c.KafkaSASL); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.kafka = kafka
+	}
+	if c.EmbeddedKafka() && (c.KafkaTLS.On() || c.KafkaSASL.On()) {
+		errs = append(errs, errors.New("kafka-tls, kafka-sasl: need --brokers (the broker run starts itself is plaintext; run `processor broker` with TLS or SASL and point --brokers at it)"))
+	}
+	if c.RedisURL != "" {
+		if _, err := parseRedisURL(c.RedisURL); err != nil {
+			errs = append(errs, fmt.Errorf("redis-url: %w", err))
+		}
+	} else if c.RedisTLS.On() || c.RedisUsername != "" || c.RedisPassword != "" {
+		errs = append(errs, errors.New("redis-tls, redis credentials: need --redis-url"))
+	}
+	if _, err := c.RedisTLS.ClientConfig("redis-tls"); err != nil {
+		errs = append(errs, err)
 	}
 	if c.HTTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {

@@ -22,9 +22,18 @@ const (
 	SchemaRejected = "rejected.v1"
 )
 
-// AlertSplitShipment is the alert type raised when parcels of one
-// recipient and day, each within the threshold, add up to more than it.
-const AlertSplitShipment = "split_shipment"
+// Alert types.
+const (
+	// AlertSplitShipment: parcels of one recipient and day, at least one
+	// within the threshold alone, add up to more than it.
+	AlertSplitShipment = "split_shipment"
+	// AlertSplitOrder: parcels sharing an order (across recipients,
+	// carriers and days) add up to more than the threshold.
+	AlertSplitOrder = "split_order"
+	// AlertAddressCluster: several distinct recipient names at one address
+	// on one day add up to more than the threshold.
+	AlertAddressCluster = "address_cluster"
+)
 
 // TimeFormat writes instants in UTC with milliseconds, as in the contract.
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
@@ -96,6 +105,10 @@ type Alert struct {
 	RaisedAt        string   `json:"raised_at"`
 	// Reason is a sentence a person can read (an addition within v1).
 	Reason string `json:"reason"`
+	// SubjectKey is what the alert is about, hashed: the recipient key
+	// (split_shipment), the order key (split_order) or the address key
+	// (address_cluster). An addition within v1.
+	SubjectKey string `json:"subject_key"`
 }
 
 // Rejected is a rejected.v1 message: the one output that holds the input

@@ -114,6 +114,31 @@ func (k *Keyer) AddressKey(r Recipient) string {
 	return k.finish(st)
 }
 
+// LinkKind names what a link key is made of.
+type LinkKind string
+
+// The kinds of link key. Each is hashed with its kind as a prefix, so keys
+// of different kinds never collide.
+const (
+	LinkPhone LinkKind = "phone"
+	LinkEmail LinkKind = "email"
+	LinkName  LinkKind = "name"
+	LinkOrder LinkKind = "order"
+)
+
+// LinkKey returns the hex HMAC-SHA256 of kind and an already normalized
+// value (NormalizePhone, NormalizeEmail, NormalizeName, or an order's
+// seller and number): the value stays secret, equal values get equal keys.
+// An empty value has no key: "".
+func (k *Keyer) LinkKey(kind LinkKind, value string) string {
+	if value == "" {
+		return ""
+	}
+	st := k.states.Get().(*keyState)
+	st.in = append(append(append(st.in[:0], kind...), 0), value...)
+	return k.finish(st)
+}
+
 // finish hashes st.in, returns st to the pool and returns the hex digest.
 func (k *Keyer) finish(st *keyState) string {
 	st.mac.Reset()

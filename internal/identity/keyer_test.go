@@ -147,3 +147,23 @@ func TestKeyConcurrent(t *testing.T) {
 		t.Errorf("concurrent Key = %s, not the key computed alone", got)
 	}
 }
+
+func TestLinkKey(t *testing.T) {
+	k, err := NewKeyer([]byte("0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := k.LinkKey(LinkPhone, NormalizePhone("+1 (555) 010-2030"))
+	if phone != k.LinkKey(LinkPhone, NormalizePhone("555.010.2030")) {
+		t.Error("one phone written two ways got two keys")
+	}
+	if phone == k.LinkKey(LinkEmail, NormalizePhone("555.010.2030")) {
+		t.Error("a phone and an email of the same text share a key")
+	}
+	if k.LinkKey(LinkEmail, "") != "" {
+		t.Error("an empty value got a key")
+	}
+	if len(phone) != 64 {
+		t.Errorf("key %q is not 64 hex characters", phone)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -36,6 +37,12 @@ import (
 // idempotent: the same ops applied again return the first results.
 type Counter interface {
 	Apply(ctx context.Context, ops []window.Op) ([]window.Result, error)
+}
+
+// Linker resolves parcels' phone and email links to the recipient key they
+// were first seen with (window.Store.Link).
+type Linker interface {
+	Link(ctx context.Context, reqs []window.LinkRequest) ([]string, error)
 }
 
 // Input is one message read from the input topic.
@@ -76,6 +83,10 @@ type Config struct {
 	// MaxMessageBytes is the largest input message decided; a larger one is
 	// rejected to the DLQ. Default 1 MiB.
 	MaxMessageBytes int
+	// ClusterNames is how many distinct recipient names at one address on
+	// one day, with a total above the threshold, raise an address_cluster
+	// alert. Default 3; 0 raises none.
+	ClusterNames int
 }
 
 // Validate reports a configuration the Processor cannot work with.
@@ -86,6 +97,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageBytes < 1 {
 		errs = append(errs, fmt.Errorf("max message bytes %d: must be at least 1", c.MaxMessageBytes))
+	}
+	if c.ClusterNames < 0 || c.ClusterNames == 1 {
+		errs = append(errs, fmt.Errorf("address cluster names %d: must be 0 (off) or at least 2", c.ClusterNames))
 	}
 	for name, topic := range map[string]string{"cleared": c.Topics.Cleared, "formal": c.Topics.Formal, "alerts": c.Topics.Alerts, "dlq": c.Topics.DLQ} {
 		if topic == "" {
@@ -105,6 +119,8 @@ type Deps struct {
 	Keyer *identity.Keyer
 	// Counter keeps the live day totals. Required.
 	Counter Counter
+	// Linker links parcels by phone and email; nil links nothing.
+	Linker Linker
 	// ShadowRegimes and ShadowCounter, when both set, evaluate every parcel
 	// a second time, for what-if, with day totals of their own.
 	ShadowRegimes *decide.Table
@@ -121,6 +137,7 @@ type Processor struct {
 	shadow        atomic.Pointer[decide.Table]
 	keyer         *identity.Keyer
 	counter       Counter
+	linker        Linker
 	shadowCounter Counter
 	stats         Stats
 }
@@ -136,11 +153,30 @@ func New(cfg Config, deps Deps) (*Processor, error) {
 	if (deps.ShadowRegimes == nil) != (deps.ShadowCounter == nil) {
 		return nil, errors.New("process: shadow regimes and shadow counter go together")
 	}
-	p := &Processor{cfg: cfg, keyer: deps.Keyer, counter: deps.Counter, shadowCounter: deps.ShadowCounter}
+	p := &Processor{cfg: cfg, keyer: deps.Keyer, counter: deps.Counter, linker: deps.Linker, shadowCounter: deps.ShadowCounter}
 	p.regimes.Store(deps.Regimes)
 	p.rates.Store(deps.Rates)
 	p.shadow.Store(deps.ShadowRegimes)
 	return p, nil
+}
+
+// Preparer is a Counter that can load what it needs ahead of the first
+// batch (the window's Lua script).
+type Preparer interface {
+	Load(ctx context.Context) error
+}
+
+// Prepare readies the counters for the first batch; processing works
+// without it, and retries on its own.
+func (p *Processor) Prepare(ctx context.Context) error {
+	for _, c := range []Counter{p.counter, p.shadowCounter} {
+		if prep, ok := c.(Preparer); ok {
+			if err := prep.Load(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Regimes returns the live regime table.
@@ -185,35 +221,56 @@ type parcel struct {
 	shadow   *decide.Regime // nil without a shadow table
 	decided  decide.Parcel
 	date     string
-	recipKey string
+	recipKey string // after linking
+	links    []string
 	value    string            // parcel value in USD, as written
 	declared map[string]string // original amounts by currency
+	op       window.Op         // the recipient-day op; the others derive from it
+
+	// Indexes of the parcel's ops in the batch's ops: its recipient's day,
+	// its order (-1: none) and its address's day (-1: none), and the keys of
+	// the order and the address.
+	dayOp, orderOp, addrOp int
+	orderKey, addrKey      string
 }
 
 // Process decides a batch of messages of one partition, in offset order,
 // and returns the messages to publish, in the same order. An error means
 // the day totals could not be reached; nothing of the batch is counted
 // twice when the caller retries it whole, which it must do.
+//
+// Redis is reached in one pipelined round trip for the counting (every
+// parcel's recipient day, order and address day), one for the what-if
+// totals when configured, and two before them for phone and email links
+// when a parcel of the batch has any.
 func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) ([]Output, error) {
 	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load()}
-	outputs := make([]Output, 0, len(batch)+len(batch)/4)
 	parcels := make([]parcel, len(batch))
 	rejects := make([]string, len(batch)) // non-empty: the message's rejection
-	ops := make([]window.Op, 0, len(batch))
-	var shadowOps []window.Op
-
 	for i := range batch {
-		op, shadowOp, err := p.prepare(tabs, &batch[i], &parcels[i])
-		if err != nil {
+		if err := p.prepare(tabs, &batch[i], &parcels[i]); err != nil {
 			rejects[i] = err.Error()
+		}
+	}
+	if err := p.link(ctx, parcels, rejects); err != nil {
+		return nil, err
+	}
+
+	ops := make([]window.Op, 0, 3*len(batch))
+	var shadowOps []window.Op
+	for i := range parcels {
+		if rejects[i] != "" {
 			continue
 		}
-		ops = append(ops, op)
+		pc := &parcels[i]
+		ops = p.appendOps(ops, pc)
 		if tabs.shadow != nil {
+			shadowOp := pc.op
+			shadowOp.Subject = pc.recipKey
+			setLimits(&shadowOp, pc.shadow, pc.decided, pc.m.Gift)
 			shadowOps = append(shadowOps, shadowOp)
 		}
 	}
-
 	results, err := apply(ctx, p.counter, ops)
 	if err != nil {
 		return nil, err
@@ -224,18 +281,18 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 	}
 
 	decidedAt := event.FormatTime(now)
+	outputs := make([]Output, 0, len(batch)+len(batch)/4)
 	var tally tally
-	next := 0
+	shadowNext := 0
 	for i := range batch {
 		if rejects[i] == "" {
 			pc := &parcels[i]
-			res := results[next]
 			var shadowRes *window.Result
 			if shadowResults != nil {
-				shadowRes = &shadowResults[next]
+				shadowRes = &shadowResults[shadowNext]
+				shadowNext++
 			}
-			next++
-			outs, reason, err := p.decide(tabs, pc, res, shadowRes, decidedAt, &tally)
+			outs, reason, err := p.decide(tabs, pc, results, shadowRes, decidedAt, &tally)
 			if err != nil {
 				return nil, err
 			}
@@ -263,63 +320,138 @@ func apply(ctx context.Context, counter Counter, ops []window.Op) ([]window.Resu
 	return counter.Apply(ctx, ops)
 }
 
-// prepare decodes and screens one message into pc and builds its
-// day-total ops. Its error is the rejection: it names the field and rule.
-func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) (op, shadowOp window.Op, err error) {
+// link replaces each parcel's recipient key by the one its phone or email
+// was first seen with, if any.
+func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string) error {
+	if p.linker == nil {
+		return nil
+	}
+	var reqs []window.LinkRequest
+	var idx []int
+	for i := range parcels {
+		if rejects[i] == "" && len(parcels[i].links) > 0 {
+			reqs = append(reqs, window.LinkRequest{Links: parcels[i].links, Own: parcels[i].recipKey})
+			idx = append(idx, i)
+		}
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	keys, err := p.linker.Link(ctx, reqs)
+	if err != nil {
+		return err
+	}
+	for j, i := range idx {
+		parcels[i].recipKey = keys[j]
+	}
+	return nil
+}
+
+// appendOps appends the parcel's ops: its recipient's day, its order (when
+// it names one) and its address's day (when address clusters are on).
+func (p *Processor) appendOps(ops []window.Op, pc *parcel) []window.Op {
+	day := pc.op
+	day.Subject = pc.recipKey
+	pc.dayOp, pc.orderOp, pc.addrOp = len(ops), -1, -1
+	ops = append(ops, day)
+	// The order and address totals only raise alerts: no gift total, no
+	// outcome to keep.
+	alertOnly := day
+	alertOnly.Gift, alertOnly.ClearLimitCents, alertOnly.GiftLimitCents = false, window.Never, window.Never
+	if pc.orderKey = p.orderKey(pc.m); pc.orderKey != "" {
+		order := alertOnly
+		order.Scope, order.Subject = window.ScopeOrder, pc.orderKey
+		pc.orderOp = len(ops)
+		ops = append(ops, order)
+	}
+	if p.cfg.ClusterNames > 0 {
+		addr := alertOnly
+		r := recipientOf(pc.m)
+		pc.addrKey = p.keyer.AddressKey(r)
+		addr.Scope, addr.Subject = window.ScopeAddressDay, pc.addrKey
+		addr.Member = p.keyer.LinkKey(identity.LinkName, identity.NormalizeName(r.Name))
+		addr.MinMembers = p.cfg.ClusterNames
+		pc.addrOp = len(ops)
+		ops = append(ops, addr)
+	}
+	return ops
+}
+
+// orderKey is the hashed identity of the parcel's order: its seller (or
+// marketplace) and order number, so equal numbers of different sellers are
+// different orders. "" when the manifest names no order.
+func (p *Processor) orderKey(m *manifest.Manifest) string {
+	if strings.TrimSpace(m.OrderID) == "" {
+		return ""
+	}
+	seller := strings.ToUpper(strings.TrimSpace(m.Seller))
+	if seller == "" {
+		seller = strings.ToUpper(strings.TrimSpace(m.Marketplace))
+	}
+	return p.keyer.LinkKey(identity.LinkOrder, seller+"\x00"+strings.TrimSpace(m.OrderID))
+}
+
+// prepare decodes and screens one message into pc. Its error is the
+// rejection: it names the field and the rule.
+func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	if len(in.Value) > p.cfg.MaxMessageBytes {
-		return op, shadowOp, fmt.Errorf("message: %d bytes is over the %d-byte limit", len(in.Value), p.cfg.MaxMessageBytes)
+		return fmt.Errorf("message: %d bytes is over the %d-byte limit", len(in.Value), p.cfg.MaxMessageBytes)
 	}
 	m, err := manifest.Decode(in.Value)
 	if err != nil {
-		return op, shadowOp, err
+		return err
 	}
 	regime := tabs.live.At(m.ArrivalTime)
 	if regime == nil {
-		return op, shadowOp, &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
+		return &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
 	}
 	date := decide.EntryDate(m.ArrivalTime, p.cfg.EntryDayZone).String()
 	value, declared, err := valueInUSD(m, tabs.rates, date)
 	if err != nil {
-		return op, shadowOp, err
+		return err
 	}
 	cents, err := money.Cents(value)
 	if err != nil {
-		return op, shadowOp, &manifest.FieldError{Field: "items", Rule: "parcel value " + err.Error()}
+		return &manifest.FieldError{Field: "items", Rule: "parcel value " + err.Error()}
 	}
 	items := make([]decide.Item, len(m.Items))
 	for i, item := range m.Items {
 		items[i] = decide.Item{HTSCode: item.HTSCode, OriginCountry: item.OriginCountry, Category: item.Category}
 	}
+	recipient := recipientOf(m)
 	*pc = parcel{
 		in:       in,
 		m:        m,
 		regime:   regime,
 		decided:  decide.Parcel{Value: value, Items: items},
 		date:     date,
-		recipKey: p.keyer.Key(recipientOf(m)),
+		recipKey: p.keyer.Key(recipient),
 		value:    money.Format(value),
 		declared: declared,
 	}
-	op = window.Op{
-		Kind:         window.Kind(m.Type),
-		EventID:      m.EventID,
-		RecipientKey: pc.recipKey,
-		EntryDate:    date,
-		ParcelID:     m.ParcelID,
-		Carrier:      m.Carrier,
-		ValueCents:   cents,
-		Scale:        money.Places(value),
-		Gift:         m.Gift,
+	if p.linker != nil && (recipient.Phone != "" || recipient.Email != "") {
+		pc.links = []string{
+			p.keyer.LinkKey(identity.LinkPhone, identity.NormalizePhone(recipient.Phone)),
+			p.keyer.LinkKey(identity.LinkEmail, identity.NormalizeEmail(recipient.Email)),
+		}
 	}
-	shadowOp = op
-	setLimits(&op, regime, pc.decided, m.Gift)
+	pc.op = window.Op{
+		Kind:       window.Kind(m.Type),
+		EventID:    m.EventID,
+		EntryDate:  date,
+		ParcelID:   m.ParcelID,
+		Carrier:    m.Carrier,
+		ValueCents: cents,
+		Scale:      money.Places(value),
+		Gift:       m.Gift,
+	}
+	setLimits(&pc.op, regime, pc.decided, m.Gift)
 	if tabs.shadow != nil {
 		if pc.shadow = tabs.shadow.At(m.ArrivalTime); pc.shadow == nil {
-			return op, shadowOp, &manifest.FieldError{Field: "arrival_time", Rule: "no shadow regime in force at " + event.FormatTime(m.ArrivalTime)}
+			return &manifest.FieldError{Field: "arrival_time", Rule: "no shadow regime in force at " + event.FormatTime(m.ArrivalTime)}
 		}
-		setLimits(&shadowOp, pc.shadow, pc.decided, m.Gift)
 	}
-	return op, shadowOp, nil
+	return nil
 }
 
 // valueInUSD sums the items' values in US dollars, converting each item in
@@ -398,8 +530,9 @@ func evaluate(r *decide.Regime, pc *parcel, res window.Result) decide.Result {
 // decide builds the decision (and the alert, if any) of a counted event.
 // A non-empty reason instead rejects the message: an amend or cancel that
 // found nothing to change.
-func (p *Processor) decide(tabs tables, pc *parcel, res window.Result, shadowRes *window.Result, decidedAt string, tally *tally) ([]Output, string, error) {
+func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, shadowRes *window.Result, decidedAt string, tally *tally) ([]Output, string, error) {
 	m := pc.m
+	res := results[pc.dayOp]
 	switch res.Status {
 	case window.StatusOK:
 	case window.StatusUnknown:
@@ -471,29 +604,15 @@ func (p *Processor) decide(tabs tables, pc *parcel, res window.Result, shadowRes
 	outs := []Output{{Topic: topic, Key: []byte(m.ParcelID), Value: value}}
 	tally.count(m.Type, result, res.Duplicate)
 
-	if res.AlertVersion > 0 && m.Type == manifest.TypeParcel {
-		alert := event.Alert{
-			Schema:          event.SchemaAlert,
-			AlertID:         event.AlertID(event.AlertSplitShipment, pc.recipKey, pc.date),
-			Type:            event.AlertSplitShipment,
-			RecipientKey:    pc.recipKey,
-			EntryDate:       pc.date,
-			Regime:          pc.regime.ID,
-			Threshold:       threshold,
-			DayTotal:        money.Format(res.Total),
-			ParcelIDs:       res.AlertParcels,
-			Carriers:        distinctSorted(res.AlertCarriers),
-			TriggerParcelID: m.ParcelID,
-			Version:         res.AlertVersion,
-			RaisedAt:        decidedAt,
-			Reason:          splitReason(len(res.AlertParcels), pc.date, money.Format(res.Total), threshold),
+	if m.Type == manifest.TypeParcel {
+		for _, a := range p.alerts(pc, results, threshold, decidedAt) {
+			value, err := json.Marshal(a.alert)
+			if err != nil {
+				return nil, "", fmt.Errorf("encode alert: %w", err)
+			}
+			outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: []byte(a.key), Value: value})
+			tally.alerts++
 		}
-		value, err := json.Marshal(alert)
-		if err != nil {
-			return nil, "", fmt.Errorf("encode alert: %w", err)
-		}
-		outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: []byte(pc.recipKey + ":" + pc.date), Value: value})
-		tally.alerts++
 	}
 	return outs, "", nil
 }
@@ -541,13 +660,72 @@ func thresholdText(r *decide.Regime) *string {
 	return &text
 }
 
-func splitReason(parcels int, date, total string, threshold *string) string {
+// keyedAlert is an alert and its Kafka key.
+type keyedAlert struct {
+	key   string
+	alert event.Alert
+}
+
+// alerts builds the alerts the parcel publishes: a version of each alert
+// of its recipient's day, its order and its address's day that is raised.
+func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *string, raisedAt string) []keyedAlert {
+	var out []keyedAlert
 	limit := "the threshold"
 	if threshold != nil {
 		limit = "the $" + *threshold + " de minimis limit"
 	}
-	return fmt.Sprintf("%d parcels to one recipient with entry date %s add up to $%s, above %s, "+
-		"though at least one was within it alone: a possible split shipment (19 CFR 10.151).", parcels, date, total, limit)
+	build := func(kind, subject, key string, res window.Result, reason string) {
+		out = append(out, keyedAlert{key: key, alert: event.Alert{
+			Schema:          event.SchemaAlert,
+			AlertID:         event.AlertID(kind, subject, alertDate(kind, pc.date)),
+			Type:            kind,
+			RecipientKey:    pc.recipKey,
+			EntryDate:       pc.date,
+			Regime:          pc.regime.ID,
+			Threshold:       threshold,
+			DayTotal:        money.Format(res.Total),
+			ParcelIDs:       res.AlertParcels,
+			Carriers:        distinctSorted(res.AlertCarriers),
+			TriggerParcelID: pc.m.ParcelID,
+			Version:         res.AlertVersion,
+			RaisedAt:        raisedAt,
+			Reason:          reason,
+			SubjectKey:      subject,
+		}})
+	}
+	if res := results[pc.dayOp]; res.AlertVersion > 0 {
+		build(event.AlertSplitShipment, pc.recipKey, pc.recipKey+":"+pc.date, res, fmt.Sprintf(
+			"%d parcels to one recipient with entry date %s add up to $%s, above %s, though at least one "+
+				"was within it alone: a possible split shipment (19 CFR 10.151).",
+			len(res.AlertParcels), pc.date, money.Format(res.Total), limit))
+	}
+	if pc.orderOp >= 0 {
+		if res := results[pc.orderOp]; res.AlertVersion > 0 {
+			subject := pc.orderKey
+			build(event.AlertSplitOrder, subject, "order:"+subject, res, fmt.Sprintf(
+				"%d parcels of one order, shipped separately, add up to $%s, above %s, though at least one "+
+					"was within it alone: several lots covered by a single order (19 CFR 10.151).",
+				len(res.AlertParcels), money.Format(res.Total), limit))
+		}
+	}
+	if pc.addrOp >= 0 {
+		if res := results[pc.addrOp]; res.AlertVersion > 0 {
+			subject := pc.addrKey
+			build(event.AlertAddressCluster, subject, "address:"+subject+":"+pc.date, res, fmt.Sprintf(
+				"%d parcels to at least %d different names at one address with entry date %s add up to $%s, "+
+					"above %s: a possible split among recipients at one address.",
+				len(res.AlertParcels), p.cfg.ClusterNames, pc.date, money.Format(res.Total), limit))
+		}
+	}
+	return out
+}
+
+// alertDate is the date in an alert's id: an order's alert spans days.
+func alertDate(kind, date string) string {
+	if kind == event.AlertSplitOrder {
+		return ""
+	}
+	return date
 }
 
 func (p *Processor) reject(in *Input, reason string, now time.Time) (Output, error) {

@@ -54,7 +54,7 @@ func newFixture(t *testing.T, opts options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := process.Deps{Regimes: decide.Builtin(), Keyer: keyer, Counter: store}
+	deps := process.Deps{Regimes: decide.Builtin(), Keyer: keyer, Counter: store, Linker: store}
 	if opts.rates != "" {
 		rates, err := fx.Parse([]byte(opts.rates))
 		if err != nil {
@@ -71,7 +71,7 @@ func newFixture(t *testing.T, opts options) *fixture {
 		}
 		deps.ShadowRegimes, deps.ShadowCounter = opts.shadow, shadowStore
 	}
-	p, err := process.New(process.Config{Topics: process.DefaultTopics(), EntryDayZone: zone, MaxMessageBytes: 1 << 20}, deps)
+	p, err := process.New(process.Config{Topics: process.DefaultTopics(), EntryDayZone: zone, MaxMessageBytes: 1 << 20, ClusterNames: 3}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

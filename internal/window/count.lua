@@ -1,7 +1,9 @@
 -- Counts one parcel event toward its recipient's day, exactly once.
 --
--- KEYS[1]  the day hash     <prefix>:{<recipient_key>}:<entry_date>
--- KEYS[2]  the day's list   <prefix>:{<recipient_key>}:<entry_date>:parcels
+-- KEYS[1]  the subject's hash (a recipient's day, an order, an address's day)
+-- KEYS[2]  its list of parcels in evaluation order
+-- KEYS[3]  its set of distinct members (the names at an address); only
+--          with ARGV[13] > 0
 -- ARGV[1]  parcel id (no spaces)
 -- ARGV[2]  the parcel's value in cents (integer; for a cancel, ignored)
 -- ARGV[3]  decimal places the value was written with (0..2)
@@ -15,6 +17,10 @@
 --          this many cents (-1: never under de minimis)
 -- ARGV[11] gift limit: a gift is cleared when the gift total is at most this
 --          many cents (-1: not as a gift)
+-- ARGV[12] member: the parcel's member of KEYS[3] (a name key), or ""
+-- ARGV[13] minimum members: when above 0, the alert is raised once the
+--          subject has that many distinct members and its total is above
+--          the threshold, instead of by the split rule
 --
 -- Returns {duplicate (0|1), seq, total cents (string), scale, alert version,
 -- entries, gift total cents (string), status, superseded event id,
@@ -45,6 +51,7 @@ local value, places = tonumber(ARGV[2]), tonumber(ARGV[3])
 local threshold, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
 local kind, event, gift = ARGV[7], ARGV[8], ARGV[9]
 local clearLimit, giftLimit = tonumber(ARGV[10]), tonumber(ARGV[11])
+local member, minMembers = ARGV[12], tonumber(ARGV[13])
 
 local function outcome(total, giftTotal)
   if (giftLimit >= 0 and giftTotal <= giftLimit) or (clearLimit >= 0 and total <= clearLimit) then
@@ -56,6 +63,9 @@ end
 local function touch()
   redis.call('PEXPIRE', day, ttl)
   redis.call('PEXPIRE', list, ttl)
+  if minMembers > 0 then
+    redis.call('PEXPIRE', KEYS[3], ttl)
+  end
 end
 
 local function widen(scale)
@@ -133,13 +143,27 @@ end
 local giftText = redis.call('HGET', day, 'gift_total') or '0'
 redis.call('RPUSH', list, parcel .. ' ' .. carrier)
 
--- The split alert: raised by the first parcel that is within the threshold
--- alone but takes the day above it; every later parcel of the day under a
--- regime with a threshold publishes it again, one version higher.
+local members = 0
+if minMembers > 0 then
+  redis.call('SADD', KEYS[3], member)
+  members = redis.call('SCARD', KEYS[3])
+end
+
+-- The alert: by the split rule, raised by the first parcel that is within
+-- the threshold alone but takes the total above it; by the members rule,
+-- by the first parcel after which the subject has enough distinct members
+-- and a total above the threshold. Every later parcel of the subject under
+-- a regime with a threshold publishes it again, one version higher.
 local alert = 0
 if threshold >= 0 then
   local from = tonumber(redis.call('HGET', day, 'alert_from') or '0')
-  if from == 0 and value <= threshold and total > threshold then
+  local raise
+  if minMembers > 0 then
+    raise = members >= minMembers and total > threshold
+  else
+    raise = value <= threshold and total > threshold
+  end
+  if from == 0 and raise then
     from = seq
     redis.call('HSET', day, 'alert_from', seq)
   end

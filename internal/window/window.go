@@ -21,7 +21,13 @@
 //	<prefix>:{<recipient_key>}:<entry_date>:parcels  list
 //	    "<parcel_id> <carrier>" in evaluation order
 //
-// Both keys expire TTL after their last update.
+// The same script keeps the totals behind the other alerts, under keys of
+// their own subject (one hash slot each):
+//
+//	<prefix>:order:{<order_key>}                 hash and :parcels list, one order across days
+//	<prefix>:addr:{<address_key>}:<entry_date>   hash, :parcels list and :members set (name keys)
+//
+// All keys expire TTL after their last update.
 package window
 
 import (
@@ -103,14 +109,33 @@ const (
 	StatusSameEvent Status = "same_event"
 )
 
-// Op counts one parcel event toward its recipient's day.
+// Scope is what an Op's total is kept for.
+type Scope uint8
+
+// The scopes of a total.
+const (
+	// ScopeRecipientDay is one recipient's entry date: the de minimis day
+	// total, and the split_shipment alert.
+	ScopeRecipientDay Scope = iota
+	// ScopeOrder is one order across recipients, carriers and days: the
+	// split_order alert. EntryDate is not part of its key.
+	ScopeOrder
+	// ScopeAddressDay is one normalized address on one entry date, with the
+	// distinct names parcels were sent to there: the address_cluster alert.
+	ScopeAddressDay
+)
+
+// Op counts one parcel event toward a subject's total.
 type Op struct {
-	Kind         Kind // default KindParcel
-	EventID      string
-	RecipientKey string
-	EntryDate    string // YYYY-MM-DD in the entry-day time zone
-	ParcelID     string
-	Carrier      string
+	Kind    Kind // default KindParcel
+	EventID string
+	Scope   Scope
+	// Subject is the key of what the total is for: the recipient key, the
+	// order key or the address key (a hex hash; it becomes a hash tag).
+	Subject   string
+	EntryDate string // YYYY-MM-DD in the entry-day time zone
+	ParcelID  string
+	Carrier   string
 	// ValueCents is the parcel's value in cents; Scale its number of
 	// decimal places as written (0, 1 or 2), so totals print as the sum of
 	// the written values would.
@@ -131,6 +156,12 @@ type Op struct {
 	// GiftLimitCents; -1 (Never) where that cannot happen.
 	ClearLimitCents int64
 	GiftLimitCents  int64
+	// Member and MinMembers: with MinMembers above 0, Member (a name key)
+	// joins the subject's set of distinct members, and the alert is raised
+	// once there are MinMembers of them and the total is above the
+	// threshold, instead of by the split rule.
+	Member     string
+	MinMembers int
 }
 
 // Never is a limit no total is within.
@@ -191,6 +222,19 @@ func (s *Store) DayKey(recipientKey, entryDate string) string {
 	return s.prefix + ":{" + recipientKey + "}:" + entryDate
 }
 
+// Key returns the hash key of an op's subject. Every key of one subject
+// has the subject in a hash tag, so one script call touches one slot.
+func (s *Store) Key(op *Op) string {
+	switch op.Scope {
+	case ScopeOrder:
+		return s.prefix + ":order:{" + op.Subject + "}"
+	case ScopeAddressDay:
+		return s.prefix + ":addr:{" + op.Subject + "}:" + op.EntryDate
+	default:
+		return s.DayKey(op.Subject, op.EntryDate)
+	}
+}
+
 // Load makes sure the script is cached in Redis, so the first batch does
 // not pay for it. Apply works without it.
 func (s *Store) Load(ctx context.Context) error {
@@ -227,9 +271,13 @@ func (s *Store) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 func (s *Store) run(ctx context.Context, ops []Op, cached bool) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(ops))
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, op := range ops {
-			dayKey := s.DayKey(op.RecipientKey, op.EntryDate)
-			keys := []string{dayKey, dayKey + ":parcels"}
+		for i := range ops {
+			op := &ops[i]
+			key := s.Key(op)
+			keys := []string{key, key + ":parcels"}
+			if op.MinMembers > 0 {
+				keys = append(keys, key+":members")
+			}
 			kind, eventID, gift := op.Kind, op.EventID, 0
 			if kind == "" {
 				kind = KindParcel
@@ -240,7 +288,7 @@ func (s *Store) run(ctx context.Context, ops []Op, cached bool) ([]*redis.Cmd, e
 			if op.Gift {
 				gift = 1
 			}
-			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS, string(kind), eventID, gift, op.ClearLimitCents, op.GiftLimitCents}
+			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS, string(kind), eventID, gift, op.ClearLimitCents, op.GiftLimitCents, op.Member, op.MinMembers}
 			if cached {
 				cmds[i] = countScript.EvalSha(ctx, pipe, keys, args...)
 			} else {
@@ -304,4 +352,90 @@ func parseResult(val any) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// LinkRequest asks which recipient a parcel's links (hashed phone, email)
+// already belong to.
+type LinkRequest struct {
+	// Links are link keys (identity.Keyer.LinkKey), strongest first; empty
+	// entries are skipped.
+	Links []string
+	// Own is the parcel's own recipient key.
+	Own string
+}
+
+// Link resolves each request to a recipient key: the key the first of its
+// links was first seen with, or its own key when none was seen; links not
+// seen before are then recorded with the chosen key, for TTL after their
+// last use. Two round trips, pipelined for the whole slice; requests
+// without links cost nothing. Two batches that see a new link at the same
+// moment may each keep their own key for that parcel; from then on the
+// link names one recipient.
+func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) {
+	out := make([]string, len(reqs))
+	gets := make([][]*redis.StringCmd, len(reqs))
+	any := false
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, req := range reqs {
+			out[i] = req.Own
+			for _, link := range req.Links {
+				if link == "" {
+					gets[i] = append(gets[i], nil)
+					continue
+				}
+				any = true
+				gets[i] = append(gets[i], pipe.Get(ctx, s.linkKey(link)))
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("resolve links: %w", err)
+	}
+	if !any {
+		return out, nil
+	}
+	// Resolve in request order, so that a link first seen in this batch
+	// already names its recipient for the requests after it.
+	seen := make(map[string]string)
+	for i, req := range reqs {
+		for j, cmd := range gets[i] {
+			if cmd == nil {
+				continue
+			}
+			known, ok := seen[req.Links[j]]
+			if !ok {
+				if v, err := cmd.Result(); err == nil && v != "" {
+					known, ok = v, true
+					seen[req.Links[j]] = v
+				}
+			}
+			if ok && out[i] == req.Own {
+				out[i] = known
+			}
+		}
+		for _, link := range req.Links {
+			if _, ok := seen[link]; !ok && link != "" {
+				seen[link] = out[i]
+			}
+		}
+	}
+	ttl := time.Duration(s.ttlMS) * time.Millisecond
+	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for link, key := range seen {
+			// SET NX keeps a link another batch recorded meanwhile; the
+			// expiry is renewed either way.
+			pipe.SetNX(ctx, s.linkKey(link), key, ttl)
+			pipe.PExpire(ctx, s.linkKey(link), ttl)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record links: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) linkKey(link string) string {
+	return s.prefix + ":link:{" + link + "}"
 }

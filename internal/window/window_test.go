@@ -44,7 +44,7 @@ func op(parcel, carrier, value string) window.Op {
 		panic(err)
 	}
 	return window.Op{
-		RecipientKey: "rk1", EntryDate: "2024-05-01", ParcelID: parcel, Carrier: carrier,
+		Subject: "rk1", EntryDate: "2024-05-01", ParcelID: parcel, Carrier: carrier,
 		ValueCents: cents, Scale: money.Places(d), AlertThresholdCents: 80000,
 	}
 }
@@ -143,7 +143,7 @@ func TestApplySeparatesRecipientsAndDays(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		store := newStore(t, rdb)
 		a, b, c := op("P-1", "DHL", "500"), op("P-2", "DHL", "500"), op("P-3", "DHL", "500")
-		b.RecipientKey = "rk2"
+		b.Subject = "rk2"
 		c.EntryDate = "2024-05-02"
 		got, err := store.Apply(context.Background(), []window.Op{a, b, c})
 		if err != nil {
@@ -326,6 +326,87 @@ func TestAmendWithTheEventItSupersedes(t *testing.T) {
 		}
 		if got[1].Status != window.StatusSameEvent {
 			t.Errorf("status %s, want %s", got[1].Status, window.StatusSameEvent)
+		}
+	})
+}
+
+func TestLinkResolvesToTheFirstRecipientSeen(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		got, err := store.Link(ctx, []window.LinkRequest{
+			{Links: []string{"phoneA", "emailA"}, Own: "rk-ann"},
+			{Links: []string{"", ""}, Own: "rk-bob"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != "rk-ann" || got[1] != "rk-bob" {
+			t.Fatalf("first sight: %v, want own keys", got)
+		}
+		got, err = store.Link(ctx, []window.LinkRequest{
+			{Links: []string{"phoneA", ""}, Own: "rk-ann-spelt-otherwise"},
+			{Links: []string{"phoneB", "emailA"}, Own: "rk-carol"}, // email links to Ann
+			{Links: []string{"phoneC"}, Own: "rk-dan"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != "rk-ann" || got[1] != "rk-ann" || got[2] != "rk-dan" {
+			t.Fatalf("second sight: %v, want rk-ann rk-ann rk-dan", got)
+		}
+		// phoneB was recorded with the key it resolved to.
+		got, err = store.Link(ctx, []window.LinkRequest{{Links: []string{"phoneB"}, Own: "rk-erin"}})
+		if err != nil || got[0] != "rk-ann" {
+			t.Fatalf("phoneB: %v %v, want rk-ann", got, err)
+		}
+	})
+}
+
+func TestOrderScopeSpansDays(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		store := newStore(t, rdb)
+		a, b := op("P-1", "DHL", "500"), op("P-2", "UPS", "400")
+		for _, o := range []*window.Op{&a, &b} {
+			o.Scope, o.Subject = window.ScopeOrder, "order-1"
+		}
+		b.EntryDate = "2024-05-09" // another day, another recipient: same order
+		got, err := store.Apply(context.Background(), []window.Op{a, b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[1].AlertVersion != 1 || money.Format(got[1].Total) != "900" || !equal(got[1].AlertParcels, []string{"P-1", "P-2"}) {
+			t.Errorf("order: %+v, want version 1, total 900, both parcels", got[1])
+		}
+	})
+}
+
+func TestAddressScopeNeedsDistinctNames(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		store := newStore(t, rdb)
+		mk := func(parcel, value, name string) window.Op {
+			o := op(parcel, "DHL", value)
+			o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", name, 3
+			return o
+		}
+		got, err := store.Apply(context.Background(), []window.Op{
+			mk("P-1", "700", "ann"),
+			mk("P-2", "700", "ann"), // the same name again: still one
+			mk("P-3", "10", "bob"),  // two names, total above 800: not yet
+			mk("P-4", "10", "cat"),  // three names: raised
+			mk("P-5", "1", "ann"),   // republished
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantVersions := []int64{0, 0, 0, 1, 2}
+		for i, res := range got {
+			if res.AlertVersion != wantVersions[i] {
+				t.Errorf("op %d: alert version %d, want %d", i, res.AlertVersion, wantVersions[i])
+			}
+		}
+		if !equal(got[4].AlertParcels, []string{"P-1", "P-2", "P-3", "P-4", "P-5"}) {
+			t.Errorf("list %v", got[4].AlertParcels)
 		}
 	})
 }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/s321/s321/internal/app"
+	"github.com/s321/s321/internal/replay"
+)
+
+// runReplay is `processor replay`: decide a JSONL file without Kafka.
+func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := app.DefaultConfig()
+	fs := flag.NewFlagSet("processor replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	input := fs.String("input", "", "file of manifest.v1 JSON lines (required; - for stdin)")
+	output := fs.String("out", "", "write the decisions here as JSON lines; empty writes none")
+	fs.StringVar(&cfg.RedisURL, "redis-url", os.Getenv("REDIS_URL"), "Redis for the day totals; empty uses an embedded in-memory store (env REDIS_URL)")
+	prefix := fs.String("key-prefix", "s321-replay", "prefix of the replay's Redis keys, apart from the live ones")
+	fs.StringVar(&cfg.RegimesFile, "regimes", "", "JSON regime table replacing the built-in one")
+	fs.StringVar(&cfg.FXRatesFile, "fx-rates", "", "CSV of exchange rates")
+	fs.StringVar(&cfg.ShadowRegimesFile, "shadow-regimes", "", "second regime table for what-if")
+	fs.StringVar(&cfg.EntryDayZone, "entry-day-tz", cfg.EntryDayZone, "IANA time zone of entry_date")
+	fs.StringVar(&cfg.RecipientKeySecret, "recipient-key-secret", os.Getenv("RECIPIENT_KEY_SECRET"), "recipient-key secret; prefer env RECIPIENT_KEY_SECRET")
+	fs.DurationVar(&cfg.StateTTL, "state-ttl", cfg.StateTTL, "how long the replay's day totals are kept")
+	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "longer lines are rejected")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *input == "" {
+		fmt.Fprintln(stderr, "processor replay: --input is required")
+		return errUsage
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, "warn")
+	if err != nil {
+		return err
+	}
+	in, name, size, err := openInput(*input)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	var out io.Writer
+	if *output != "" {
+		f, err := os.Create(*output)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
+	}
+	rdb, closeStore, err := app.OpenStore(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	processor, err := app.NewProcessor(cfg, rdb, *prefix, log)
+	if err != nil {
+		return err
+	}
+	progress := newProgress(stderr, size)
+	start := time.Now()
+	sum, err := replay.Run(ctx, replay.Config{
+		Name: name, Topics: cfg.Topics, MaxLineBytes: cfg.MaxMessageBytes, Progress: progress.update,
+	}, processor, in, out, time.Now)
+	progress.done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "replayed %s in %s\n", name, time.Since(start).Round(time.Millisecond))
+	sum.Print(stdout)
+	return nil
+}
+
+func openInput(path string) (io.ReadCloser, string, int64, error) {
+	if path == "-" {
+		return io.NopCloser(os.Stdin), "stdin", 0, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, "", 0, err
+	}
+	return f, filepath.Base(path), info.Size(), nil
+}
+
+// progress draws a bar on a terminal and prints a plain line every few
+// seconds elsewhere (a log file, CI).
+type progress struct {
+	w        io.Writer
+	total    int64
+	terminal bool
+	last     time.Time
+}
+
+func newProgress(w io.Writer, total int64) *progress {
+	p := &progress{w: w, total: total}
+	if f, ok := w.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			p.terminal = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(read int64) {
+	now := time.Now()
+	interval := 5 * time.Second
+	if p.terminal {
+		interval = 100 * time.Millisecond
+	}
+	if now.Sub(p.last) < interval {
+		return
+	}
+	p.last = now
+	if !p.terminal {
+		fmt.Fprintf(p.w, "replay: %d bytes read\n", read)
+		return
+	}
+	if p.total <= 0 {
+		fmt.Fprintf(p.w, "\r%d bytes read", read)
+		return
+	}
+	const width = 40
+	filled := int(float64(width) * float64(read) / float64(p.total))
+	filled = min(max(filled, 0), width)
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = ' '
+		if i < filled {
+			bar[i] = '#'
+		}
+	}
+	fmt.Fprintf(p.w, "\r[%s] %3.0f%%", bar, 100*float64(read)/float64(p.total))
+}
+
+func (p *progress) done() {
+	if p.terminal {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,244 @@
+// Package replay decides a file of manifest.v1 lines without Kafka: for
+// backfills, audits of past days, and trying a regime table on history.
+//
+// It owns reading the file in batches, writing the decisions as JSON lines,
+// the progress display and the summary by entry date, decision and reason.
+// The deciding itself is package process, exactly as the stream does it,
+// against a Redis (or the embedded store) under a key prefix of its own, so
+// a replay never touches the live day totals.
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/s321/s321/internal/event"
+	"github.com/s321/s321/internal/process"
+)
+
+// Processor decides batches; *process.Processor is one.
+type Processor interface {
+	Process(ctx context.Context, batch []process.Input, now time.Time) ([]process.Output, error)
+}
+
+// Config configures a replay.
+type Config struct {
+	// Name names the input in each decision's source.topic
+	// ("replay:<name>"); the line number is the offset.
+	Name string
+	// Topics are the processor's output topics, to tell outputs apart.
+	Topics process.Topics
+	// BatchSize is how many lines are decided at once. Default 1000.
+	BatchSize int
+	// MaxLineBytes is the longest line read; a longer one is rejected like
+	// an oversized message. Default 1 MiB.
+	MaxLineBytes int
+	// Progress, when set, is called after each batch with the bytes read.
+	Progress func(bytesRead int64)
+}
+
+// Summary counts what a replay decided.
+type Summary struct {
+	Lines     int
+	Decisions int
+	Rejected  int
+	Alerts    int
+	// ByDay counts decisions by entry date, then by decision and by reason.
+	ByDay map[string]*Day
+	// Errors counts rejections by error text, with the first line of each.
+	Errors map[string]*ErrorCount
+}
+
+// Day is one entry date of the summary.
+type Day struct {
+	Decisions map[string]int
+	Reasons   map[string]int
+}
+
+// ErrorCount is one kind of rejection.
+type ErrorCount struct {
+	Count     int
+	FirstLine int
+}
+
+// Run decides every line of in and writes the decisions to out (nil: not
+// written), one JSON object a line, in input order.
+func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writer, now func() time.Time) (*Summary, error) {
+	if cfg.BatchSize < 1 {
+		cfg.BatchSize = 1000
+	}
+	if cfg.MaxLineBytes < 1 {
+		cfg.MaxLineBytes = 1 << 20
+	}
+	sum := &Summary{ByDay: map[string]*Day{}, Errors: map[string]*ErrorCount{}}
+	reader := bufio.NewReaderSize(in, 64<<10)
+	var writer *bufio.Writer
+	if out != nil {
+		writer = bufio.NewWriterSize(out, 256<<10)
+	}
+	var read int64
+	batch := make([]process.Input, 0, cfg.BatchSize)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		outputs, err := p.Process(ctx, batch, now())
+		if err != nil {
+			return err
+		}
+		for _, o := range outputs {
+			if err := sum.add(cfg.Topics, o, writer); err != nil {
+				return err
+			}
+		}
+		batch = batch[:0]
+		if cfg.Progress != nil {
+			cfg.Progress(read)
+		}
+		return ctx.Err()
+	}
+	lineNo := 0
+	for {
+		line, n, err := readLine(reader, cfg.MaxLineBytes)
+		read += int64(n)
+		if n > 0 {
+			lineNo++
+		}
+		// Blank lines are skipped; offsets are line numbers in the file.
+		if len(bytes.TrimSpace(line)) > 0 {
+			sum.Lines++
+			batch = append(batch, process.Input{
+				Value:  line,
+				Source: event.Source{Topic: "replay:" + cfg.Name, Offset: int64(lineNo)},
+			})
+		}
+		if len(batch) == cfg.BatchSize || (err != nil && len(batch) > 0) {
+			if ferr := flush(); ferr != nil {
+				return sum, ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return sum, fmt.Errorf("read input: %w", err)
+		}
+	}
+	if writer != nil {
+		if err := writer.Flush(); err != nil {
+			return sum, fmt.Errorf("write decisions: %w", err)
+		}
+	}
+	return sum, nil
+}
+
+// readLine reads one line without its newline. A line longer than max is
+// returned truncated to max+1 bytes (so the processor rejects it as too
+// large) and the rest of it is skipped.
+func readLine(r *bufio.Reader, max int) ([]byte, int, error) {
+	var line []byte
+	n := 0
+	for {
+		chunk, err := r.ReadSlice('\n')
+		n += len(chunk)
+		if len(line) <= max {
+			line = append(line, chunk[:min(len(chunk), max+1-len(line))]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		return line, n, err
+	}
+}
+
+func (s *Summary) add(topics process.Topics, o process.Output, w *bufio.Writer) error {
+	switch o.Topic {
+	case topics.Alerts:
+		s.Alerts++
+		return nil
+	case topics.DLQ:
+		var r event.Rejected
+		if err := json.Unmarshal(o.Value, &r); err != nil {
+			return fmt.Errorf("read rejection: %w", err)
+		}
+		s.Rejected++
+		e := s.Errors[r.Error]
+		if e == nil {
+			e = &ErrorCount{FirstLine: int(r.Source.Offset)}
+			s.Errors[r.Error] = e
+		}
+		e.Count++
+		return nil
+	}
+	var d struct {
+		EntryDate string   `json:"entry_date"`
+		Decision  string   `json:"decision"`
+		Reasons   []string `json:"reasons"`
+	}
+	if err := json.Unmarshal(o.Value, &d); err != nil {
+		return fmt.Errorf("read decision: %w", err)
+	}
+	s.Decisions++
+	day := s.ByDay[d.EntryDate]
+	if day == nil {
+		day = &Day{Decisions: map[string]int{}, Reasons: map[string]int{}}
+		s.ByDay[d.EntryDate] = day
+	}
+	day.Decisions[d.Decision]++
+	for _, r := range d.Reasons {
+		day.Reasons[r]++
+	}
+	if w == nil {
+		return nil
+	}
+	if _, err := w.Write(o.Value); err != nil {
+		return fmt.Errorf("write decisions: %w", err)
+	}
+	return w.WriteByte('\n')
+}
+
+// Print writes the summary as a table: one row per entry date with its
+// decisions and reasons, then the rejections.
+func (s *Summary) Print(w io.Writer) {
+	fmt.Fprintf(w, "%d lines: %d decisions, %d rejected, %d alert versions\n\n", s.Lines, s.Decisions, s.Rejected, s.Alerts)
+	reasons := []string{"DE_MINIMIS_SUSPENDED", "ORIGIN_EXCLUDED", "RESTRICTED_GOODS", "VALUE_OVER_THRESHOLD", "DAILY_TOTAL_OVER_THRESHOLD"}
+	short := []string{"SUSPENDED", "ORIGIN", "RESTRICTED", "VALUE", "DAILY_TOTAL"}
+	fmt.Fprintf(w, "%-10s %8s %8s %9s", "entry_date", "cleared", "formal", "cancelled")
+	for _, r := range short {
+		fmt.Fprintf(w, " %11s", r)
+	}
+	fmt.Fprintln(w)
+	days := make([]string, 0, len(s.ByDay))
+	for d := range s.ByDay {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	for _, date := range days {
+		day := s.ByDay[date]
+		fmt.Fprintf(w, "%-10s %8d %8d %9d", date, day.Decisions["cleared"], day.Decisions["formal_entry_required"], day.Decisions["cancelled"])
+		for _, r := range reasons {
+			fmt.Fprintf(w, " %11d", day.Reasons[r])
+		}
+		fmt.Fprintln(w)
+	}
+	if len(s.Errors) > 0 {
+		fmt.Fprintf(w, "\nrejected:\n")
+		errs := make([]string, 0, len(s.Errors))
+		for e := range s.Errors {
+			errs = append(errs, e)
+		}
+		slices.SortFunc(errs, func(a, b string) int { return s.Errors[b].Count - s.Errors[a].Count })
+		for _, e := range errs {
+			fmt.Fprintf(w, "  %6d  %s (first at line %d)\n", s.Errors[e].Count, strings.TrimSpace(e), s.Errors[e].FirstLine)
+		}
+	}
+}

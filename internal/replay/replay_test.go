@@ -1,0 +1,98 @@
+package replay_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/s321/s321/internal/app"
+	"github.com/s321/s321/internal/replay"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/examples.summary")
+
+// TestReplayOfTheExampleStream replays the contract's example stream (with
+// a blank line at the end) on the embedded store and compares the printed
+// summary with testdata/examples.summary, which is the expected.json of the
+// contract told by entry date.
+func TestReplayOfTheExampleStream(t *testing.T) {
+	cfg := app.DefaultConfig()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	log := zaptest.NewLogger(t)
+	rdb, closeStore, err := app.OpenStore(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	p, err := app.NewProcessor(cfg, rdb, "s321-replay", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.Open(filepath.Join("testdata", "examples.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var out bytes.Buffer
+	var progressCalls int
+	sum, err := replay.Run(context.Background(), replay.Config{
+		Name: "examples.jsonl", Topics: cfg.Topics, BatchSize: 4,
+		Progress: func(int64) { progressCalls++ },
+	}, p, in, &out, func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if progressCalls != 2 {
+		t.Errorf("progress reported %d times, want 2 (batches of 4 of 7 lines)", progressCalls)
+	}
+
+	var printed bytes.Buffer
+	sum.Print(&printed)
+	golden := filepath.Join("testdata", "examples.summary")
+	if *update {
+		if err := os.WriteFile(golden, printed.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(printed.Bytes(), want) {
+		t.Errorf("summary:\n%s\nwant:\n%s", printed.String(), want)
+	}
+
+	// The decisions file has one decision a line, in input order, with
+	// line numbers as offsets.
+	sc := bufio.NewScanner(&out)
+	var parcels []string
+	for sc.Scan() {
+		var d struct {
+			ParcelID string `json:"parcel_id"`
+			Source   struct {
+				Topic  string `json:"topic"`
+				Offset int    `json:"offset"`
+			} `json:"source"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		parcels = append(parcels, d.ParcelID)
+		if d.Source.Topic != "replay:examples.jsonl" || d.Source.Offset != len(parcels) {
+			t.Errorf("%s: source %+v, want replay:examples.jsonl line %d", d.ParcelID, d.Source, len(parcels))
+		}
+	}
+	if len(parcels) != 6 || parcels[0] != "PUB-1" || parcels[5] != "PUB-6" {
+		t.Errorf("decisions written: %v", parcels)
+	}
+}
