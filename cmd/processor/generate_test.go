@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -369,4 +371,20 @@ func TestProducePacing(t *testing.T) {
 			}
 		})
 	})
+}
+
+// BenchmarkProduceStdout measures the unpaced stdout path: generating and
+// writing JSONL, batch by batch.
+func BenchmarkProduceStdout(b *testing.B) {
+	gen, err := generate.New(generate.DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := &stdoutSink{w: bufio.NewWriterSize(io.Discard, 256<<10)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	got, err := produce(context.Background(), gen, out, pace{count: int64(b.N), batch: 500})
+	if err != nil || got.messages != int64(b.N) {
+		b.Fatalf("wrote %d of %d: %v", got.messages, b.N, err)
+	}
 }

@@ -39,6 +39,7 @@ commands:
   broker   run the embedded Kafka-protocol broker alone (--addr, --data-dir)
   demo     start on the embedded defaults, send a built-in sample, print a summary
   replay   decide a file of manifest.v1 lines without Kafka (--input, --out)
+  explain  ask a running processor why a parcel got its decision
   generate write seeded manifest.v1 traffic to stdout (JSONL) or a topic (--count or --rate/--duration)
 
 "processor <command> -h" lists a command's flags.
@@ -62,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "replay":
 		err = runReplay(ctx, args[1:], stdout, stderr)
+	case "explain":
+		err = runExplain(ctx, args[1:], stdout, stderr)
 	case "generate":
 		err = runGenerate(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

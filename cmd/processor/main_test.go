@@ -142,6 +142,28 @@ func TestExampleStreamWithKcat(t *testing.T) {
 		DLQ:     read("manifests.dlq"),
 	})
 
+	// Ask why, as a person would: one cleared parcel, one refused for the
+	// day total (and listed in the split alert).
+	for parcel, wants := range map[string][]string{
+		"PUB-1": {"parcel PUB-1: cleared (de minimis)", "regime us-321-800"},
+		"PUB-2": {"DAILY_TOTAL_OVER_THRESHOLD", "day total $850.00", "<- this parcel", "alert split_shipment, version 1"},
+		"PUB-5": {"ORIGIN_EXCLUDED", "us-321-800-cn-hk-excluded", "Executive Order 14256"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"explain", "--http-addr", httpAddr, parcel}, &stdout, &stderr); code != 0 {
+			t.Fatalf("explain %s: exit %d: %s", parcel, code, stderr.String())
+		}
+		for _, want := range wants {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("explain %s lacks %q:\n%s", parcel, want, stdout.String())
+			}
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"explain", "--http-addr", httpAddr, "NO-SUCH-PARCEL"}, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "404") {
+		t.Errorf("explain of an unknown parcel: exit %d, %q", code, stderr.String())
+	}
+
 	if code := p.stop(t, 30*time.Second); code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0\n%s", code, p.stderr)
 	}

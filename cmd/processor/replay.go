@@ -62,7 +62,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer closeStore()
-	processor, err := app.NewProcessor(cfg, rdb, *prefix, log)
+	processor, _, err := app.NewProcessor(cfg, rdb, *prefix, log)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ type App struct {
 	processor *process.Processor
 	consumer  *consume.Consumer
 	rdb       redis.UniversalClient
+	store     *window.Store
 	reloads   reloadStats
 }
 
@@ -120,7 +121,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 	}
 	a.rdb = rdb
 	closers = append(closers, closeStore)
-	a.processor, err = NewProcessor(a.cfg, a.rdb, a.cfg.KeyPrefix, a.log)
+	a.processor, a.store, err = NewProcessor(a.cfg, a.rdb, a.cfg.KeyPrefix, a.log)
 	if err != nil {
 		return err
 	}
@@ -193,32 +194,33 @@ func (a *App) Run(ctx context.Context) (err error) {
 
 // NewProcessor builds the processor of a validated cfg over rdb, with its
 // day totals under keyPrefix (and what-if totals under keyPrefix-shadow).
-func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *zap.Logger) (*process.Processor, error) {
+func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *zap.Logger) (*process.Processor, *window.Store, error) {
 	if cfg.RecipientKeySecret == "" {
 		log.Warn("recipient keys use the fixed development secret: set RECIPIENT_KEY_SECRET before handling real recipients",
 			zap.String("component", "app"))
 	}
 	keyer, err := identity.NewKeyer([]byte(cfg.secret()))
 	if err != nil {
-		return nil, fmt.Errorf("recipient-key-secret: %w", err)
+		return nil, nil, fmt.Errorf("recipient-key-secret: %w", err)
 	}
 	store, err := window.New(rdb, window.Config{KeyPrefix: keyPrefix, TTL: cfg.StateTTL})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	deps := process.Deps{Regimes: cfg.tables.regimes, Rates: cfg.tables.rates, Keyer: keyer, Counter: store, Linker: store}
+	deps := process.Deps{Regimes: cfg.tables.regimes, Rates: cfg.tables.rates, Keyer: keyer, Counter: store, Linker: store, Recorder: store}
 	if cfg.tables.shadow != nil {
 		// What-if totals live in a key space of their own.
 		shadowStore, err := window.New(rdb, window.Config{KeyPrefix: keyPrefix + "-shadow", TTL: cfg.StateTTL})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		deps.ShadowRegimes, deps.ShadowCounter = cfg.tables.shadow, shadowStore
 	}
-	return process.New(process.Config{
+	p, err := process.New(process.Config{
 		Topics:          cfg.Topics,
 		EntryDayZone:    cfg.zone,
 		MaxMessageBytes: cfg.MaxMessageBytes,
 		ClusterNames:    cfg.AddressClusterNames,
 	}, deps)
+	return p, store, err
 }

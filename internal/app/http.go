@@ -20,6 +20,7 @@ import (
 //	/readyz   200 once consuming (group member, no batch stuck, Redis up), else 503
 //	/metrics  Prometheus text format
 //	/v1/regimes  the regime tables in force (live and what-if) with their versions
+//	/v1/parcels/{id}, /v1/recipients/{key}/days/{date}, /v1/alerts?date=  live state (query.go)
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -34,6 +35,9 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics(), promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /v1/regimes", a.serveRegimes)
+	mux.HandleFunc("GET /v1/parcels/{id}", a.serveParcel)
+	mux.HandleFunc("GET /v1/recipients/{key}/days/{date}", a.serveDay)
+	mux.HandleFunc("GET /v1/alerts", a.serveAlerts)
 	return mux
 }
 
@@ -135,26 +139,31 @@ func viewOf(t *decide.Table) *tableView {
 	}
 	view := &tableView{Version: t.Version(), Regimes: []regimeView{}}
 	for _, r := range t.Regimes() {
-		v := regimeView{
-			ID: r.ID, Basis: string(r.Basis), InformalEntryLimit: money.Format(r.InformalEntryLimit),
-			ExcludedOrigins: nonNil(r.ExcludedOrigins), RestrictedHTSPrefixes: nonNil(r.RestrictedHTSPrefixes),
-			RestrictedCategories: nonNil(r.RestrictedCategories), Source: r.Source,
-		}
-		if !r.Start.IsZero() {
-			start := r.Start.UTC().Format(time.RFC3339)
-			v.Start = &start
-		}
-		if r.HasThreshold {
-			threshold := money.Format(r.Threshold)
-			v.Threshold = &threshold
-		}
-		if r.HasGiftAllowance {
-			allowance := money.Format(r.GiftAllowance)
-			v.GiftAllowance = &allowance
-		}
-		view.Regimes = append(view.Regimes, v)
+		view.Regimes = append(view.Regimes, viewOfRegime(r))
 	}
 	return view
+}
+
+// viewOfRegime shows one regime.
+func viewOfRegime(r decide.Regime) regimeView {
+	v := regimeView{
+		ID: r.ID, Basis: string(r.Basis), InformalEntryLimit: money.Format(r.InformalEntryLimit),
+		ExcludedOrigins: nonNil(r.ExcludedOrigins), RestrictedHTSPrefixes: nonNil(r.RestrictedHTSPrefixes),
+		RestrictedCategories: nonNil(r.RestrictedCategories), Source: r.Source,
+	}
+	if !r.Start.IsZero() {
+		start := r.Start.UTC().Format(time.RFC3339)
+		v.Start = &start
+	}
+	if r.HasThreshold {
+		threshold := money.Format(r.Threshold)
+		v.Threshold = &threshold
+	}
+	if r.HasGiftAllowance {
+		allowance := money.Format(r.GiftAllowance)
+		v.GiftAllowance = &allowance
+	}
+	return v
 }
 
 func nonNil(list []string) []string {

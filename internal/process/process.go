@@ -45,6 +45,12 @@ type Linker interface {
 	Link(ctx context.Context, reqs []window.LinkRequest) ([]string, error)
 }
 
+// Recorder keeps published decisions and alerts for explanations and
+// queries (window.Store.Record).
+type Recorder interface {
+	Record(ctx context.Context, parcels []window.ParcelRecord, alerts []window.AlertRecord) error
+}
+
 // Input is one message read from the input topic.
 type Input struct {
 	Key, Value []byte
@@ -121,6 +127,8 @@ type Deps struct {
 	Counter Counter
 	// Linker links parcels by phone and email; nil links nothing.
 	Linker Linker
+	// Recorder keeps decisions and alerts for explanations; nil keeps none.
+	Recorder Recorder
 	// ShadowRegimes and ShadowCounter, when both set, evaluate every parcel
 	// a second time, for what-if, with day totals of their own.
 	ShadowRegimes *decide.Table
@@ -138,6 +146,7 @@ type Processor struct {
 	keyer         *identity.Keyer
 	counter       Counter
 	linker        Linker
+	recorder      Recorder
 	shadowCounter Counter
 	stats         Stats
 }
@@ -153,7 +162,7 @@ func New(cfg Config, deps Deps) (*Processor, error) {
 	if (deps.ShadowRegimes == nil) != (deps.ShadowCounter == nil) {
 		return nil, errors.New("process: shadow regimes and shadow counter go together")
 	}
-	p := &Processor{cfg: cfg, keyer: deps.Keyer, counter: deps.Counter, linker: deps.Linker, shadowCounter: deps.ShadowCounter}
+	p := &Processor{cfg: cfg, keyer: deps.Keyer, counter: deps.Counter, linker: deps.Linker, recorder: deps.Recorder, shadowCounter: deps.ShadowCounter}
 	p.regimes.Store(deps.Regimes)
 	p.rates.Store(deps.Rates)
 	p.shadow.Store(deps.ShadowRegimes)
@@ -309,8 +318,38 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		outputs = append(outputs, out)
 		tally.rejected++
 	}
+	if err := p.record(ctx, outputs); err != nil {
+		return nil, err
+	}
 	p.stats.add(&tally)
 	return outputs, nil
+}
+
+// record keeps the batch's decisions and alerts for explanations.
+func (p *Processor) record(ctx context.Context, outputs []Output) error {
+	if p.recorder == nil {
+		return nil
+	}
+	var parcels []window.ParcelRecord
+	var alerts []window.AlertRecord
+	for _, o := range outputs {
+		switch o.Topic {
+		case p.cfg.Topics.DLQ:
+		case p.cfg.Topics.Alerts:
+			var a struct {
+				AlertID   string `json:"alert_id"`
+				EntryDate string `json:"entry_date"`
+				Version   int64  `json:"version"`
+			}
+			if err := json.Unmarshal(o.Value, &a); err != nil {
+				return fmt.Errorf("record alert: %w", err)
+			}
+			alerts = append(alerts, window.AlertRecord{AlertID: a.AlertID, EntryDate: a.EntryDate, Version: a.Version, Alert: o.Value})
+		default:
+			parcels = append(parcels, window.ParcelRecord{ParcelID: string(o.Key), Decision: o.Value})
+		}
+	}
+	return p.recorder.Record(ctx, parcels, alerts)
 }
 
 func apply(ctx context.Context, counter Counter, ops []window.Op) ([]window.Result, error) {

@@ -34,7 +34,7 @@ func TestReplayOfTheExampleStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeStore()
-	p, err := app.NewProcessor(cfg, rdb, "s321-replay", log)
+	p, _, err := app.NewProcessor(cfg, rdb, "s321-replay", log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -238,7 +238,10 @@ func (s *Store) Key(op *Op) string {
 // Load makes sure the script is cached in Redis, so the first batch does
 // not pay for it. Apply works without it.
 func (s *Store) Load(ctx context.Context) error {
-	return countScript.Load(ctx, s.rdb).Err()
+	if err := countScript.Load(ctx, s.rdb).Err(); err != nil {
+		return err
+	}
+	return keepNewer.Load(ctx, s.rdb).Err()
 }
 
 // Apply counts ops in order, in one pipelined round trip. It is

@@ -2,6 +2,7 @@ package window_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -407,6 +408,51 @@ func TestAddressScopeNeedsDistinctNames(t *testing.T) {
 		}
 		if !equal(got[4].AlertParcels, []string{"P-1", "P-2", "P-3", "P-4", "P-5"}) {
 			t.Errorf("list %v", got[4].AlertParcels)
+		}
+	})
+}
+
+// Regression: the alert-keeping script ran only through EVALSHA in a
+// pipeline, so on a Redis that had not loaded it every batch with an alert
+// failed with NOSCRIPT, forever. Record now falls back to EVAL.
+func TestRecordAndQuery(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "450.00"), op("P-2", "UPS", "400.00")}); err != nil {
+			t.Fatal(err)
+		}
+		err := store.Record(ctx,
+			[]window.ParcelRecord{{ParcelID: "P-1", Decision: []byte(`{"d":1}`)}, {ParcelID: "P-1", Decision: []byte(`{"d":2}`)}},
+			[]window.AlertRecord{
+				{AlertID: "A", EntryDate: "2024-05-01", Version: 2, Alert: []byte(`{"v":2}`)},
+				{AlertID: "A", EntryDate: "2024-05-01", Version: 1, Alert: []byte(`{"v":1}`)}, // older: ignored
+				{AlertID: "B", EntryDate: "2024-05-01", Version: 1, Alert: []byte(`{"b":1}`)},
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		history, err := store.ParcelHistory(ctx, "P-1")
+		if err != nil || len(history) != 2 || string(history[1]) != `{"d":2}` {
+			t.Errorf("history %q %v", history, err)
+		}
+		if _, err := store.ParcelHistory(ctx, "P-9"); !errors.Is(err, window.ErrNotFound) {
+			t.Errorf("unknown parcel: %v, want ErrNotFound", err)
+		}
+		alerts, err := store.Alerts(ctx, "2024-05-01")
+		if err != nil || len(alerts) != 2 || string(alerts[0]) != `{"v":2}` || string(alerts[1]) != `{"b":1}` {
+			t.Errorf("alerts %q %v", alerts, err)
+		}
+		day, err := store.Day(ctx, "rk1", "2024-05-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if day.Total != "850.00" || len(day.Parcels) != 2 || day.Parcels[1].ParcelID != "P-2" || day.Parcels[1].Value != "400.00" ||
+			day.Parcels[1].Carrier != "UPS" || day.Parcels[1].DayTotal != "850.00" || day.Parcels[0].Status != "active" {
+			t.Errorf("day %+v", day)
 		}
 	})
 }

@@ -1,0 +1,276 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/s321/s321/internal/window"
+)
+
+// The query endpoints read the live state in Redis; they are documented
+// in docs/api.yaml:
+//
+//	GET /v1/parcels/{parcel_id}                      why a parcel got its decision
+//	GET /v1/recipients/{recipient_key}/days/{date}   a recipient's day: parcels and totals
+//	GET /v1/alerts?date=YYYY-MM-DD                   the latest version of each alert of a day
+
+var (
+	parcelIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+	hexKeyPattern   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// ReasonMeanings explain the reason codes to people.
+var ReasonMeanings = map[string]string{
+	"DE_MINIMIS_SUSPENDED":       "the regime in force at arrival grants no de minimis",
+	"ORIGIN_EXCLUDED":            "an item's country of origin is excluded from de minimis by the regime",
+	"RESTRICTED_GOODS":           "an item is restricted (alcohol, tobacco, arms, hazardous goods) and never qualifies",
+	"VALUE_OVER_THRESHOLD":       "the parcel's own value is above the de minimis threshold",
+	"DAILY_TOTAL_OVER_THRESHOLD": "the parcel is within the threshold alone, but the recipient's total for the day is above it (19 CFR 10.151)",
+}
+
+// Explanation is why a parcel got its decision.
+type Explanation struct {
+	ParcelID string `json:"parcel_id"`
+	// Decision is the parcel's latest decision as published; History every
+	// distinct decision of the parcel (the original, amends, a cancel).
+	Decision json.RawMessage   `json:"decision"`
+	History  []json.RawMessage `json:"history"`
+	Regime   *regimeView       `json:"regime"`
+	Reasons  []ReasonText      `json:"reasons"`
+	// Day is the recipient's day as it is now; parcels evaluated before
+	// this one (up to it, in order) made up its total at the time.
+	Day              *window.Day       `json:"day"`
+	CountedAtTheTime []string          `json:"day_parcels_at_the_time"`
+	Alerts           []json.RawMessage `json:"alerts"`
+}
+
+// ReasonText is a reason code and what it means.
+type ReasonText struct {
+	Code    string `json:"code"`
+	Meaning string `json:"meaning"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func (a *App) serveParcel(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !parcelIDPattern.MatchString(id) {
+		writeError(w, http.StatusBadRequest, "parcel_id: must be 1 to 64 characters of A-Z a-z 0-9 - _ .")
+		return
+	}
+	exp, err := a.Explain(r, id)
+	switch {
+	case errors.Is(err, window.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no decision kept for parcel "+id+" (never seen, or older than --state-ttl)")
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+	default:
+		writeJSON(w, http.StatusOK, exp)
+	}
+}
+
+// Explain gathers why a parcel got its latest decision.
+func (a *App) Explain(r *http.Request, parcelID string) (*Explanation, error) {
+	ctx := r.Context()
+	history, err := a.store.ParcelHistory(ctx, parcelID)
+	if err != nil {
+		return nil, err
+	}
+	exp := &Explanation{ParcelID: parcelID, Reasons: []ReasonText{}, Alerts: []json.RawMessage{}, CountedAtTheTime: []string{}}
+	seen := map[string]bool{}
+	var latest struct {
+		DecisionID   string   `json:"decision_id"`
+		ArrivalTime  string   `json:"arrival_time"`
+		EntryDate    string   `json:"entry_date"`
+		Reasons      []string `json:"reasons"`
+		RecipientKey string   `json:"recipient_key"`
+	}
+	for _, raw := range history {
+		if err := json.Unmarshal(raw, &latest); err != nil {
+			return nil, err
+		}
+		if !seen[latest.DecisionID] {
+			seen[latest.DecisionID] = true
+			exp.History = append(exp.History, raw)
+		}
+	}
+	exp.Decision = exp.History[len(exp.History)-1]
+	if err := json.Unmarshal(exp.Decision, &latest); err != nil {
+		return nil, err
+	}
+	for _, code := range latest.Reasons {
+		exp.Reasons = append(exp.Reasons, ReasonText{Code: code, Meaning: ReasonMeanings[code]})
+	}
+	if arrival, err := time.Parse(time.RFC3339Nano, latest.ArrivalTime); err == nil {
+		if regime := a.processor.Regimes().At(arrival); regime != nil {
+			view := viewOfRegime(*regime)
+			exp.Regime = &view
+		}
+	}
+	day, err := a.store.Day(ctx, latest.RecipientKey, latest.EntryDate)
+	if err != nil && !errors.Is(err, window.ErrNotFound) {
+		return nil, err
+	}
+	exp.Day = day
+	if day != nil {
+		var seq int64
+		for _, p := range day.Parcels {
+			if p.ParcelID == parcelID {
+				seq = p.Evaluated
+			}
+		}
+		for _, p := range day.Parcels {
+			if p.Evaluated > 0 && p.Evaluated <= seq {
+				exp.CountedAtTheTime = append(exp.CountedAtTheTime, p.ParcelID)
+			}
+		}
+	}
+	alerts, err := a.store.Alerts(ctx, latest.EntryDate)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range alerts {
+		var alert struct {
+			ParcelIDs []string `json:"parcel_ids"`
+		}
+		if json.Unmarshal(raw, &alert) == nil && slices.Contains(alert.ParcelIDs, parcelID) {
+			exp.Alerts = append(exp.Alerts, raw)
+		}
+	}
+	return exp, nil
+}
+
+func (a *App) serveDay(w http.ResponseWriter, r *http.Request) {
+	key, date := r.PathValue("key"), r.PathValue("date")
+	if !hexKeyPattern.MatchString(key) {
+		writeError(w, http.StatusBadRequest, "recipient_key: must be 64 lower-case hex characters")
+		return
+	}
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		writeError(w, http.StatusBadRequest, "date: must be YYYY-MM-DD")
+		return
+	}
+	day, err := a.store.Day(r.Context(), key, date)
+	switch {
+	case errors.Is(err, window.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no parcels kept for this recipient on "+date)
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+	default:
+		writeJSON(w, http.StatusOK, day)
+	}
+}
+
+func (a *App) serveAlerts(w http.ResponseWriter, r *http.Request) {
+	date := r.URL.Query().Get("date")
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		writeError(w, http.StatusBadRequest, "date: required, YYYY-MM-DD")
+		return
+	}
+	alerts, err := a.store.Alerts(r.Context(), date)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+		return
+	}
+	out := make([]json.RawMessage, len(alerts))
+	for i, raw := range alerts {
+		out[i] = raw
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"date": date, "alerts": out})
+}
+
+// WriteText writes the explanation for a person.
+func (e *Explanation) WriteText(w io.Writer) error {
+	var d struct {
+		Decision          string  `json:"decision"`
+		EntryType         string  `json:"entry_type"`
+		ArrivalTime       string  `json:"arrival_time"`
+		EntryDate         string  `json:"entry_date"`
+		ParcelValue       string  `json:"parcel_value"`
+		RecipientKey      string  `json:"recipient_key"`
+		RecipientDayTotal string  `json:"recipient_day_total"`
+		Exemption         *string `json:"exemption"`
+		Supersedes        *string `json:"supersedes"`
+		Carrier           string  `json:"carrier"`
+	}
+	if err := json.Unmarshal(e.Decision, &d); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "parcel %s: %s", e.ParcelID, d.Decision)
+	switch {
+	case d.Exemption != nil:
+		fmt.Fprintf(&b, " (%s)", strings.ReplaceAll(*d.Exemption, "_", " "))
+	case d.EntryType != "" && d.EntryType != "none":
+		fmt.Fprintf(&b, " (%s entry)", d.EntryType)
+	}
+	fmt.Fprintf(&b, "\n  carrier %s, arrived %s, entry date %s, value $%s\n", d.Carrier, d.ArrivalTime, d.EntryDate, d.ParcelValue)
+	if r := e.Regime; r != nil {
+		threshold := "no de minimis"
+		if r.Threshold != nil {
+			threshold = "threshold $" + *r.Threshold
+		}
+		from := "the beginning"
+		if r.Start != nil {
+			from = *r.Start
+		}
+		fmt.Fprintf(&b, "  regime %s (%s), in force from %s\n    source: %s\n", r.ID, threshold, from, r.Source)
+	}
+	if len(e.Reasons) == 0 {
+		fmt.Fprintf(&b, "  no reason applies\n")
+	}
+	for _, r := range e.Reasons {
+		fmt.Fprintf(&b, "  %s: %s\n", r.Code, r.Meaning)
+	}
+	if e.Day != nil {
+		fmt.Fprintf(&b, "  recipient %s…: day total $%s after this parcel, made up at the time of:\n", d.RecipientKey[:min(12, len(d.RecipientKey))], d.RecipientDayTotal)
+		for _, p := range e.Day.Parcels {
+			if !slices.Contains(e.CountedAtTheTime, p.ParcelID) {
+				continue
+			}
+			mark := ""
+			if p.ParcelID == e.ParcelID {
+				mark = "  <- this parcel"
+			}
+			if p.Status == "cancelled" {
+				mark += " (cancelled since)"
+			}
+			fmt.Fprintf(&b, "    %3d. %-24s %-18s $%s%s\n", p.Evaluated, p.ParcelID, p.Carrier, p.Value, mark)
+		}
+		if later := len(e.Day.Parcels) - len(e.CountedAtTheTime); later > 0 {
+			fmt.Fprintf(&b, "    (%d later parcel(s) that day; the day total is now $%s)\n", later, e.Day.Total)
+		}
+	}
+	for _, raw := range e.Alerts {
+		var a struct {
+			Type    string `json:"type"`
+			Version int64  `json:"version"`
+			Reason  string `json:"reason"`
+		}
+		if json.Unmarshal(raw, &a) == nil {
+			fmt.Fprintf(&b, "  alert %s, version %d: %s\n", a.Type, a.Version, a.Reason)
+		}
+	}
+	if d.Supersedes != nil || len(e.History) > 1 {
+		fmt.Fprintf(&b, "  %d decisions for this parcel (amended or cancelled); this is the latest\n", len(e.History))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

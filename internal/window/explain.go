@@ -1,0 +1,221 @@
+package window
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s321/s321/internal/money"
+)
+
+// The state behind explanations and queries, kept with the same TTL as the
+// totals:
+//
+//	<prefix>:parcel:{<parcel_id>}          list of the parcel's decisions (JSON), oldest first
+//	<prefix>:alerts:{<entry_date>}         hash alert_id -> the latest version of the alert (JSON)
+
+// ParcelRecord is a decision to keep for explanations: the decision as
+// published and the parcel's place in its recipient's day.
+type ParcelRecord struct {
+	ParcelID string
+	// Decision is the decision.v1 JSON as published.
+	Decision []byte
+}
+
+// AlertRecord is an alert version to keep for queries by day.
+type AlertRecord struct {
+	AlertID   string
+	EntryDate string
+	Version   int64
+	// Alert is the alert.v1 JSON as published.
+	Alert []byte
+}
+
+// Record keeps decisions and alerts for explanations and queries, in one
+// pipelined round trip. An alert is kept only when its version is newer
+// than the one kept (a redelivered old version changes nothing).
+func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []AlertRecord) error {
+	if len(parcels) == 0 && len(alerts) == 0 {
+		return nil
+	}
+	ttl := time.Duration(s.ttlMS) * time.Millisecond
+	record := func(parcels []ParcelRecord, cached bool) error {
+		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for _, p := range parcels {
+				key := s.parcelKey(p.ParcelID)
+				pipe.RPush(ctx, key, p.Decision)
+				// A parcel redelivered many times must not grow its history
+				// without bound.
+				pipe.LTrim(ctx, key, -maxParcelHistory, -1)
+				pipe.PExpire(ctx, key, ttl)
+			}
+			for _, a := range alerts {
+				keys, args := []string{s.alertsKey(a.EntryDate)}, []any{a.AlertID, a.Version, a.Alert, s.ttlMS}
+				if cached {
+					keepNewer.EvalSha(ctx, pipe, keys, args...)
+				} else {
+					keepNewer.Eval(ctx, pipe, keys, args...)
+				}
+			}
+			return nil
+		})
+		return err
+	}
+	err := record(parcels, true)
+	if err != nil && isNoScript(err) {
+		// The script was not loaded (or flushed): the rest of the pipeline
+		// went through; send the alerts again with the script itself.
+		err = record(nil, false)
+	}
+	if err != nil {
+		return fmt.Errorf("record decisions: %w", err)
+	}
+	return nil
+}
+
+// maxParcelHistory bounds the decisions kept per parcel.
+const maxParcelHistory = 20
+
+// keepNewer stores an alert under its id unless a version at least as new
+// is stored. The version prefixes the stored value: "<version> <json>".
+var keepNewer = redis.NewScript(`
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if prev then
+  local v = tonumber(string.match(prev, '^(%d+) '))
+  if v and v >= tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`)
+
+func (s *Store) parcelKey(parcelID string) string { return s.prefix + ":parcel:{" + parcelID + "}" }
+func (s *Store) alertsKey(date string) string     { return s.prefix + ":alerts:{" + date + "}" }
+
+// ErrNotFound says the state asked for is not kept (never seen, or expired
+// after the state TTL). HTTP handlers answer it with 404.
+var ErrNotFound = errors.New("not found")
+
+// ParcelHistory returns the decisions kept for a parcel, oldest first, as
+// kept: a redelivered decision appears again (same decision_id).
+func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, error) {
+	values, err := s.rdb.LRange(ctx, s.parcelKey(parcelID), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("parcel history: %w", err)
+	}
+	if len(values) == 0 {
+		return nil, ErrNotFound
+	}
+	out := make([][]byte, len(values))
+	for i, v := range values {
+		out[i] = []byte(v)
+	}
+	return out, nil
+}
+
+// Alerts returns the latest version of every alert of an entry date, as
+// published, ordered by alert id.
+func (s *Store) Alerts(ctx context.Context, date string) ([][]byte, error) {
+	values, err := s.rdb.HGetAll(ctx, s.alertsKey(date)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("alerts of %s: %w", date, err)
+	}
+	ids := make([]string, 0, len(values))
+	for id := range values {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([][]byte, 0, len(ids))
+	for _, id := range ids {
+		_, alert, _ := strings.Cut(values[id], " ")
+		out = append(out, []byte(alert))
+	}
+	return out, nil
+}
+
+// DayParcel is one parcel of a recipient's day, as the day keeps it.
+type DayParcel struct {
+	ParcelID  string `json:"parcel_id"`
+	Carrier   string `json:"carrier"`
+	Value     string `json:"value"`
+	Gift      bool   `json:"gift"`
+	Status    string `json:"status"` // active or cancelled
+	EventID   string `json:"last_event_id"`
+	Outcome   string `json:"outcome"` // cleared or formal
+	DayTotal  string `json:"day_total_after"`
+	Evaluated int64  `json:"seq"`
+}
+
+// Day is a recipient's entry date as Redis keeps it.
+type Day struct {
+	RecipientKey string      `json:"recipient_key"`
+	EntryDate    string      `json:"entry_date"`
+	Total        string      `json:"total"`
+	GiftTotal    string      `json:"gift_total"`
+	AlertFrom    int64       `json:"alert_from_seq"`
+	Parcels      []DayParcel `json:"parcels"`
+}
+
+// Day returns a recipient's day, its parcels in evaluation order.
+func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error) {
+	key := s.DayKey(recipientKey, date)
+	var hash *redis.MapStringStringCmd
+	var list *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		hash = pipe.HGetAll(ctx, key)
+		list = pipe.LRange(ctx, key+":parcels", 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("day: %w", err)
+	}
+	fields := hash.Val()
+	if len(fields) == 0 {
+		return nil, ErrNotFound
+	}
+	scale, _ := strconv.ParseInt(fields["scale"], 10, 32)
+	day := &Day{
+		RecipientKey: recipientKey,
+		EntryDate:    date,
+		Total:        centsText(fields["total"], int32(scale)),
+		GiftTotal:    centsText(fields["gift_total"], money.MaxPlaces),
+		Parcels:      []DayParcel{},
+	}
+	day.AlertFrom, _ = strconv.ParseInt(fields["alert_from"], 10, 64)
+	for _, entry := range list.Val() {
+		parcel, carrier, _ := strings.Cut(entry, " ")
+		p := DayParcel{ParcelID: parcel, Carrier: carrier}
+		// s:<parcel> = "<value cents> <gift> <status> <last event> <outcome>"
+		if state := strings.Fields(fields["s:"+parcel]); len(state) == 5 {
+			p.Value = centsText(state[0], money.MaxPlaces)
+			p.Gift, p.Status, p.EventID, p.Outcome = state[1] == "1", state[2], state[3], state[4]
+		}
+		// p:<parcel> = "<seq> <total> <scale> <alert> <gift total>"
+		if first := strings.Fields(fields["p:"+parcel]); len(first) == 5 {
+			p.Evaluated, _ = strconv.ParseInt(first[0], 10, 64)
+			firstScale, _ := strconv.ParseInt(first[2], 10, 32)
+			p.DayTotal = centsText(first[1], int32(firstScale))
+		}
+		day.Parcels = append(day.Parcels, p)
+	}
+	return day, nil
+}
+
+func centsText(text string, places int32) string {
+	if text == "" {
+		text = "0"
+	}
+	cents, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return text
+	}
+	return money.Format(money.FromCents(cents, places))
+}
