@@ -12,9 +12,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -27,17 +29,18 @@ import (
 
 // Config configures a demo run.
 type Config struct {
-	// Messages is how many manifests are sent. Default 2000.
+	// Messages is how many manifests are sent. Default 20000.
 	Messages int
 	// Seed makes the sample repeatable. Default 321.
 	Seed uint64
-	// Progress is how often a progress line is printed. Default 1s.
+	// Progress is how often the progress line is updated (in place on a
+	// terminal, a new line elsewhere). Default 250ms.
 	Progress time.Duration
 }
 
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
-	return Config{Messages: 2000, Seed: 321, Progress: time.Second}
+	return Config{Messages: 20000, Seed: 321, Progress: 250 * time.Millisecond}
 }
 
 // Summary is what the demo saw on the output topics.
@@ -105,13 +108,17 @@ func RunConfig(ctx context.Context, cfg Config, out io.Writer, log *zap.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	if err := send(ctx, brokers, appCfg.InputTopic, gen, cfg.Messages); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(out, "sent %d manifests (seed %d, arrivals %s to %s) to topic %q\n",
+	fmt.Fprintf(out, "sending %d manifests (seed %d, arrivals %s to %s, across the 29 August 2025 suspension) to topic %q\n",
 		cfg.Messages, cfg.Seed, genCfg.From.Format(time.DateOnly), genCfg.To.Format(time.DateOnly), appCfg.InputTopic)
-
-	sum, err := collect(ctx, brokers, appCfg, cfg, out)
+	// The carrier sends while the consumers read: the progress line shows
+	// the processor keeping up.
+	var sent atomic.Int64
+	sendErr := make(chan error, 1)
+	go func() { sendErr <- send(ctx, brokers, appCfg.InputTopic, gen, cfg.Messages, &sent) }()
+	sum, err := collect(ctx, brokers, appCfg, cfg, out, &sent)
+	if serr := <-sendErr; serr != nil {
+		return nil, serr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +140,7 @@ func waitReady(ctx context.Context, processor *app.App) error {
 	return nil
 }
 
-func send(ctx context.Context, brokers []string, topic string, gen *generate.Generator, n int) error {
+func send(ctx context.Context, brokers []string, topic string, gen *generate.Generator, n int, sent *atomic.Int64) error {
 	w := &kafka.Writer{
 		Addr:         kafka.TCP(brokers...),
 		Topic:        topic,
@@ -144,22 +151,23 @@ func send(ctx context.Context, brokers []string, topic string, gen *generate.Gen
 	}
 	defer w.Close()
 	const chunk = 500
-	for sent := 0; sent < n; sent += chunk {
+	for from := 0; from < n; from += chunk {
 		msgs := make([]kafka.Message, 0, chunk)
-		for i := sent; i < n && i < sent+chunk; i++ {
+		for i := from; i < n && i < from+chunk; i++ {
 			m := gen.Next()
 			msgs = append(msgs, kafka.Message{Key: m.Key, Value: m.Value})
 		}
 		if err := w.WriteMessages(ctx, msgs...); err != nil {
 			return fmt.Errorf("send manifests: %w", err)
 		}
+		sent.Add(int64(len(msgs)))
 	}
 	return nil
 }
 
 // collect reads the four output topics until every sent message has its
 // decision or its rejection.
-func collect(ctx context.Context, brokers []string, appCfg app.Config, cfg Config, out io.Writer) (*Summary, error) {
+func collect(ctx context.Context, brokers []string, appCfg app.Config, cfg Config, out io.Writer, sent *atomic.Int64) (*Summary, error) {
 	t := appCfg.Topics
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:     brokers,
@@ -176,7 +184,8 @@ func collect(ctx context.Context, brokers []string, appCfg app.Config, cfg Confi
 	}
 	seen := map[string]bool{}
 	done := 0
-	lastProgress := time.Now()
+	start, lastProgress := time.Now(), time.Now()
+	terminal := isTerminal(out)
 	for done < cfg.Messages {
 		m, err := r.ReadMessage(ctx)
 		if err != nil {
@@ -218,12 +227,37 @@ func collect(ctx context.Context, brokers []string, appCfg app.Config, cfg Confi
 			sum.Rejected++
 			sum.Errors[errorRule(rej.Error)]++
 		}
-		if cfg.Progress > 0 && time.Since(lastProgress) >= cfg.Progress {
-			fmt.Fprintf(out, "  ... %d of %d messages answered\n", done, cfg.Messages)
+		interval := cfg.Progress
+		if !terminal {
+			interval = max(interval, time.Second)
+		}
+		if cfg.Progress > 0 && (time.Since(lastProgress) >= interval || done == cfg.Messages) {
+			line := fmt.Sprintf("  sent %d, answered %d (%.0f/s): %d cleared, %d formal entry, %d rejected, %d alert versions",
+				sent.Load(), done, float64(done)/time.Since(start).Seconds(),
+				sum.Decisions["cleared"], sum.Decisions["formal_entry_required"], sum.Rejected, sum.Versions)
+			if terminal {
+				fmt.Fprintf(out, "\r\033[K%s", line)
+				if done == cfg.Messages {
+					fmt.Fprintln(out)
+				}
+			} else {
+				fmt.Fprintln(out, line)
+			}
 			lastProgress = time.Now()
 		}
 	}
 	return sum, nil
+}
+
+// isTerminal reports whether w is a terminal, where the progress line is
+// redrawn in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 func sample(sum *Summary, kind string, value []byte) {

@@ -241,6 +241,10 @@ type parcel struct {
 	// the order and the address.
 	dayOp, orderOp, addrOp int
 	orderKey, addrKey      string
+
+	// What decide published, kept for explanations.
+	record window.ParcelRecord
+	alerts []window.AlertRecord
 }
 
 // Process decides a batch of messages of one partition, in offset order,
@@ -318,7 +322,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		outputs = append(outputs, out)
 		tally.rejected++
 	}
-	if err := p.record(ctx, outputs); err != nil {
+	if err := p.record(ctx, parcels); err != nil {
 		return nil, err
 	}
 	p.stats.add(&tally)
@@ -326,30 +330,19 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 }
 
 // record keeps the batch's decisions and alerts for explanations.
-func (p *Processor) record(ctx context.Context, outputs []Output) error {
+func (p *Processor) record(ctx context.Context, parcels []parcel) error {
 	if p.recorder == nil {
 		return nil
 	}
-	var parcels []window.ParcelRecord
+	records := make([]window.ParcelRecord, 0, len(parcels))
 	var alerts []window.AlertRecord
-	for _, o := range outputs {
-		switch o.Topic {
-		case p.cfg.Topics.DLQ:
-		case p.cfg.Topics.Alerts:
-			var a struct {
-				AlertID   string `json:"alert_id"`
-				EntryDate string `json:"entry_date"`
-				Version   int64  `json:"version"`
-			}
-			if err := json.Unmarshal(o.Value, &a); err != nil {
-				return fmt.Errorf("record alert: %w", err)
-			}
-			alerts = append(alerts, window.AlertRecord{AlertID: a.AlertID, EntryDate: a.EntryDate, Version: a.Version, Alert: o.Value})
-		default:
-			parcels = append(parcels, window.ParcelRecord{ParcelID: string(o.Key), Decision: o.Value})
+	for i := range parcels {
+		if parcels[i].record.Decision != nil {
+			records = append(records, parcels[i].record)
 		}
+		alerts = append(alerts, parcels[i].alerts...)
 	}
-	return p.recorder.Record(ctx, parcels, alerts)
+	return p.recorder.Record(ctx, records, alerts)
 }
 
 func apply(ctx context.Context, counter Counter, ops []window.Op) ([]window.Result, error) {
@@ -641,6 +634,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 		return nil, "", fmt.Errorf("encode decision: %w", err)
 	}
 	outs := []Output{{Topic: topic, Key: []byte(m.ParcelID), Value: value}}
+	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, Decision: value}
 	tally.count(m.Type, result, res.Duplicate)
 
 	if m.Type == manifest.TypeParcel {
@@ -650,6 +644,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 				return nil, "", fmt.Errorf("encode alert: %w", err)
 			}
 			outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: []byte(a.key), Value: value})
+			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.alert.AlertID, EntryDate: a.alert.EntryDate, Version: a.alert.Version, Alert: value})
 			tally.alerts++
 		}
 	}

@@ -2,6 +2,7 @@ package window
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,13 +18,14 @@ import (
 // The state behind explanations and queries, kept with the same TTL as the
 // totals:
 //
-//	<prefix>:parcel:{<parcel_id>}          list of the parcel's decisions (JSON), oldest first
+//	<prefix>:parcel:{<parcel_id>}          hash decision_id -> the decision (JSON): the parcel's decisions
 //	<prefix>:alerts:{<entry_date>}         hash alert_id -> the latest version of the alert (JSON)
 
 // ParcelRecord is a decision to keep for explanations: the decision as
 // published and the parcel's place in its recipient's day.
 type ParcelRecord struct {
-	ParcelID string
+	ParcelID   string
+	DecisionID string
 	// Decision is the decision.v1 JSON as published.
 	Decision []byte
 }
@@ -48,11 +50,10 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	record := func(parcels []ParcelRecord, cached bool) error {
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, p := range parcels {
+				// Keyed by decision id: a redelivered decision replaces
+				// itself, so the history holds each decision once.
 				key := s.parcelKey(p.ParcelID)
-				pipe.RPush(ctx, key, p.Decision)
-				// A parcel redelivered many times must not grow its history
-				// without bound.
-				pipe.LTrim(ctx, key, -maxParcelHistory, -1)
+				pipe.HSet(ctx, key, p.DecisionID, p.Decision)
 				pipe.PExpire(ctx, key, ttl)
 			}
 			for _, a := range alerts {
@@ -79,9 +80,6 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	return nil
 }
 
-// maxParcelHistory bounds the decisions kept per parcel.
-const maxParcelHistory = 20
-
 // keepNewer stores an alert under its id unless a version at least as new
 // is stored. The version prefixes the stored value: "<version> <json>".
 var keepNewer = redis.NewScript(`
@@ -104,19 +102,32 @@ func (s *Store) alertsKey(date string) string     { return s.prefix + ":alerts:{
 // after the state TTL). HTTP handlers answer it with 404.
 var ErrNotFound = errors.New("not found")
 
-// ParcelHistory returns the decisions kept for a parcel, oldest first, as
-// kept: a redelivered decision appears again (same decision_id).
+// ParcelHistory returns the decisions kept for a parcel, each once, oldest
+// first (by decided_at; a decision is JSON with that field).
 func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, error) {
-	values, err := s.rdb.LRange(ctx, s.parcelKey(parcelID), 0, -1).Result()
+	values, err := s.rdb.HGetAll(ctx, s.parcelKey(parcelID)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("parcel history: %w", err)
 	}
 	if len(values) == 0 {
 		return nil, ErrNotFound
 	}
-	out := make([][]byte, len(values))
-	for i, v := range values {
-		out[i] = []byte(v)
+	type kept struct {
+		at   string
+		json []byte
+	}
+	history := make([]kept, 0, len(values))
+	for _, v := range values {
+		var d struct {
+			DecidedAt string `json:"decided_at"`
+		}
+		_ = json.Unmarshal([]byte(v), &d)
+		history = append(history, kept{at: d.DecidedAt, json: []byte(v)})
+	}
+	slices.SortStableFunc(history, func(a, b kept) int { return strings.Compare(a.at, b.at) })
+	out := make([][]byte, len(history))
+	for i, h := range history {
+		out[i] = h.json
 	}
 	return out, nil
 }

@@ -247,55 +247,107 @@ func (s *Store) Load(ctx context.Context) error {
 // Apply counts ops in order, in one pipelined round trip. It is
 // idempotent: applying the same ops again changes nothing and returns the
 // same results, so a caller retries the whole slice after any error.
+//
+// Ops travel in as few script calls as the deployment allows: up to
+// opsPerCall ops a call on a single Redis; on a Redis Cluster a call
+// carries only ops whose keys share one hash slot. Ops of one subject
+// always share a slot and keep their order.
 func (s *Store) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 	if len(ops) == 0 {
 		return nil, nil
 	}
-	cmds, err := s.run(ctx, ops, true)
+	calls := s.plan(ops)
+	cmds, err := s.run(ctx, ops, calls, true)
 	if err != nil && isNoScript(err) {
-		// The script cache was flushed (or Redis restarted): load it with
-		// the first command and retry once.
-		cmds, err = s.run(ctx, ops, false)
+		// The script cache was flushed (or Redis restarted): send the
+		// script itself and retry once; counting is idempotent.
+		cmds, err = s.run(ctx, ops, calls, false)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("count parcels: %w", err)
 	}
 	results := make([]Result, len(ops))
-	for i, cmd := range cmds {
-		res, err := parseResult(cmd.Val())
-		if err != nil {
-			return nil, fmt.Errorf("count parcel %d: %w", i, err)
+	for c, call := range calls {
+		replies, ok := cmds[c].Val().([]any)
+		if !ok || len(replies) != len(call) {
+			return nil, fmt.Errorf("count parcels: unexpected script reply %T", cmds[c].Val())
 		}
-		results[i] = res
+		for k, i := range call {
+			res, err := parseResult(replies[k])
+			if err != nil {
+				return nil, fmt.Errorf("count parcel %d: %w", i, err)
+			}
+			results[i] = res
+		}
 	}
 	return results, nil
 }
 
-func (s *Store) run(ctx context.Context, ops []Op, cached bool) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(ops))
+// opsPerCall bounds the ops of one script call: enough to spread the cost
+// of a call over many parcels, few enough that one call does not hold a
+// single-threaded Redis for long (a call of 64 ops takes about a
+// millisecond).
+const opsPerCall = 64
+
+// plan groups op indexes into script calls, keeping each subject's ops in
+// order.
+func (s *Store) plan(ops []Op) [][]int {
+	var calls [][]int
+	if _, cluster := s.rdb.(*redis.ClusterClient); !cluster {
+		for start := 0; start < len(ops); start += opsPerCall {
+			call := make([]int, 0, min(opsPerCall, len(ops)-start))
+			for i := start; i < len(ops) && i < start+opsPerCall; i++ {
+				call = append(call, i)
+			}
+			calls = append(calls, call)
+		}
+		return calls
+	}
+	bySlot := map[uint16][]int{}
+	var slots []uint16
+	for i := range ops {
+		slot := hashSlot(ops[i].Subject)
+		if _, ok := bySlot[slot]; !ok {
+			slots = append(slots, slot)
+		}
+		bySlot[slot] = append(bySlot[slot], i)
+	}
+	for _, slot := range slots {
+		indexes := bySlot[slot]
+		for start := 0; start < len(indexes); start += opsPerCall {
+			calls = append(calls, indexes[start:min(start+opsPerCall, len(indexes))])
+		}
+	}
+	return calls
+}
+
+func (s *Store) run(ctx context.Context, ops []Op, calls [][]int, cached bool) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i := range ops {
-			op := &ops[i]
-			key := s.Key(op)
-			keys := []string{key, key + ":parcels"}
-			if op.MinMembers > 0 {
-				keys = append(keys, key+":members")
+		for c, call := range calls {
+			keys := make([]string, 0, 3*len(call))
+			args := make([]any, 0, 13*len(call))
+			for _, i := range call {
+				op := &ops[i]
+				key := s.Key(op)
+				keys = append(keys, key, key+":parcels", key+":members")
+				kind, eventID, gift := op.Kind, op.EventID, 0
+				if kind == "" {
+					kind = KindParcel
+				}
+				if eventID == "" {
+					eventID = op.ParcelID
+				}
+				if op.Gift {
+					gift = 1
+				}
+				args = append(args, op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS,
+					string(kind), eventID, gift, op.ClearLimitCents, op.GiftLimitCents, op.Member, op.MinMembers)
 			}
-			kind, eventID, gift := op.Kind, op.EventID, 0
-			if kind == "" {
-				kind = KindParcel
-			}
-			if eventID == "" {
-				eventID = op.ParcelID
-			}
-			if op.Gift {
-				gift = 1
-			}
-			args := []any{op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS, string(kind), eventID, gift, op.ClearLimitCents, op.GiftLimitCents, op.Member, op.MinMembers}
 			if cached {
-				cmds[i] = countScript.EvalSha(ctx, pipe, keys, args...)
+				cmds[c] = countScript.EvalSha(ctx, pipe, keys, args...)
 			} else {
-				cmds[i] = countScript.Eval(ctx, pipe, keys, args...)
+				cmds[c] = countScript.Eval(ctx, pipe, keys, args...)
 			}
 		}
 		return nil
@@ -441,4 +493,21 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 
 func (s *Store) linkKey(link string) string {
 	return s.prefix + ":link:{" + link + "}"
+}
+
+// hashSlot is the Redis Cluster slot of a key whose hash tag is tag:
+// CRC16 (XMODEM) of the tag, modulo 16384.
+func hashSlot(tag string) uint16 {
+	var crc uint16
+	for i := 0; i < len(tag); i++ {
+		crc ^= uint16(tag[i]) << 8
+		for b := 0; b < 8; b++ {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc % 16384
 }

@@ -3,6 +3,7 @@ package window_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -426,7 +427,11 @@ func TestRecordAndQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := store.Record(ctx,
-			[]window.ParcelRecord{{ParcelID: "P-1", Decision: []byte(`{"d":1}`)}, {ParcelID: "P-1", Decision: []byte(`{"d":2}`)}},
+			[]window.ParcelRecord{
+				{ParcelID: "P-1", DecisionID: "d2", Decision: []byte(`{"decided_at":"2026-01-02T00:00:00.000Z"}`)},
+				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)},
+				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)}, // redelivered
+			},
 			[]window.AlertRecord{
 				{AlertID: "A", EntryDate: "2024-05-01", Version: 2, Alert: []byte(`{"v":2}`)},
 				{AlertID: "A", EntryDate: "2024-05-01", Version: 1, Alert: []byte(`{"v":1}`)}, // older: ignored
@@ -436,7 +441,7 @@ func TestRecordAndQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 		history, err := store.ParcelHistory(ctx, "P-1")
-		if err != nil || len(history) != 2 || string(history[1]) != `{"d":2}` {
+		if err != nil || len(history) != 2 || !strings.Contains(string(history[1]), "01-02") {
 			t.Errorf("history %q %v", history, err)
 		}
 		if _, err := store.ParcelHistory(ctx, "P-9"); !errors.Is(err, window.ErrNotFound) {
