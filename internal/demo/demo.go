@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -266,10 +267,14 @@ func sample(sum *Summary, kind string, value []byte) {
 	}
 }
 
-// errorRule keeps the rule of a DLQ error and drops the item index, so
-// errors group: "items[3].value: must not be negative" counts as
+// datePattern matches the dates some DLQ errors name.
+var datePattern = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+
+// errorRule keeps the rule of a DLQ error and drops the item index and any
+// date, so errors group: "items[3].value: must not be negative" counts as
 // "items[].value: must not be negative".
 func errorRule(msg string) string {
+	msg = datePattern.ReplaceAllString(msg, "<date>")
 	var b strings.Builder
 	skip := false
 	for _, r := range msg {
