@@ -120,11 +120,29 @@ type Rejected struct {
 	Raw        string `json:"raw"`
 	RawBase64  bool   `json:"raw_base64"`
 	RejectedAt string `json:"rejected_at"`
+	// RawTruncated says raw holds only the first part of a message too
+	// large to copy whole (larger than --max-message-bytes, which the DLQ
+	// topic must also accept); RawBytes is the original's size. The whole
+	// message stays at source. Additions within v1.
+	RawTruncated bool `json:"raw_truncated,omitempty"`
+	RawBytes     int  `json:"raw_bytes,omitempty"`
 }
 
-// NewRejected wraps a message that could not be decided.
-func NewRejected(reason string, src Source, raw []byte, now time.Time) Rejected {
+// NewRejected wraps a message that could not be decided. A message longer
+// than maxRaw bytes is copied only up to maxRaw (0: no limit), so that a
+// message rejected for its size never makes a DLQ record the broker
+// refuses, which would stop the partition.
+func NewRejected(reason string, src Source, raw []byte, maxRaw int, now time.Time) Rejected {
 	r := Rejected{Schema: SchemaRejected, Error: reason, Source: src, RejectedAt: FormatTime(now)}
+	if maxRaw > 0 && len(raw) > maxRaw {
+		r.RawTruncated, r.RawBytes = true, len(raw)
+		cut := maxRaw
+		// Keep valid UTF-8 text valid: cut before a split rune.
+		for cut > 0 && cut > maxRaw-utf8.UTFMax && !utf8.RuneStart(raw[cut]) {
+			cut--
+		}
+		raw = raw[:cut]
+	}
 	if utf8.Valid(raw) {
 		r.Raw = string(raw)
 	} else {

@@ -362,7 +362,7 @@ func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string
 	var idx []int
 	for i := range parcels {
 		if rejects[i] == "" && len(parcels[i].links) > 0 {
-			reqs = append(reqs, window.LinkRequest{Links: parcels[i].links, Own: parcels[i].recipKey})
+			reqs = append(reqs, window.LinkRequest{Links: parcels[i].links, Own: parcels[i].recipKey, ParcelID: parcels[i].m.ParcelID})
 			idx = append(idx, i)
 		}
 	}
@@ -763,9 +763,25 @@ func alertDate(kind, date string) string {
 }
 
 func (p *Processor) reject(in *Input, reason string, now time.Time) (Output, error) {
-	value, err := json.Marshal(event.NewRejected(reason, in.Source, in.Value, now))
-	if err != nil {
-		return Output{}, fmt.Errorf("encode rejection: %w", err)
+	// A DLQ record is at most MaxMessageBytes, like the input it copies:
+	// a record the broker refused would stop the partition. The message is
+	// copied whole when that fits (escaped as JSON text, or base64); else
+	// its first part, marked raw_truncated.
+	maxRaw := 0
+	var value []byte
+	for {
+		var err error
+		value, err = json.Marshal(event.NewRejected(reason, in.Source, in.Value, maxRaw, now))
+		if err != nil {
+			return Output{}, fmt.Errorf("encode rejection: %w", err)
+		}
+		if len(value) <= p.cfg.MaxMessageBytes || maxRaw == 1 {
+			break
+		}
+		if maxRaw == 0 {
+			maxRaw = min(len(in.Value), p.cfg.MaxMessageBytes)
+		}
+		maxRaw = max(maxRaw/2, 1)
 	}
 	return Output{Topic: p.cfg.Topics.DLQ, Key: in.Key, Value: value}, nil
 }

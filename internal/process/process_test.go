@@ -376,3 +376,27 @@ func TestStoredOutcomeAgreesWithTheDecision(t *testing.T) {
 		t.Errorf("only %d decisions checked", checked)
 	}
 }
+
+// Regression: the DLQ copy of a message over the size limit was as large
+// as the message, so the broker refused it and the partition retried the
+// batch forever. A DLQ record now stays within --max-message-bytes.
+func TestRejectionsFitTheMessageLimit(t *testing.T) {
+	f := newFixture(t, options{})
+	huge := `{"parcel_id":"BIG","pad":"` + strings.Repeat(`"`, 3<<20) + `"}` // escapes to twice its size
+	small := `{"parcel_id":"BAD","items":"nope"}`
+	got := f.run(t, huge, small)
+	if len(got) != 2 {
+		t.Fatalf("%d outputs", len(got))
+	}
+	big, whole := got[0].Rejected, got[1].Rejected
+	if !big.RawTruncated || big.RawBytes != len(huge) || !strings.HasPrefix(huge, big.Raw) || len(big.Raw) == 0 {
+		t.Errorf("oversize: truncated %v, raw_bytes %d, raw %d bytes", big.RawTruncated, big.RawBytes, len(big.Raw))
+	}
+	if whole.RawTruncated || whole.Raw != small {
+		t.Errorf("small rejection not copied whole: %+v", whole)
+	}
+	encoded, _ := json.Marshal(big)
+	if len(encoded) > 1<<20 {
+		t.Errorf("DLQ record of %d bytes, over the 1 MiB limit", len(encoded))
+	}
+}

@@ -417,22 +417,31 @@ type LinkRequest struct {
 	Links []string
 	// Own is the parcel's own recipient key.
 	Own string
+	// ParcelID pins the answer: a parcel seen again (a redelivery) gets
+	// the key it got the first time, whatever links were recorded since.
+	ParcelID string
 }
 
 // Link resolves each request to a recipient key: the key the first of its
 // links was first seen with, or its own key when none was seen; links not
 // seen before are then recorded with the chosen key, for TTL after their
-// last use. Two round trips, pipelined for the whole slice; requests
-// without links cost nothing. Two batches that see a new link at the same
+// last use. A parcel's answer is pinned (for TTL): a redelivered parcel
+// gets the key it got the first time. Two round trips, pipelined for the
+// whole slice; requests without links cost nothing. Two batches that see
+// a new link at the same
 // moment may each keep their own key for that parcel; from then on the
 // link names one recipient.
 func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) {
 	out := make([]string, len(reqs))
 	gets := make([][]*redis.StringCmd, len(reqs))
+	pins := make([]*redis.StringCmd, len(reqs))
 	any := false
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, req := range reqs {
 			out[i] = req.Own
+			if req.ParcelID != "" {
+				pins[i] = pipe.Get(ctx, s.pinKey(req))
+			}
 			for _, link := range req.Links {
 				if link == "" {
 					gets[i] = append(gets[i], nil)
@@ -453,7 +462,14 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 	// Resolve in request order, so that a link first seen in this batch
 	// already names its recipient for the requests after it.
 	seen := make(map[string]string)
+	pinned := make([]bool, len(reqs))
 	for i, req := range reqs {
+		if pins[i] != nil {
+			if v, err := pins[i].Result(); err == nil && v != "" {
+				out[i], pinned[i] = v, true
+				continue
+			}
+		}
 		for j, cmd := range gets[i] {
 			if cmd == nil {
 				continue
@@ -483,6 +499,11 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 			pipe.SetNX(ctx, s.linkKey(link), key, ttl)
 			pipe.PExpire(ctx, s.linkKey(link), ttl)
 		}
+		for i, req := range reqs {
+			if req.ParcelID != "" && !pinned[i] {
+				pipe.SetNX(ctx, s.pinKey(req), out[i], ttl)
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -493,6 +514,11 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 
 func (s *Store) linkKey(link string) string {
 	return s.prefix + ":link:{" + link + "}"
+}
+
+// pinKey holds the key a parcel of a recipient was linked to.
+func (s *Store) pinKey(req LinkRequest) string {
+	return s.prefix + ":pin:{" + req.Own + "}:" + req.ParcelID
 }
 
 // hashSlot is the Redis Cluster slot of a key whose hash tag is tag:

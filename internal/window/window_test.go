@@ -461,3 +461,30 @@ func TestRecordAndQuery(t *testing.T) {
 		}
 	})
 }
+
+// Regression: a parcel whose phone was first seen in a concurrent batch
+// kept its own key; redelivered later it resolved to the other recipient,
+// got another decision than the first time and was counted under two keys.
+// Its answer is now pinned.
+func TestLinkAnswerIsPinnedPerParcel(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		first, err := store.Link(ctx, []window.LinkRequest{{Links: []string{"phoneZ"}, Own: "rk-b", ParcelID: "B-1"}})
+		if err != nil || first[0] != "rk-b" {
+			t.Fatalf("first: %v %v", first, err)
+		}
+		// Another recipient's batch had recorded phoneZ first (SET NX lost
+		// above is simulated by overwriting it).
+		if err := rdb.Set(ctx, "s321:link:{phoneZ}", "rk-a", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		again, err := store.Link(ctx, []window.LinkRequest{
+			{Links: []string{"phoneZ"}, Own: "rk-b", ParcelID: "B-1"}, // redelivered: pinned
+			{Links: []string{"phoneZ"}, Own: "rk-b", ParcelID: "B-2"}, // new: linked
+		})
+		if err != nil || again[0] != "rk-b" || again[1] != "rk-a" {
+			t.Fatalf("again: %v %v, want rk-b (pinned) and rk-a", again, err)
+		}
+	})
+}
