@@ -40,6 +40,7 @@ type App struct {
 	rdb       redis.UniversalClient
 	store     *window.Store
 	reloads   reloadStats
+	status    *statusState
 }
 
 // New validates cfg and returns an App ready to Run.
@@ -47,7 +48,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	return &App{cfg: cfg, log: log, started: make(chan struct{})}, nil
+	return &App{cfg: cfg, log: log, started: make(chan struct{}), status: newStatusState(time.Now())}, nil
 }
 
 // Run starts the processor on the embedded defaults or the configured
@@ -140,7 +141,9 @@ func (a *App) Run(ctx context.Context) (err error) {
 		consumeCfg.Dialer = a.cfg.kafka.Dialer
 		consumeCfg.Transport = a.cfg.kafka.Transport
 	}
-	a.consumer, err = consume.New(consumeCfg, a.processor, a.log, time.Now)
+	// The tap keeps the latest alerts for the status page.
+	handler := alertTap{next: a.processor, topic: a.cfg.Topics.Alerts, recent: &a.status.alerts}
+	a.consumer, err = consume.New(consumeCfg, handler, a.log, time.Now)
 	if err != nil {
 		return err
 	}
@@ -171,6 +174,10 @@ func (a *App) Run(ctx context.Context) (err error) {
 	})
 	g.Go(func() error {
 		a.watchTables(gctx, log)
+		return nil
+	})
+	g.Go(func() error {
+		a.sampleThroughput(gctx)
 		return nil
 	})
 	if httpServer != nil {

@@ -18,9 +18,10 @@ import (
 // privacy, since anyone can read it here.
 const DevRecipientKeySecret = "s321-development-secret-not-for-production"
 
-// Config is everything `processor run` is started with. Parse it with
-// flags (cmd/processor), then Validate once; Run reads no flag or file of
-// its own.
+// Config is everything `processor run` is started with. Resolve it from
+// flags, environment and a file (package config), then Validate once; Run
+// reads no flag or environment, and no file but the tables and certificates
+// it names.
 type Config struct {
 	// Brokers are the Kafka bootstrap servers; empty starts an embedded
 	// Kafka-protocol broker on EmbeddedKafkaAddr.

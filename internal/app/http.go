@@ -16,6 +16,8 @@ import (
 
 // routes serves the operational endpoints:
 //
+//	/         the status page (status.html), polling /v1/status
+//	/v1/status  counters, throughput, group lag and the latest alerts, JSON
 //	/healthz  200 while the process runs
 //	/readyz   200 once consuming (group member, no batch stuck, Redis up), else 503
 //	/metrics  Prometheus text format
@@ -35,6 +37,8 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics(), promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /v1/regimes", a.serveRegimes)
+	mux.HandleFunc("GET /v1/status", a.serveStatus)
+	mux.HandleFunc("GET /{$}", a.serveStatusPage)
 	mux.HandleFunc("GET /v1/parcels/{id}", a.serveParcel)
 	mux.HandleFunc("GET /v1/recipients/{key}/days/{date}", a.serveDay)
 	mux.HandleFunc("GET /v1/alerts", a.serveAlerts)

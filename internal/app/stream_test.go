@@ -120,7 +120,19 @@ func TestBadMessagesGoToDLQAndTheStreamGoesOn(t *testing.T) {
 		if r.RawBase64 != c.base64 {
 			t.Errorf("rejection %d: raw_base64 %v, want %v", j, r.RawBase64, c.base64)
 		}
-		if !c.base64 && raw != string(c.value) {
+		var truncated struct {
+			RawTruncated bool `json:"raw_truncated"`
+			RawBytes     int  `json:"raw_bytes"`
+		}
+		_ = json.Unmarshal(rec.Value, &truncated)
+		switch {
+		case len(c.value) > cfg.MaxMessageBytes:
+			// Over the limit: the DLQ record stays within it, so raw is
+			// the first part of the message.
+			if !truncated.RawTruncated || truncated.RawBytes != len(c.value) || !strings.HasPrefix(string(c.value), raw) {
+				t.Errorf("rejection %d: oversize message copied as %d bytes, truncated %v", j, len(raw), truncated.RawTruncated)
+			}
+		case !c.base64 && raw != string(c.value):
 			t.Errorf("rejection %d: raw %q, want the message whole", j, raw)
 		}
 		if r.Source.Topic != cfg.InputTopic || r.Source.Offset != int64(bad[j]) {

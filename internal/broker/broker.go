@@ -3,18 +3,39 @@
 // --brokers starts one in-process, and `processor broker` runs one alone so
 // that several processors, or a restarted one, share its topics.
 //
-// It owns the broker's lifetime and where it listens. Topics live in memory
-// unless a data directory is given; then topics and committed offsets are
-// written there and reloaded on the next start. It is a development and
-// test broker: one node, no replication.
+// It owns the broker's lifetime, where it listens and how clients must
+// connect (plaintext, TLS, SASL). Topics live in memory unless a data
+// directory is given; then topics and committed offsets are written there
+// and reloaded on the next start. It is a development and test broker: one
+// node, no replication. It does not load certificates or passwords from
+// files: callers hand it a *tls.Config and the users.
 package broker
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
+
+// The SASL mechanisms a User may have.
+const (
+	MechanismPlain       = "PLAIN"
+	MechanismScramSHA256 = "SCRAM-SHA-256"
+	MechanismScramSHA512 = "SCRAM-SHA-512"
+)
+
+// User is a SASL user of the broker. Every user is a superuser: the broker
+// checks who a client is, not what it may do.
+type User struct {
+	// Mechanism is MechanismPlain, MechanismScramSHA256 or
+	// MechanismScramSHA512.
+	Mechanism string
+	Name      string
+	Password  string
+}
 
 // Config configures a Broker.
 type Config struct {
@@ -25,6 +46,35 @@ type Config struct {
 	// DataDir keeps topics and committed offsets across restarts; empty
 	// keeps them in memory only.
 	DataDir string
+	// TLS, when set, makes the broker accept TLS connections only, with
+	// this server configuration (its certificate; ClientCAs and ClientAuth
+	// to require client certificates). Nil: plaintext.
+	TLS *tls.Config
+	// Users, when not empty, requires every client to authenticate with
+	// SASL as one of them. Empty: no authentication.
+	Users []User
+}
+
+// Validate reports a configuration Start refuses.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("broker addr %q: must be host:port", c.Addr))
+	}
+	if c.TLS != nil && len(c.TLS.Certificates) == 0 && c.TLS.GetCertificate == nil {
+		errs = append(errs, errors.New("broker tls: a server certificate is required"))
+	}
+	for i, u := range c.Users {
+		switch u.Mechanism {
+		case MechanismPlain, MechanismScramSHA256, MechanismScramSHA512:
+		default:
+			errs = append(errs, fmt.Errorf("broker user %d: mechanism %q: must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", i, u.Mechanism))
+		}
+		if u.Name == "" || u.Password == "" {
+			errs = append(errs, fmt.Errorf("broker user %d: name and password are required", i))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Broker is a running embedded broker.
@@ -35,8 +85,8 @@ type Broker struct {
 
 // Start starts a broker.
 func Start(cfg Config) (*Broker, error) {
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
-		return nil, fmt.Errorf("broker addr %q: must be host:port", cfg.Addr)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
@@ -48,6 +98,15 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, kfake.TLS(cfg.TLS))
+	}
+	if len(cfg.Users) > 0 {
+		opts = append(opts, kfake.EnableSASL())
+		for _, u := range cfg.Users {
+			opts = append(opts, kfake.Superuser(u.Mechanism, u.Name, u.Password))
+		}
 	}
 	cluster, err := kfake.NewCluster(opts...)
 	if err != nil {

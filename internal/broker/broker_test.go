@@ -1,0 +1,43 @@
+package broker
+
+import (
+	"crypto/tls"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string // empty: valid
+	}{
+		{"plaintext", Config{Addr: "127.0.0.1:0"}, ""},
+		{"users", Config{Addr: "127.0.0.1:0", Users: []User{
+			{Mechanism: MechanismPlain, Name: "a", Password: "p"},
+			{Mechanism: MechanismScramSHA256, Name: "b", Password: "p"},
+			{Mechanism: MechanismScramSHA512, Name: "c", Password: "p"},
+		}}, ""},
+		{"no port", Config{Addr: "127.0.0.1"}, "must be host:port"},
+		{"TLS without a certificate", Config{Addr: "127.0.0.1:0", TLS: &tls.Config{}}, "a server certificate is required"},
+		{"unknown mechanism", Config{Addr: "127.0.0.1:0", Users: []User{{Mechanism: "GSSAPI", Name: "a", Password: "p"}}}, `mechanism "GSSAPI"`},
+		{"no password", Config{Addr: "127.0.0.1:0", Users: []User{{Mechanism: MechanismPlain, Name: "a"}}}, "name and password are required"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestStartRefusesABadConfig(t *testing.T) {
+	if _, err := Start(Config{Addr: "127.0.0.1:0", Users: []User{{Mechanism: "X", Name: "a", Password: "p"}}}); err == nil {
+		t.Fatal("started with an unknown mechanism")
+	}
+}

@@ -1,0 +1,262 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// resolve binds a fresh flag set, parses args and resolves with env as the
+// whole environment.
+func resolve(t *testing.T, args []string, env map[string]string) (*Settings, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	l := Bind(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse %q: %v", args, err)
+	}
+	return l.Resolve(func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	})
+}
+
+func TestPrecedence(t *testing.T) {
+	base := filepath.Join("testdata", "base.yaml")
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		setting string
+		want    string
+		origin  string
+	}{
+		{"default", nil, nil, "group-id", "s321-processor", "default"},
+		{"file over default", []string{"--config", base}, nil, "group-id", "from-file", "file " + base},
+		{"file named by the environment", nil, map[string]string{"PROCESSOR_CONFIG": base}, "group-id", "from-file", "file " + base},
+		{"env over file", []string{"--config", base}, map[string]string{"PROCESSOR_GROUP_ID": "from-env"}, "group-id", "from-env", "env PROCESSOR_GROUP_ID"},
+		{"flag over env and file", []string{"--config", base, "--group-id", "from-flag"}, map[string]string{"PROCESSOR_GROUP_ID": "from-env"}, "group-id", "from-flag", "flag --group-id"},
+		{"flag over env without file", []string{"--group-id", "from-flag"}, map[string]string{"PROCESSOR_GROUP_ID": "from-env"}, "group-id", "from-flag", "flag --group-id"},
+		{"file list", []string{"--config", base}, nil, "brokers", "kafka-1:9092,kafka-2:9092", "file " + base},
+		{"contract env name", nil, map[string]string{"KAFKA_BROKERS": "a:1,b:2"}, "brokers", "a:1,b:2", "env KAFKA_BROKERS"},
+		{"contract env name over file", []string{"--config", base}, map[string]string{"KAFKA_BROKERS": "a:1"}, "brokers", "a:1", "env KAFKA_BROKERS"},
+		{"PROCESSOR_ name over contract name", nil, map[string]string{"KAFKA_BROKERS": "a:1", "PROCESSOR_BROKERS": "c:3"}, "brokers", "c:3", "env PROCESSOR_BROKERS"},
+		{"flag over contract env name", []string{"--brokers", "f:9"}, map[string]string{"KAFKA_BROKERS": "a:1"}, "brokers", "f:9", "flag --brokers"},
+		{"empty env clears a file value", []string{"--config", base}, map[string]string{"KAFKA_BROKERS": ""}, "brokers", "", "env KAFKA_BROKERS"},
+		{"REDIS_URL", nil, map[string]string{"REDIS_URL": "redis://r:6379/0"}, "redis-url", "redis://r:6379/0", "env REDIS_URL"},
+		{"file int", []string{"--config", base}, nil, "partitions", "24", "file " + base},
+		{"env int over file", []string{"--config", base}, map[string]string{"PROCESSOR_PARTITIONS": "6"}, "partitions", "6", "env PROCESSOR_PARTITIONS"},
+		{"file duration", []string{"--config", base}, nil, "shutdown-timeout", "45s", "file " + base},
+		{"flag duration", []string{"--config", base, "--shutdown-timeout", "1m"}, nil, "shutdown-timeout", "1m0s", "flag --shutdown-timeout"},
+		{"file bool", []string{"--config", base}, nil, "kafka-tls", "true", "file " + base},
+		{"env bool over file", []string{"--config", base}, map[string]string{"PROCESSOR_KAFKA_TLS": "false"}, "kafka-tls", "false", "env PROCESSOR_KAFKA_TLS"},
+		{"bool flag without value", []string{"--kafka-tls"}, nil, "kafka-tls", "true", "flag --kafka-tls"},
+		{"log level from file", []string{"--config", base}, nil, "log-level", "warn", "file " + base},
+		{"secret from the contract env name", nil, map[string]string{"RECIPIENT_KEY_SECRET": "0123456789abcdef"}, "recipient-key-secret", "0123456789abcdef", "env RECIPIENT_KEY_SECRET"},
+		{"secret from env only", nil, map[string]string{"KAFKA_SASL_PASSWORD": "pw"}, "kafka-sasl-password", "pw", "env KAFKA_SASL_PASSWORD"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := resolve(t, tc.args, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := byName(tc.setting).get(s); got != tc.want {
+				t.Errorf("%s = %q, want %q", tc.setting, got, tc.want)
+			}
+			if got := s.Origin(tc.setting).String(); got != tc.origin {
+				t.Errorf("%s came from %q, want %q", tc.setting, got, tc.origin)
+			}
+		})
+	}
+}
+
+func TestFileFillsAppConfig(t *testing.T) {
+	s, err := resolve(t, []string{"--config", filepath.Join("testdata", "base.yaml")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.App
+	if len(c.Brokers) != 2 || c.GroupID != "from-file" || c.Partitions != 24 || c.ShutdownTimeout != 45*time.Second ||
+		!c.KafkaTLS.Enabled || c.KafkaSASL.Mechanism != "SCRAM-SHA-512" || c.KafkaSASL.Username != "s321" ||
+		c.RedisURL != "redis+cluster://redis-1:6379,redis-2:6379/" || s.LogLevel != "warn" {
+		t.Errorf("file not applied: %+v", c)
+	}
+	// Untouched settings keep their defaults.
+	if c.InputTopic != "manifests" || c.MaxBatch != 1000 {
+		t.Errorf("defaults lost: %+v", c)
+	}
+}
+
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	kafkaFile := write("kafka", "kafka-secret\n")
+	redisFile := write("redis", "redis-secret")
+	keyFile := write("key", "recipient-key-secret-0123456789\r\n")
+	tests := []struct {
+		name      string
+		args      []string
+		env       map[string]string
+		wantErr   string
+		wantKafka string
+		wantRedis string
+		wantKey   string
+	}{
+		{"files by flag", []string{"--kafka-sasl-password-file", kafkaFile, "--redis-password-file", redisFile, "--recipient-key-secret-file", keyFile}, nil,
+			"", "kafka-secret", "redis-secret", "recipient-key-secret-0123456789"},
+		{"file by env", nil, map[string]string{"PROCESSOR_REDIS_PASSWORD_FILE": redisFile}, "", "", "redis-secret", ""},
+		{"secret by env", nil, map[string]string{"REDIS_PASSWORD": "env-secret"}, "", "", "env-secret", ""},
+		{"both env and file", []string{"--redis-password-file", redisFile}, map[string]string{"REDIS_PASSWORD": "env-secret"},
+			"redis-password: set both by env REDIS_PASSWORD and by redis-password-file", "", "", ""},
+		{"missing file", []string{"--kafka-sasl-password-file", filepath.Join(dir, "none")}, nil, "kafka-sasl-password-file:", "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := resolve(t, tc.args, tc.env)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.App.KafkaSASL.Password != tc.wantKafka || s.App.RedisPassword != tc.wantRedis || s.App.RecipientKeySecret != tc.wantKey {
+				t.Errorf("secrets %q %q %q, want %q %q %q", s.App.KafkaSASL.Password, s.App.RedisPassword, s.App.RecipientKeySecret,
+					tc.wantKafka, tc.wantRedis, tc.wantKey)
+			}
+		})
+	}
+}
+
+func TestSecretsHaveNoFlag(t *testing.T) {
+	for _, name := range []string{"kafka-sasl-password", "redis-password"} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		Bind(fs)
+		if fs.Lookup(name) != nil {
+			t.Errorf("--%s exists: a secret on the command line shows in ps", name)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"secret in the file", []string{"--config", filepath.Join("testdata", "secret.yaml")}, nil, "recipient-key-secret: a secret is not accepted in the file"},
+		{"unknown key", []string{"--config", filepath.Join("testdata", "unknown.yaml")}, nil, "grup-id: not a setting of the file"},
+		{"bad YAML", []string{"--config", filepath.Join("testdata", "bad.yaml")}, nil, "bad.yaml"},
+		{"missing file", []string{"--config", filepath.Join("testdata", "none.yaml")}, nil, "none.yaml"},
+		{"bad int names the variable", nil, map[string]string{"PROCESSOR_PARTITIONS": "many"}, "partitions (env PROCESSOR_PARTITIONS): must be a whole number"},
+		{"bad duration names the flag", []string{"--state-ttl", "forever"}, nil, "state-ttl (flag --state-ttl): must be a duration"},
+		{"bad bool", nil, map[string]string{"PROCESSOR_KAFKA_TLS": "maybe"}, "kafka-tls (env PROCESSOR_KAFKA_TLS): must be true or false"},
+		{"bad log level", []string{"--log-level", "loud"}, nil, `log-level "loud"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := resolve(t, tc.args, tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestShowMasksSecrets(t *testing.T) {
+	env := map[string]string{
+		"RECIPIENT_KEY_SECRET": "recipient-secret-value",
+		"KAFKA_SASL_PASSWORD":  "kafka-secret-value",
+		"REDIS_URL":            "redis://user:url-secret-value@r1:6379,redis://user:url-secret-value@r2:6379",
+		"PROCESSOR_GROUP_ID":   "shown",
+	}
+	s, err := resolve(t, []string{"--kafka-sasl-mechanism", "PLAIN"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := s.Show(&out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, secret := range []string{"recipient-secret-value", "kafka-secret-value", "url-secret-value"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("Show prints %q:\n%s", secret, text)
+		}
+	}
+	for _, want := range []string{
+		`group-id: "shown"`, "# env PROCESSOR_GROUP_ID",
+		`# recipient-key-secret: "********"`, "# env RECIPIENT_KEY_SECRET",
+		`redis-url: "redis://user:xxxxx@r1:6379,redis://user:xxxxx@r2:6379"`,
+		`kafka-sasl-mechanism: "PLAIN"`, "# flag --kafka-sasl-mechanism",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Show lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestShowIsAConfigFile proves what Show prints reads back as a
+// configuration file giving the same settings (secrets aside).
+func TestShowIsAConfigFile(t *testing.T) {
+	s, err := resolve(t, []string{"--config", filepath.Join("testdata", "base.yaml"), "--group-id", "round-trip"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := s.Show(&out); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "shown.yaml")
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, err := resolve(t, []string{"--config", path}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, st := range table {
+		if st.get(again) != st.get(s) {
+			t.Errorf("%s: %q after the round trip, was %q", st.name, st.get(again), st.get(s))
+		}
+	}
+}
+
+func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	Bind(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		env := EnvName(f.Name)
+		if !strings.Contains(f.Usage, env) {
+			t.Errorf("--%s: usage does not name %s: %q", f.Name, env, f.Usage)
+		}
+		if f.Name == "config" {
+			return // names a file; tested above
+		}
+		// "0" is a valid value of most settings; where it is not, the
+		// error shows the variable was read.
+		s, err := resolve(t, nil, map[string]string{env: "0"})
+		switch {
+		case err != nil && !strings.Contains(err.Error(), f.Name):
+			t.Errorf("%s=0: %v", env, err)
+		case err == nil && s.Origin(f.Name).Source != SourceEnv:
+			t.Errorf("%s does not set --%s", env, f.Name)
+		}
+	})
+}
