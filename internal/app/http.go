@@ -3,14 +3,12 @@ package app
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/s321/s321/internal/decide"
-	"github.com/s321/s321/internal/money"
 	"github.com/s321/s321/internal/process"
 )
 
@@ -118,63 +116,22 @@ func (r regimeInfo) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// regimeView is one regime as /v1/regimes shows it.
-type regimeView struct {
-	ID                    string   `json:"id"`
-	Start                 *string  `json:"start"`
-	Threshold             *string  `json:"threshold"`
-	Basis                 string   `json:"basis"`
-	InformalEntryLimit    string   `json:"informal_entry_limit"`
-	GiftAllowance         *string  `json:"gift_allowance"`
-	ExcludedOrigins       []string `json:"excluded_origins"`
-	RestrictedHTSPrefixes []string `json:"restricted_hts_prefixes"`
-	RestrictedCategories  []string `json:"restricted_categories"`
-	Source                string   `json:"source"`
-}
-
+// tableView is a regime table as /v1/regimes shows it: its version and
+// its entries in canonical form.
 type tableView struct {
-	Version string       `json:"version"`
-	Regimes []regimeView `json:"regimes"`
+	Version string             `json:"version"`
+	Regimes []decide.RegimeDoc `json:"regimes"`
 }
 
 func viewOf(t *decide.Table) *tableView {
 	if t == nil {
 		return nil
 	}
-	view := &tableView{Version: t.Version(), Regimes: []regimeView{}}
+	view := &tableView{Version: t.Version(), Regimes: []decide.RegimeDoc{}}
 	for _, r := range t.Regimes() {
-		view.Regimes = append(view.Regimes, viewOfRegime(r))
+		view.Regimes = append(view.Regimes, r.Doc())
 	}
 	return view
-}
-
-// viewOfRegime shows one regime.
-func viewOfRegime(r decide.Regime) regimeView {
-	v := regimeView{
-		ID: r.ID, Basis: string(r.Basis), InformalEntryLimit: money.Format(r.InformalEntryLimit),
-		ExcludedOrigins: nonNil(r.ExcludedOrigins), RestrictedHTSPrefixes: nonNil(r.RestrictedHTSPrefixes),
-		RestrictedCategories: nonNil(r.RestrictedCategories), Source: r.Source,
-	}
-	if !r.Start.IsZero() {
-		start := r.Start.UTC().Format(time.RFC3339)
-		v.Start = &start
-	}
-	if r.HasThreshold {
-		threshold := money.Format(r.Threshold)
-		v.Threshold = &threshold
-	}
-	if r.HasGiftAllowance {
-		allowance := money.Format(r.GiftAllowance)
-		v.GiftAllowance = &allowance
-	}
-	return v
-}
-
-func nonNil(list []string) []string {
-	if list == nil {
-		return []string{}
-	}
-	return list
 }
 
 // serveRegimes shows the tables in force and the exchange rates' size.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/window"
 )
 
@@ -42,7 +43,7 @@ type Explanation struct {
 	// distinct decision of the parcel (the original, amends, a cancel).
 	Decision json.RawMessage   `json:"decision"`
 	History  []json.RawMessage `json:"history"`
-	Regime   *regimeView       `json:"regime"`
+	Regime   *decide.RegimeDoc `json:"regime"`
 	Reasons  []ReasonText      `json:"reasons"`
 	// Day is the recipient's day as it is now; parcels evaluated before
 	// this one (up to it, in order) made up its total at the time.
@@ -120,8 +121,8 @@ func (a *App) Explain(r *http.Request, parcelID string) (*Explanation, error) {
 	}
 	if arrival, err := time.Parse(time.RFC3339Nano, latest.ArrivalTime); err == nil {
 		if regime := a.processor.Regimes().At(arrival); regime != nil {
-			view := viewOfRegime(*regime)
-			exp.Regime = &view
+			doc := regime.Doc()
+			exp.Regime = &doc
 		}
 	}
 	day, err := a.store.Day(ctx, latest.RecipientKey, latest.EntryDate)

@@ -601,9 +601,10 @@ func decodeObject(data []byte) ([]rawField, error) {
 	return fields, nil
 }
 
-// canonicalRegime is the form of a Regime the version hashes: every value
-// normalized, every list sorted, defaults written out.
-type canonicalRegime struct {
+// RegimeDoc is a regime in the table file's format, canonical: every value
+// normalized, every list sorted, defaults written out. The table's version
+// hashes these; /v1/regimes shows them.
+type RegimeDoc struct {
 	ID                    string   `json:"id"`
 	Start                 *string  `json:"start"`
 	Threshold             *string  `json:"threshold"`
@@ -620,11 +621,8 @@ type canonicalRegime struct {
 // version rather than colliding with an old one.
 const canonicalFormat = "s321.regimes.canonical.v1"
 
-func canonicalVersion(regimes []Regime) string {
-	doc := struct {
-		Format  string            `json:"format"`
-		Regimes []canonicalRegime `json:"regimes"`
-	}{Format: canonicalFormat, Regimes: make([]canonicalRegime, len(regimes))}
+// Doc returns the regime in canonical form.
+func (r Regime) Doc() RegimeDoc {
 	sorted := func(list []string) []string {
 		out := slices.Clone(list)
 		if out == nil {
@@ -633,29 +631,37 @@ func canonicalVersion(regimes []Regime) string {
 		slices.Sort(out)
 		return out
 	}
+	c := RegimeDoc{
+		ID:                    r.ID,
+		Basis:                 r.Basis,
+		InformalEntryLimit:    r.InformalEntryLimit.String(),
+		ExcludedOrigins:       sorted(r.ExcludedOrigins),
+		RestrictedHTSPrefixes: sorted(r.RestrictedHTSPrefixes),
+		RestrictedCategories:  sorted(r.RestrictedCategories),
+		Source:                r.Source,
+	}
+	if !r.openStart && !r.Start.IsZero() {
+		start := r.Start.UTC().Format(time.RFC3339Nano)
+		c.Start = &start
+	}
+	if r.HasThreshold {
+		threshold := r.Threshold.String()
+		c.Threshold = &threshold
+	}
+	if r.HasGiftAllowance {
+		allowance := r.GiftAllowance.String()
+		c.GiftAllowance = &allowance
+	}
+	return c
+}
+
+func canonicalVersion(regimes []Regime) string {
+	doc := struct {
+		Format  string      `json:"format"`
+		Regimes []RegimeDoc `json:"regimes"`
+	}{Format: canonicalFormat, Regimes: make([]RegimeDoc, len(regimes))}
 	for i, r := range regimes {
-		c := canonicalRegime{
-			ID:                    r.ID,
-			Basis:                 r.Basis,
-			InformalEntryLimit:    r.InformalEntryLimit.String(),
-			ExcludedOrigins:       sorted(r.ExcludedOrigins),
-			RestrictedHTSPrefixes: sorted(r.RestrictedHTSPrefixes),
-			RestrictedCategories:  sorted(r.RestrictedCategories),
-			Source:                r.Source,
-		}
-		if !r.openStart {
-			start := r.Start.UTC().Format(time.RFC3339Nano)
-			c.Start = &start
-		}
-		if r.HasThreshold {
-			threshold := r.Threshold.String()
-			c.Threshold = &threshold
-		}
-		if r.HasGiftAllowance {
-			allowance := r.GiftAllowance.String()
-			c.GiftAllowance = &allowance
-		}
-		doc.Regimes[i] = c
+		doc.Regimes[i] = r.Doc()
 	}
 	encoded, err := json.Marshal(doc)
 	if err != nil {
