@@ -1,0 +1,173 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildProcessor builds cmd/processor into a temporary directory: the
+// bench starts the real binary as the broker and the processors.
+func buildProcessor(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	out := filepath.Join(t.TempDir(), "processor")
+	cmd := exec.Command(goBin, "build", "-o", out, "github.com/s321/s321/cmd/processor")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/processor: %v\n%s", err, msg)
+	}
+	return out
+}
+
+func needRedis(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatalf("redis-server is not installed (the README's test command installs it): %v", err)
+	}
+}
+
+// TestRunReportsEveryField runs the whole bench on a few thousand parcels
+// and checks the report is complete and its figures hang together. It
+// asserts nothing about speed: this machine's load decides that.
+func TestRunReportsEveryField(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts redis-server, a broker and processors")
+	}
+	needRedis(t)
+	cfg := DefaultConfig()
+	cfg.Executable = buildProcessor(t)
+	cfg.Parcels = 2000
+	cfg.BaselineParcels = 500
+	cfg.PacedDuration = 2 * time.Second
+	cfg.RedisLimitOps = 5000
+	cfg.Stall = 30 * time.Second
+	cfg.Timeout = 3 * time.Minute
+	var progress bytes.Buffer
+	cfg.Log = &progress
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Run: %v\nprogress:\n%s", err, progress.String())
+	}
+
+	line, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(line, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"parcels", "seconds", "parcels_per_second", "p50_ms", "p99_ms", "latency_from",
+		"peak_rss_mb", "baseline", "redis_limit_per_second", "drain_latency", "paced", "outputs", "load_average", "machine"} {
+		if _, ok := fields[key]; !ok {
+			t.Errorf("report has no %q: %s", key, line)
+		}
+	}
+	baseline, _ := fields["baseline"].(map[string]any)
+	for _, key := range []string{"parcels", "seconds", "parcels_per_second", "p50_ms", "p99_ms", "peak_rss_mb"} {
+		if _, ok := baseline[key]; !ok {
+			t.Errorf("baseline has no %q: %s", key, line)
+		}
+	}
+
+	checkFigures(t, "main", rep.Figures, cfg.Parcels, cfg.MaxBatch)
+	if rep.Baseline == nil {
+		t.Fatal("no baseline")
+	}
+	checkFigures(t, "baseline", *rep.Baseline, cfg.BaselineParcels, 1)
+	if rep.RedisLimitPerSecond <= 0 || rep.RedisLimit == nil || rep.RedisLimit.Parcels != cfg.RedisLimitOps || len(rep.RedisLimit.ByClients) != 3 {
+		t.Errorf("redis limit %g, %+v: want a positive rate over %d parcels with 3 client counts", rep.RedisLimitPerSecond, rep.RedisLimit, cfg.RedisLimitOps)
+	} else if rep.RedisLimit.OpsPerParcel < 1 || rep.RedisLimit.OpsPerSecond < rep.RedisLimitPerSecond {
+		// Every valid parcel costs at least its recipient's day.
+		t.Errorf("redis limit %+v: want at least one script call a parcel", rep.RedisLimit)
+	}
+	if rep.SpeedupVsBaseline <= 0 || rep.FractionOfRedisLimit <= 0 {
+		t.Errorf("speedup %g, fraction of redis limit %g: want both above 0", rep.SpeedupVsBaseline, rep.FractionOfRedisLimit)
+	}
+	if rep.Machine.CPUs < 1 || rep.Machine.RedisVersion == "" {
+		t.Errorf("machine %+v: want CPUs and the redis version", rep.Machine)
+	}
+}
+
+func checkFigures(t *testing.T, name string, f Figures, parcels, maxBatch int) {
+	t.Helper()
+	if f.Parcels != parcels || f.MaxBatch != maxBatch {
+		t.Errorf("%s: %d parcels at max batch %d, want %d at %d", name, f.Parcels, f.MaxBatch, parcels, maxBatch)
+	}
+	if f.Seconds <= 0 || f.ParcelsPerSecond <= 0 {
+		t.Errorf("%s: %g s, %g/s: want both above 0", name, f.Seconds, f.ParcelsPerSecond)
+	}
+	if want := float64(parcels) / f.Seconds; f.ParcelsPerSecond < want*0.99 || f.ParcelsPerSecond > want*1.01 {
+		t.Errorf("%s: %g/s is not %d parcels over %g s", name, f.ParcelsPerSecond, parcels, f.Seconds)
+	}
+	if f.P50MS < 0 || f.P99MS < f.P50MS || f.Drain.P99MS < f.Drain.P50MS || f.Drain.MaxMS < f.Drain.P99MS {
+		t.Errorf("%s: latencies out of order: p50 %g p99 %g, drain %+v", name, f.P50MS, f.P99MS, f.Drain)
+	}
+	if !strings.HasPrefix(f.LatencyFrom, "paced at ") || f.Paced == nil {
+		t.Errorf("%s: latency from %q, paced %v: want the paced run", name, f.LatencyFrom, f.Paced)
+	} else if f.Paced.P50MS != f.P50MS || f.Paced.P99MS != f.P99MS || f.Paced.Parcels < 1 || f.Paced.Count < 1 {
+		t.Errorf("%s: paced %+v does not match p50 %g p99 %g", name, *f.Paced, f.P50MS, f.P99MS)
+	}
+	if _, err := os.Stat("/proc/self/status"); err == nil && (f.PeakRSSMB <= 0 || len(f.PeakRSSMBEach) != 1) {
+		t.Errorf("%s: peak RSS %g MiB (each %v): want one positive figure", name, f.PeakRSSMB, f.PeakRSSMBEach)
+	}
+	// Every manifest gets exactly one answer, a decision or a rejection;
+	// the generator sends a few bad messages, so both kinds appear.
+	if f.Outputs.Decisions+f.Outputs.Rejected < parcels || f.Outputs.Decisions == 0 || f.Outputs.Rejected == 0 {
+		t.Errorf("%s: outputs %+v for %d parcels: want a decision or rejection each, both kinds present", name, f.Outputs, parcels)
+	}
+	if f.Drain.Count != f.Outputs.Decisions {
+		t.Errorf("%s: %d latencies for %d decisions", name, f.Drain.Count, f.Outputs.Decisions)
+	}
+}
+
+// TestSweepWritesThePlot offers two small rates and checks each point and
+// the plot file.
+func TestSweepWritesThePlot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts redis-server, a broker and a processor")
+	}
+	needRedis(t)
+	cfg := DefaultSweepConfig()
+	cfg.Executable = buildProcessor(t)
+	cfg.MaxRate = 400
+	cfg.Fractions = []float64{0.5, 1}
+	cfg.StepDuration = 2 * time.Second
+	cfg.PlotPath = filepath.Join(t.TempDir(), "sweep.png")
+	cfg.Stall = 30 * time.Second
+	cfg.Timeout = 2 * time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	rep, err := Sweep(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Points) != 2 || rep.MaxRateFrom != "flag" {
+		t.Fatalf("report %+v: want 2 points from the flag's rate", rep)
+	}
+	for _, pt := range rep.Points {
+		if pt.OfferedPerSecond <= 0 || pt.AchievedPerSecond <= 0 || pt.Count == 0 || pt.P99MS < pt.P50MS {
+			t.Errorf("point %+v: want offered, achieved and ordered latencies", pt)
+		}
+		if pt.TargetPerSecond != pt.Fraction*cfg.MaxRate {
+			t.Errorf("point %+v: target is not %g of %g", pt, pt.Fraction, cfg.MaxRate)
+		}
+	}
+	if info, err := os.Stat(cfg.PlotPath); err != nil || info.Size() == 0 || rep.Plot != cfg.PlotPath {
+		t.Errorf("plot %s: %v (report says %q)", cfg.PlotPath, err, rep.Plot)
+	}
+}

@@ -1,0 +1,10 @@
+package bench
+
+import "syscall"
+
+// childAttr puts a child in a process group of its own, so a Ctrl-C at
+// the terminal reaches only the bench (which stops the children in
+// order), and has the kernel kill it if the bench dies first.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,26 @@
+// Package bench measures the processor end to end, as separate OS
+// processes on this machine: a real redis-server, the embedded
+// Kafka-protocol broker (`processor broker`) and one or more processors
+// (`processor run`), all on loopback ports it picks.
+//
+// It owns the method of `processor bench`: how many manifests are sent
+// and how (preloaded, or paced at a rate while the processor runs), when
+// the clock starts and stops (the processor's /readyz turning 200; the
+// broker timestamp of the last answer, confirmed by the group's committed
+// offsets reaching the end of the input topic), how latency is taken (an
+// answer's record timestamp minus its manifest's record timestamp, both
+// set by kafka-go when it encodes the produce request, in milliseconds),
+// where peak memory is read (VmHWM of each processor in /proc), what the
+// straightforward design does (the same binary with --max-batch 1), what
+// redis-server alone does with the day-total script (package window, in
+// pipelines of 1000, no Kafka), and the load sweep with its plot.
+//
+// Every run gets fresh child processes and a temporary directory, and
+// stops them (SIGTERM, then SIGKILL) when it ends, on error and on
+// cancellation too. Children run in process groups of their own, so a
+// Ctrl-C reaches only the bench, which then stops them in order; on Linux
+// they are also killed if the bench dies.
+//
+// It does not decide parcels or look inside decisions beyond their source
+// offset, and it makes no claim about targets: it reports what it saw.
+package bench

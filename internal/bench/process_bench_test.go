@@ -1,0 +1,157 @@
+package bench
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s321/s321/internal/event"
+	"github.com/s321/s321/internal/generate"
+	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/testenv"
+	"github.com/s321/s321/internal/window"
+)
+
+// The benchmarks below drive the processor's hot path in-process, so
+// `go test -cpuprofile` shows where a batch's time goes; the Kafka side
+// is profiled on the running binary (docs/performance.md).
+
+// batches returns a function that fills one batch of generated inputs
+// after another, with fresh parcels each time.
+func batches(b *testing.B, size int) func() []process.Input {
+	b.Helper()
+	gen, err := generate.New(generate.DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]process.Input, size)
+	var offset int64
+	return func() []process.Input {
+		for i := range batch {
+			msg := gen.Next()
+			batch[i] = process.Input{Key: msg.Key, Value: msg.Value, Source: event.Source{Topic: inputTopic, Offset: offset}}
+			offset++
+		}
+		return batch
+	}
+}
+
+// benchmarkProcess runs batches of 1000 fresh parcels through a processor
+// over counter and reports parcels a second.
+func benchmarkProcess(b *testing.B, counter process.Counter, linker process.Linker) {
+	p, err := newProcessor(counter, linker)
+	if err != nil {
+		b.Fatal(err)
+	}
+	next := batches(b, limitBatch)
+	ctx := context.Background()
+	now := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		batch := next()
+		b.StartTimer()
+		if _, err := p.Process(ctx, batch, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*limitBatch)/b.Elapsed().Seconds(), "parcels/s")
+}
+
+// BenchmarkProcessRedis is one partition's batch on the real path:
+// decode, key, the link and day-total round trips to a redis-server
+// process, decide, encode.
+func BenchmarkProcessRedis(b *testing.B) {
+	srv := testenv.StartRedis(b, "--appendfsync", "everysec")
+	store, err := window.New(srv.Client(), window.Config{KeyPrefix: "bench" + strconv.FormatInt(time.Now().UnixNano(), 36), TTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := store.Load(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	benchmarkProcess(b, store, store)
+}
+
+// BenchmarkProcessCPU is the same batch with Redis answered in memory:
+// the processor's own CPU cost per parcel.
+func BenchmarkProcessCPU(b *testing.B) {
+	benchmarkProcess(b, &discard{}, &discard{})
+}
+
+// BenchmarkRedisWork is the Redis side of a batch alone: the links and
+// script calls of 1000 parcels, sent to a redis-server process, with the
+// append-only file as the bench runs it (fsync every second) and without.
+func BenchmarkRedisWork(b *testing.B) {
+	batches, err := CaptureBatches(context.Background(), 50*limitBatch, 7)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"aof=everysec", []string{"--appendfsync", "everysec"}},
+		{"aof=off", []string{"--appendonly", "no"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv := testenv.StartRedis(b, tc.args...)
+			benchmarkRedisWork(b, srv.Client(), batches)
+		})
+	}
+}
+
+func benchmarkRedisWork(b *testing.B, rdb *redis.Client, batches []Batch) {
+	ctx := context.Background()
+	round := 0
+	var store *window.Store
+	var err error
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		batch := batches[i%len(batches)]
+		if i%len(batches) == 0 {
+			// A new key space each pass keeps every op a first count.
+			b.StopTimer()
+			round++
+			store, err = window.New(rdb, window.Config{KeyPrefix: "apply" + strconv.Itoa(round), TTL: time.Hour})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		if _, err := store.Link(ctx, batch.Links); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := store.Apply(ctx, batch.Ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*limitBatch)/b.Elapsed().Seconds(), "parcels/s")
+}
+
+// discard is a process.Counter and process.Linker that answers every op
+// as a first count with a zero total and every link with the parcel's own
+// key, without keeping anything.
+type discard struct{ results []window.Result }
+
+func (d *discard) Apply(_ context.Context, ops []window.Op) ([]window.Result, error) {
+	if cap(d.results) < len(ops) {
+		d.results = make([]window.Result, len(ops))
+	}
+	results := d.results[:len(ops)]
+	for i := range results {
+		results[i] = window.Result{Seq: 1, Status: window.StatusOK}
+	}
+	return results, nil
+}
+
+func (d *discard) Link(_ context.Context, reqs []window.LinkRequest) ([]string, error) {
+	keys := make([]string, len(reqs))
+	for i, req := range reqs {
+		keys[i] = req.Own
+	}
+	return keys, nil
+}

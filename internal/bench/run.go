@@ -1,0 +1,311 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Figures are the results of one design measured end to end: the
+// throughput of draining preloaded manifests, and the latency of the
+// paced run when there is one (else of the drain, queueing included).
+type Figures struct {
+	// Parcels is the number of manifests preloaded and drained.
+	Parcels int `json:"parcels"`
+	// Seconds runs from the first processor's /readyz answering 200 to
+	// the broker timestamp of the last answer (decision or rejection).
+	Seconds float64 `json:"seconds"`
+	// ParcelsPerSecond is Parcels / Seconds.
+	ParcelsPerSecond float64 `json:"parcels_per_second"`
+	// P50MS and P99MS are the manifest-to-decision latencies of the run
+	// LatencyFrom names ("paced at N/s" or "drain").
+	P50MS       float64 `json:"p50_ms"`
+	P99MS       float64 `json:"p99_ms"`
+	LatencyFrom string  `json:"latency_from"`
+	// PeakRSSMB is the largest VmHWM of the processors in the drain run,
+	// in MiB; PeakRSSMBEach lists each instance's.
+	PeakRSSMB     float64   `json:"peak_rss_mb"`
+	PeakRSSMBEach []float64 `json:"peak_rss_mb_each"`
+	// MaxBatch, Partitions and Instances say how the processors ran.
+	MaxBatch   int `json:"max_batch"`
+	Partitions int `json:"partitions"`
+	Instances  int `json:"instances"`
+	// Drain is the latency of the drain run, which includes the time a
+	// manifest waited in the preloaded topic.
+	Drain Latency `json:"drain_latency"`
+	// Paced is the paced run, when one ran.
+	Paced *Paced `json:"paced,omitempty"`
+	// Outputs counts what the drain run published.
+	Outputs Outputs `json:"outputs"`
+	// LoadAverage is /proc/loadavg (1, 5, 15 minutes) when the drain run
+	// was caught up, with the children still running.
+	LoadAverage []float64 `json:"load_average"`
+	// CPU is the CPU time each kind of child used from readiness to
+	// catching up (the bench itself is idle then).
+	CPU CPUSeconds `json:"cpu_seconds"`
+}
+
+// Paced is a run that produces at a fixed rate while the processors run.
+type Paced struct {
+	// OfferedPerSecond is the target rate; Parcels were produced in
+	// ProduceSeconds.
+	OfferedPerSecond float64 `json:"offered_per_second"`
+	Parcels          int     `json:"parcels"`
+	ProduceSeconds   float64 `json:"produce_seconds"`
+	// ParcelsPerSecond is Parcels over the time from the first manifest's
+	// timestamp to the last answer's.
+	ParcelsPerSecond float64 `json:"parcels_per_second"`
+	Latency
+	PeakRSSMB   float64   `json:"peak_rss_mb"`
+	LoadAverage []float64 `json:"load_average"`
+}
+
+// Report is what `processor bench` prints, as one JSON line.
+type Report struct {
+	Figures
+	// Baseline is the straightforward design: the same binary with
+	// --max-batch 1, one Redis round trip and one produce per message.
+	Baseline *Figures `json:"baseline,omitempty"`
+	// RedisLimitPerSecond is what redis-server alone does with the
+	// processor's Redis work, in parcels a second; see RedisLimit.
+	RedisLimitPerSecond float64     `json:"redis_limit_per_second"`
+	RedisLimit          *RedisLimit `json:"redis_limit,omitempty"`
+	// SpeedupVsBaseline and FractionOfRedisLimit compare ParcelsPerSecond
+	// with the baseline's and with RedisLimitPerSecond; 0 when not run.
+	SpeedupVsBaseline    float64 `json:"speedup_vs_baseline"`
+	FractionOfRedisLimit float64 `json:"fraction_of_redis_limit"`
+	Machine              Machine `json:"machine"`
+}
+
+// Machine describes where the figures were taken.
+type Machine struct {
+	CPUs         int    `json:"cpus"`
+	GoVersion    string `json:"go_version"`
+	RedisVersion string `json:"redis_version"`
+	// LoadAverageStart is /proc/loadavg before the first child started.
+	LoadAverageStart []float64 `json:"load_average_start"`
+}
+
+// Run measures the processor as cfg says: a drain run, a paced run at
+// half its rate, the baseline (drain and paced), and redis-server alone.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("bench config: %w", err)
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return nil, ErrNoRedis
+	}
+	rep := &Report{Machine: machine()}
+
+	main, err := measure(ctx, cfg, cfg.Parcels, cfg.MaxBatch, "main")
+	if err != nil {
+		return nil, err
+	}
+	rep.Figures = main
+	if cfg.BaselineParcels > 0 {
+		base := cfg
+		base.Instances = 1
+		baseline, err := measure(ctx, base, cfg.BaselineParcels, 1, "baseline")
+		if err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		rep.Baseline = &baseline
+		if baseline.ParcelsPerSecond > 0 {
+			rep.SpeedupVsBaseline = round1(main.ParcelsPerSecond / baseline.ParcelsPerSecond)
+		}
+	}
+	if cfg.RedisLimitOps > 0 {
+		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.Log)
+		if err != nil {
+			return nil, fmt.Errorf("redis limit: %w", err)
+		}
+		rep.RedisLimit = &limit
+		rep.RedisLimitPerSecond = limit.PerSecond
+		if limit.PerSecond > 0 {
+			rep.FractionOfRedisLimit = round3(main.ParcelsPerSecond / limit.PerSecond)
+		}
+	}
+	return rep, nil
+}
+
+// measure runs one design: a drain run of parcels, then, with cfg.Paced,
+// a paced run at half the rate it reached.
+func measure(ctx context.Context, cfg Config, parcels, maxBatch int, name string) (Figures, error) {
+	fig, err := drainRun(ctx, cfg, parcels, maxBatch, name)
+	if err != nil {
+		return Figures{}, err
+	}
+	fig.P50MS, fig.P99MS, fig.LatencyFrom = fig.Drain.P50MS, fig.Drain.P99MS, "drain"
+	if !cfg.Paced {
+		return fig, nil
+	}
+	rate := fig.ParcelsPerSecond / 2
+	paced, err := pacedRun(ctx, cfg, rate, cfg.PacedDuration, maxBatch, name)
+	if err != nil {
+		return Figures{}, fmt.Errorf("paced run: %w", err)
+	}
+	fig.Paced = &paced
+	fig.P50MS, fig.P99MS = paced.P50MS, paced.P99MS
+	fig.LatencyFrom = fmt.Sprintf("paced at %.0f/s", rate)
+	return fig, nil
+}
+
+// drainRun preloads parcels manifests, then starts the processors and
+// times them until every manifest is answered.
+func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name string) (Figures, error) {
+	s, err := newStack(ctx, cfg)
+	if err != nil {
+		return Figures{}, err
+	}
+	defer s.close()
+
+	logf(cfg.Log, "%s: preloading %d manifests into %d partitions", name, parcels, cfg.Partitions)
+	prod, err := newProducer(s.brokerAddr, cfg.Seed)
+	if err != nil {
+		return Figures{}, err
+	}
+	start := time.Now()
+	err = prod.preload(ctx, parcels)
+	err = errors.Join(err, prod.close())
+	if err != nil {
+		return Figures{}, err
+	}
+	logf(cfg.Log, "%s: preloaded in %.1fs; starting %d processor(s)", name, time.Since(start).Seconds(), cfg.Instances)
+
+	readyAt, err := s.startProcessors(ctx, maxBatch)
+	if err != nil {
+		return Figures{}, err
+	}
+	cpuBefore := s.cpu()
+	if err := s.kafka.waitCaughtUp(ctx, s.procs, cfg.Stall, cfg.Timeout); err != nil {
+		return Figures{}, err
+	}
+	caughtUp := time.Now()
+	cpu := s.cpu().since(cpuBefore)
+	peak, each := s.peakRSSMB()
+	load := loadAverage()
+	logf(cfg.Log, "%s: caught up after %.1fs (load %v); reading answers", name, caughtUp.Sub(readyAt).Seconds(), load)
+	s.stopProcessors()
+
+	ans, err := s.readAnswers(ctx)
+	if err != nil {
+		return Figures{}, err
+	}
+	in, err := s.kafka.readInputTimes(ctx)
+	if err != nil {
+		return Figures{}, err
+	}
+	lat, err := ans.latencies(in, nil)
+	if err != nil {
+		return Figures{}, err
+	}
+	if answered := len(ans.decisions) + len(ans.rejected); answered < parcels {
+		return Figures{}, fmt.Errorf("%d manifests but only %d answers", parcels, answered)
+	}
+	seconds := float64(ans.lastMS()-readyAt.UnixMilli()) / 1000
+	fig := Figures{
+		Parcels:          parcels,
+		Seconds:          round3(seconds),
+		ParcelsPerSecond: perSecond(int64(parcels), seconds),
+		PeakRSSMB:        peak,
+		PeakRSSMBEach:    each,
+		MaxBatch:         maxBatch,
+		Partitions:       cfg.Partitions,
+		Instances:        cfg.Instances,
+		Drain:            summarize(lat),
+		Outputs:          ans.outputs(),
+		LoadAverage:      load,
+		CPU:              cpu,
+	}
+	logf(cfg.Log, "%s: CPU seconds while draining: processors %.1f, broker %.1f, redis %.1f", name, cpu.Processors, cpu.Broker, cpu.Redis)
+	logf(cfg.Log, "%s: %d parcels in %.2fs = %.0f/s, drain p50 %.0fms p99 %.0fms, peak RSS %.1f MiB",
+		name, parcels, fig.Seconds, fig.ParcelsPerSecond, fig.Drain.P50MS, fig.Drain.P99MS, fig.PeakRSSMB)
+	return fig, nil
+}
+
+// pacedRun starts the processors on empty topics, then produces at rate
+// for d and measures each decision's latency.
+func pacedRun(ctx context.Context, cfg Config, rate float64, d time.Duration, maxBatch int, name string) (Paced, error) {
+	if rate < 1 {
+		return Paced{}, fmt.Errorf("rate %.2f/s: too low to pace", rate)
+	}
+	s, err := newStack(ctx, cfg)
+	if err != nil {
+		return Paced{}, err
+	}
+	defer s.close()
+	if _, err := s.startProcessors(ctx, maxBatch); err != nil {
+		return Paced{}, err
+	}
+	prod, err := newProducer(s.brokerAddr, cfg.Seed)
+	if err != nil {
+		return Paced{}, err
+	}
+	logf(cfg.Log, "%s: paced run, %.0f manifests/s for %s", name, rate, d)
+	start := time.Now()
+	err = prod.paced(ctx, rate, d)
+	produceSeconds := time.Since(start).Seconds()
+	err = errors.Join(err, prod.close())
+	if err != nil {
+		return Paced{}, err
+	}
+	if err := s.kafka.waitCaughtUp(ctx, s.procs, cfg.Stall, cfg.Timeout); err != nil {
+		return Paced{}, err
+	}
+	peak, _ := s.peakRSSMB()
+	load := loadAverage()
+	s.stopProcessors()
+
+	ans, err := s.readAnswers(ctx)
+	if err != nil {
+		return Paced{}, err
+	}
+	in, err := s.kafka.readInputTimes(ctx)
+	if err != nil {
+		return Paced{}, err
+	}
+	lat, err := ans.latencies(in, nil)
+	if err != nil {
+		return Paced{}, err
+	}
+	firstMS := firstInputMS(in)
+	paced := Paced{
+		OfferedPerSecond: round1(rate),
+		Parcels:          int(prod.produced),
+		ProduceSeconds:   round3(produceSeconds),
+		ParcelsPerSecond: perSecond(prod.produced, float64(ans.lastMS()-firstMS)/1000),
+		Latency:          summarize(lat),
+		PeakRSSMB:        peak,
+		LoadAverage:      load,
+	}
+	logf(cfg.Log, "%s: paced %d parcels at %.0f/s: p50 %.0fms p99 %.0fms max %.0fms",
+		name, paced.Parcels, rate, paced.P50MS, paced.P99MS, paced.MaxMS)
+	return paced, nil
+}
+
+// firstInputMS is the earliest input timestamp.
+func firstInputMS(in *inputTimes) int64 {
+	first := int64(-1)
+	for _, times := range in.times {
+		if len(times) > 0 && (first < 0 || times[0] < first) {
+			first = times[0]
+		}
+	}
+	return first
+}
+
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverageStart: loadAverage()}
+	if out, err := exec.Command("redis-server", "--version").Output(); err == nil {
+		for _, field := range strings.Fields(string(out)) {
+			if v, ok := strings.CutPrefix(field, "v="); ok {
+				m.RedisVersion = v
+			}
+		}
+	}
+	return m
+}

@@ -1,0 +1,273 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// stack is one set of child processes: redis-server, the broker, and the
+// processors once started. Every run gets a fresh one.
+type stack struct {
+	cfg        Config
+	dir        string
+	redis      *child
+	broker     *child
+	redisAddr  string
+	brokerAddr string
+	procs      []*child
+	kafka      *kafkaClient
+}
+
+// newStack starts redis-server and the broker and creates the topics.
+// The caller must close it.
+func newStack(ctx context.Context, cfg Config) (s *stack, err error) {
+	dir, err := os.MkdirTemp("", "s321-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("temp dir: %w", err)
+	}
+	s = &stack{cfg: cfg, dir: dir}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.redis, s.redisAddr, err = startRedis(ctx, dir); err != nil {
+		return nil, err
+	}
+	if s.broker, s.brokerAddr, err = startBroker(ctx, cfg, dir); err != nil {
+		return nil, err
+	}
+	logf(cfg.Log, "redis-server pid %d on %s, broker pid %d on %s", s.redis.pid(), s.redisAddr, s.broker.pid(), s.brokerAddr)
+	if err = createTopics(ctx, s.brokerAddr, cfg.Partitions); err != nil {
+		return nil, err
+	}
+	s.kafka = newKafkaClient(s.brokerAddr)
+	return s, nil
+}
+
+// startProcessors starts cfg.Instances processors together, so they join
+// one group generation, and returns the instant the first answered
+// /readyz with 200, when consuming begins.
+func (s *stack) startProcessors(ctx context.Context, maxBatch int) (time.Time, error) {
+	urls := make([]string, s.cfg.Instances)
+	for i := range s.cfg.Instances {
+		httpAddr, err := freeAddr()
+		if err != nil {
+			return time.Time{}, err
+		}
+		args := []string{
+			"run",
+			"--brokers", s.brokerAddr,
+			"--redis-url", "redis://" + s.redisAddr + "/0",
+			"--http-addr", httpAddr,
+			"--partitions", strconv.Itoa(s.cfg.Partitions),
+			"--max-batch", strconv.Itoa(maxBatch),
+			"--shutdown-timeout", "10s",
+		}
+		env := append([]string{"RECIPIENT_KEY_SECRET=" + recipientKeySecret}, s.cfg.Env...)
+		c, err := startChild("processor-"+strconv.Itoa(i+1), s.dir, s.cfg.Executable, args, env)
+		if err != nil {
+			return time.Time{}, err
+		}
+		s.procs = append(s.procs, c)
+		urls[i] = "http://" + httpAddr + "/readyz"
+		logf(s.cfg.Log, "processor %d pid %d, http %s, --max-batch %d", i+1, c.pid(), httpAddr, maxBatch)
+	}
+	client := &http.Client{Timeout: time.Second}
+	ready := func(ctx context.Context, url string) bool {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return false
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	var first time.Time
+	readyAll := make([]bool, len(urls))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		all := true
+		for i, url := range urls {
+			if readyAll[i] {
+				continue
+			}
+			if s.procs[i].exited() {
+				return time.Time{}, s.procs[i].diedError()
+			}
+			if ready(ctx, url) {
+				readyAll[i] = true
+				if first.IsZero() {
+					first = time.Now()
+				}
+			} else {
+				all = false
+			}
+		}
+		if all {
+			return first, nil
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, fmt.Errorf("processors not ready after 60s\n%s", tail(s.procs[0].logPath, 20))
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// peakRSSMB returns the largest VmHWM among the processors and each one's.
+func (s *stack) peakRSSMB() (float64, []float64) {
+	var peak float64
+	each := make([]float64, len(s.procs))
+	for i, p := range s.procs {
+		each[i] = peakRSSMB(p.pid())
+		peak = max(peak, each[i])
+	}
+	return peak, each
+}
+
+// CPUSeconds is the CPU time (user and system) each kind of child used
+// during a run, in seconds: where the machine's cores went.
+type CPUSeconds struct {
+	Processors float64 `json:"processors"`
+	Broker     float64 `json:"broker"`
+	Redis      float64 `json:"redis"`
+}
+
+// cpu returns the CPU time the children have used so far.
+func (s *stack) cpu() CPUSeconds {
+	var c CPUSeconds
+	for _, p := range s.procs {
+		c.Processors += cpuSeconds(p.pid())
+	}
+	c.Broker = cpuSeconds(s.broker.pid())
+	c.Redis = cpuSeconds(s.redis.pid())
+	return c
+}
+
+// since returns the CPU time used between before and c, rounded.
+func (c CPUSeconds) since(before CPUSeconds) CPUSeconds {
+	return CPUSeconds{
+		Processors: round1(c.Processors - before.Processors),
+		Broker:     round1(c.Broker - before.Broker),
+		Redis:      round1(c.Redis - before.Redis),
+	}
+}
+
+// stopProcessors stops the processors, together.
+func (s *stack) stopProcessors() {
+	var wg sync.WaitGroup
+	for _, p := range s.procs {
+		wg.Go(func() { p.stop(20 * time.Second) })
+	}
+	wg.Wait()
+}
+
+// close stops every child, processors first, and removes the directory.
+func (s *stack) close() {
+	s.stopProcessors()
+	if s.broker != nil {
+		s.broker.stop(10 * time.Second)
+	}
+	if s.redis != nil {
+		s.redis.stop(10 * time.Second)
+	}
+	_ = os.RemoveAll(s.dir)
+}
+
+// answers are the decisions and rejections read back after a run.
+type answers struct {
+	mu sync.Mutex
+	// decisions and rejected are the answers' records; alerts is counted
+	// only.
+	decisions, rejected []record
+	alerts              int64
+}
+
+// readAnswers reads every decision and rejection, and counts alerts.
+func (s *stack) readAnswers(ctx context.Context) (*answers, error) {
+	a := &answers{}
+	var errs []error
+	for _, topic := range []string{clearedTopic, formalTopic, dlqTopic} {
+		into := &a.decisions
+		if topic == dlqTopic {
+			into = &a.rejected
+		}
+		errs = append(errs, s.kafka.readTopic(ctx, topic, true, func(r record) {
+			a.mu.Lock()
+			*into = append(*into, r)
+			a.mu.Unlock()
+		}))
+	}
+	n, err := s.kafka.total(ctx, alertsTopic)
+	a.alerts = n
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("read answers: %w", err)
+	}
+	return a, nil
+}
+
+// lastMS is the latest timestamp among all answers, 0 when none.
+func (a *answers) lastMS() int64 {
+	var last int64
+	for _, list := range [][]record{a.decisions, a.rejected} {
+		for _, r := range list {
+			last = max(last, r.timeMS)
+		}
+	}
+	return last
+}
+
+// latencies returns, for each decision whose input is known and passes
+// keep, its answer time minus its input time in milliseconds.
+func (a *answers) latencies(in *inputTimes, keep func(inputMS int64) bool) ([]float64, error) {
+	out := make([]float64, 0, len(a.decisions))
+	for _, r := range a.decisions {
+		if !r.hasSource {
+			return nil, fmt.Errorf("decision at %d@%d has no source", r.partition, r.offset)
+		}
+		inputMS, ok := in.at(r.srcPart, r.srcOffset)
+		if !ok {
+			return nil, fmt.Errorf("decision at %d@%d answers unknown input %d@%d", r.partition, r.offset, r.srcPart, r.srcOffset)
+		}
+		if keep == nil || keep(inputMS) {
+			out = append(out, float64(r.timeMS-inputMS))
+		}
+	}
+	return out, nil
+}
+
+// Outputs counts what the processors published in a run.
+type Outputs struct {
+	// Decisions is the number of decision.v1 records (cleared and formal
+	// entry required), Rejected of rejected.v1, Alerts of alert.v1.
+	Decisions int `json:"decisions"`
+	Rejected  int `json:"rejected"`
+	Alerts    int `json:"alerts"`
+}
+
+func (a *answers) outputs() Outputs {
+	return Outputs{Decisions: len(a.decisions), Rejected: len(a.rejected), Alerts: int(a.alerts)}
+}
+
+// logf writes one progress line.
+func logf(w io.Writer, format string, args ...any) {
+	if w == nil {
+		return
+	}
+	fmt.Fprintf(w, "bench %s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
