@@ -112,6 +112,13 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// MaxBatchBytes bounds one produce batch to a partition: under Kafka's
+// default max.message.bytes (1,048,588), which the broker checks against a
+// whole record batch, so kafka-go never packs records into a batch a topic
+// at its default limit refuses. Every single output is smaller
+// (process.MaxRejectedBytes for the largest, a DLQ record).
+const MaxBatchBytes = 1_040_000
+
 // Consumer runs the group membership and one worker per assigned
 // partition.
 type Consumer struct {
@@ -156,7 +163,7 @@ func New(cfg Config, handler Handler, log *zap.Logger, now func() time.Time) (*C
 		RequiredAcks: kafka.RequireAll,
 		MaxAttempts:  3,
 		BatchSize:    2000,
-		BatchBytes:   64 << 20, // a DLQ copy of a large rejected message must fit
+		BatchBytes:   MaxBatchBytes,
 		BatchTimeout: 2 * time.Millisecond,
 		Transport:    cfg.Transport,
 		ErrorLogger:  kafka.LoggerFunc(c.kafkaError),
@@ -208,7 +215,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return fmt.Errorf("join consumer group: %w", err)
 	}
 
-	var workers sync.WaitGroup
+	var supervisors sync.WaitGroup
 	for ctx.Err() == nil {
 		gen, err := group.Next(ctx)
 		c.generation.Store(false)
@@ -221,28 +228,58 @@ func (c *Consumer) Run(ctx context.Context) error {
 			continue
 		}
 		c.generation.Store(true)
-		assigned := 0
-		for topic, partitions := range gen.Assignments {
-			for _, a := range partitions {
-				assigned++
-				workers.Add(1)
-				gen.Start(func(genCtx context.Context) {
-					defer workers.Done()
-					c.consumePartition(ctx, genCtx, gen, topic, a)
-				})
-			}
-		}
-		c.log.Info("group generation", zap.Int32("generation", gen.ID), zap.Int("partitions", assigned))
+		supervisors.Add(1)
+		// kafka-go ends a generation as soon as any function started with
+		// Generation.Start returns. One supervisor per generation starts the
+		// partition workers itself, so a worker that finishes early (an idle
+		// one at shutdown) does not end the generation under the others
+		// while they drain and commit.
+		gen.Start(func(genCtx context.Context) {
+			defer supervisors.Done()
+			c.superviseGeneration(ctx, genCtx, gen)
+		})
 	}
 
 	// Steps 1 to 3 happen in the workers; wait for them before leaving.
-	workers.Wait()
+	supervisors.Wait()
 	c.generation.Store(false)
 	closeErr := group.Close()
 	if err := c.writer.Close(); err != nil {
 		closeErr = errors.Join(closeErr, fmt.Errorf("close producer: %w", err))
 	}
 	return closeErr
+}
+
+// superviseGeneration runs one worker per assigned partition and returns
+// when all have returned. A worker that returns while neither the
+// generation nor ctx has ended (it failed to start reading, say) ends the
+// generation for all, so the group rebalances and the partition is read
+// again.
+func (c *Consumer) superviseGeneration(ctx, genCtx context.Context, gen *kafka.Generation) {
+	// fence ends with the generation, or when a worker fails.
+	fence, endGeneration := context.WithCancel(context.Background())
+	defer endGeneration()
+	stop := context.AfterFunc(genCtx, endGeneration)
+	defer stop()
+
+	var workers sync.WaitGroup
+	assigned := 0
+	for topic, partitions := range gen.Assignments {
+		for _, a := range partitions {
+			assigned++
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				c.consumePartition(ctx, fence, gen, topic, a)
+				if ctx.Err() == nil && fence.Err() == nil {
+					c.log.Warn("partition worker stopped; ending the generation", zap.String("topic", topic), zap.Int("partition", a.ID))
+					endGeneration()
+				}
+			}()
+		}
+	}
+	c.log.Info("group generation", zap.Int32("generation", gen.ID), zap.Int("partitions", assigned))
+	workers.Wait()
 }
 
 // consumePartition is one partition's worker for one generation.

@@ -39,6 +39,13 @@ type Counter interface {
 	Apply(ctx context.Context, ops []window.Op) ([]window.Result, error)
 }
 
+// MaxRejectedBytes bounds a rejected.v1 record: below Kafka's default
+// max.message.bytes (1,048,588) with room for the record batch's own
+// header, the record's and the key, so the DLQ topic at its default limit
+// always takes it. The producer's batches are bounded to match
+// (consume.MaxBatchBytes).
+const MaxRejectedBytes = 1_000_000
+
 // Linker resolves parcels' phone and email links to the recipient key they
 // were first seen with (window.Store.Link).
 type Linker interface {
@@ -763,10 +770,11 @@ func alertDate(kind, date string) string {
 }
 
 func (p *Processor) reject(in *Input, reason string, now time.Time) (Output, error) {
-	// A DLQ record is at most MaxMessageBytes, like the input it copies:
-	// a record the broker refused would stop the partition. The message is
+	// A DLQ record is at most MaxMessageBytes and MaxRejectedBytes: a
+	// record the broker refused would stop the partition. The message is
 	// copied whole when that fits (escaped as JSON text, or base64); else
 	// its first part, marked raw_truncated.
+	limit := min(p.cfg.MaxMessageBytes, MaxRejectedBytes)
 	maxRaw := 0
 	var value []byte
 	for {
@@ -775,11 +783,11 @@ func (p *Processor) reject(in *Input, reason string, now time.Time) (Output, err
 		if err != nil {
 			return Output{}, fmt.Errorf("encode rejection: %w", err)
 		}
-		if len(value) <= p.cfg.MaxMessageBytes || maxRaw == 1 {
+		if len(value) <= limit || maxRaw == 1 {
 			break
 		}
 		if maxRaw == 0 {
-			maxRaw = min(len(in.Value), p.cfg.MaxMessageBytes)
+			maxRaw = min(len(in.Value), limit)
 		}
 		maxRaw = max(maxRaw/2, 1)
 	}
