@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/s321/s321/internal/app"
@@ -17,7 +18,14 @@ import (
 // given Redis until the test ends.
 func startApp(t *testing.T, cfg app.Config) *app.App {
 	t.Helper()
-	a, err := app.New(cfg, zaptest.NewLogger(t))
+	return runApp(t, cfg, zaptest.NewLogger(t))
+}
+
+// runApp is startApp with a logger of the test's choice: it runs the
+// processor until the test ends and waits until it is ready.
+func runApp(t *testing.T, cfg app.Config, log *zap.Logger) *app.App {
+	t.Helper()
+	a, err := app.New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,42 +39,6 @@ func logText(logs *observer.ObservedLogs) string {
 	return b.String()
 }
 
-// runApp is startApp with a logger of the test's choice.
-func runApp(t *testing.T, cfg app.Config, log *zap.Logger) *app.App {
-	t.Helper()
-	a, err := app.New(cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("processor stopped with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("processor did not stop within 30s")
-		}
-	})
-	select {
-	case <-a.Started():
-	case err := <-done:
-		t.Fatalf("processor did not start: %v", err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !a.Ready(ctx) {
-		if time.Now().After(deadline) {
-			t.Fatal("processor not ready after 30s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return a
-}
-
 // TestRedisTLSAndACL runs the processor against a redis-server that speaks
 // TLS only, requires a client certificate, and lets in one ACL user limited
 // to the processor's keys: the contract's example stream must come out
