@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -65,7 +66,13 @@ func (a *App) metrics() *prometheus.Registry {
 			prometheus.Labels{"reason": reason}, func() int64 { return reasonCount(ps.Reasons(), reason) })
 	}
 	counter("redeliveries_total", "Parcels seen again and answered with their first decision.", nil, ps.Redelivered.Load)
-	counter("alerts_total", "Alert versions published.", prometheus.Labels{"type": "split_shipment"}, ps.Alerts.Load)
+	for kind, read := range map[string]func() int64{
+		"split_shipment":  func() int64 { return ps.Alerts.Load() - ps.AlertsSplitOrder.Load() - ps.AlertsAddressCluster.Load() },
+		"split_order":     ps.AlertsSplitOrder.Load,
+		"address_cluster": ps.AlertsAddressCluster.Load,
+	} {
+		counter("alerts_total", "Alert versions published, by type.", prometheus.Labels{"type": kind}, read)
+	}
 	counter("rejected_total", "Messages sent to the DLQ.", nil, ps.Rejected.Load)
 	counter("messages_consumed_total", "Input messages processed and published.", nil, cs.Consumed.Load)
 	counter("messages_published_total", "Output messages acknowledged by the broker.", nil, cs.Published.Load)
@@ -80,9 +87,9 @@ func (a *App) metrics() *prometheus.Registry {
 	counter("table_reloads_total", "Regime, exchange-rate and what-if tables reloaded.", nil, a.reloads.reloads.Load)
 	counter("table_reload_errors_total", "Reloads refused because a file was bad (the old tables stay).", nil, a.reloads.errors.Load)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Namespace: "s321", Name: "ready", Help: "1 while the processor is consuming, else 0.",
+		Namespace: "s321", Name: "ready", Help: "1 while the processor is consuming and Redis answers (as /readyz), else 0.",
 	}, func() float64 {
-		if a.consumer.Ready() {
+		if a.Ready(context.Background()) {
 			return 1
 		}
 		return 0

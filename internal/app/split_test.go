@@ -88,4 +88,9 @@ func TestSplitOrderAcrossCarriersAndSpellings(t *testing.T) {
 	if _, ok := latest["address_cluster"]; ok {
 		t.Error("an address_cluster alert for one recipient's four spellings")
 	}
+	for kind, want := range map[string]string{"split_shipment": "1", "split_order": "1", "address_cluster": "0"} {
+		if got := metric(t, a.HTTPAddr(), `s321_alerts_total{type="`+kind+`"}`); got != want {
+			t.Errorf("s321_alerts_total of %s = %q, want %s", kind, got, want)
+		}
+	}
 }

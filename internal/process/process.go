@@ -652,7 +652,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 			}
 			outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: []byte(a.key), Value: value})
 			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.alert.AlertID, EntryDate: a.alert.EntryDate, Version: a.alert.Version, Alert: value})
-			tally.alerts++
+			tally.countAlert(a.alert.Type)
 		}
 	}
 	return outs, "", nil

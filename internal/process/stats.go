@@ -18,8 +18,12 @@ type Stats struct {
 	// Redelivered counts parcels seen again, answered with their first
 	// decision and not counted twice.
 	Redelivered atomic.Int64
-	// Alerts counts alert versions published.
-	Alerts atomic.Int64
+	// Alerts counts alert versions published; AlertsSplitOrder and
+	// AlertsAddressCluster count those of these kinds, the rest are
+	// split_shipment.
+	Alerts               atomic.Int64
+	AlertsSplitOrder     atomic.Int64
+	AlertsAddressCluster atomic.Int64
 	// Rejected counts messages sent to the DLQ.
 	Rejected atomic.Int64
 	// Amended and Cancelled count amend and cancel events applied.
@@ -65,6 +69,7 @@ func (s *Stats) Reasons() []ReasonCount {
 type tally struct {
 	cleared, formal, redelivered, alerts, rejected     int64
 	amended, cancelled, gifts, shadowed, shadowDiffers int64
+	alertsSplitOrder, alertsAddressCluster             int64
 	reasons                                            [len(reasonOrder)]int64
 }
 
@@ -101,6 +106,8 @@ func (s *Stats) add(t *tally) {
 	s.FormalEntryRequired.Add(t.formal)
 	s.Redelivered.Add(t.redelivered)
 	s.Alerts.Add(t.alerts)
+	s.AlertsSplitOrder.Add(t.alertsSplitOrder)
+	s.AlertsAddressCluster.Add(t.alertsAddressCluster)
 	s.Rejected.Add(t.rejected)
 	s.Amended.Add(t.amended)
 	s.Cancelled.Add(t.cancelled)
@@ -109,5 +116,16 @@ func (s *Stats) add(t *tally) {
 	s.ShadowDiffers.Add(t.shadowDiffers)
 	for i, n := range t.reasons {
 		s.reasons[i].Add(n)
+	}
+}
+
+// countAlert counts one alert version of a kind.
+func (t *tally) countAlert(kind string) {
+	t.alerts++
+	switch kind {
+	case "split_order":
+		t.alertsSplitOrder++
+	case "address_cluster":
+		t.alertsAddressCluster++
 	}
 }
