@@ -27,6 +27,21 @@ func alertsOf(got []out, kind string) []out {
 	return alerts
 }
 
+// alertVersions returns the published alerts of a kind, failing the test
+// unless their versions are want, in order.
+func alertVersions(t *testing.T, got []out, kind string, want []int64) []out {
+	t.Helper()
+	alerts := alertsOf(got, kind)
+	var versions []int64
+	for _, a := range alerts {
+		versions = append(versions, a.Alert.Version)
+	}
+	if fmt.Sprint(versions) != fmt.Sprint(want) {
+		t.Fatalf("%s versions %v, want %v", kind, versions, want)
+	}
+	return alerts
+}
+
 func TestSplitOrderAlert(t *testing.T) {
 	order := `"seller":"Shop","order_id":"ORD-1",`
 	day1, day2 := "2024-05-01T14:00:00Z", "2024-05-03T14:00:00Z"
@@ -56,14 +71,7 @@ func TestSplitOrderAlert(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, options{})
-			alerts := alertsOf(f.run(t, tc.messages...), "split_order")
-			var versions []int64
-			for _, a := range alerts {
-				versions = append(versions, a.Alert.Version)
-			}
-			if fmt.Sprint(versions) != fmt.Sprint(tc.versions) {
-				t.Fatalf("split_order versions %v, want %v", versions, tc.versions)
-			}
+			alerts := alertVersions(t, f.run(t, tc.messages...), "split_order", tc.versions)
 			if len(alerts) == 0 {
 				return
 			}
@@ -104,14 +112,7 @@ func TestAddressClusterAlert(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, options{})
-			alerts := alertsOf(f.run(t, tc.messages...), "address_cluster")
-			var versions []int64
-			for _, a := range alerts {
-				versions = append(versions, a.Alert.Version)
-			}
-			if fmt.Sprint(versions) != fmt.Sprint(tc.versions) {
-				t.Fatalf("address_cluster versions %v, want %v", versions, tc.versions)
-			}
+			alerts := alertVersions(t, f.run(t, tc.messages...), "address_cluster", tc.versions)
 			if len(alerts) > 0 {
 				last := alerts[len(alerts)-1].Alert
 				if strings.Join(last.ParcelIDs, ",") != "A1,A2,A3,A4" || last.DayTotal != "901.00" {
