@@ -40,7 +40,9 @@ type App struct {
 	rdb       redis.UniversalClient
 	store     *window.Store
 	reloads   reloadStats
-	status    *statusState
+	// histograms are created before the consumer that observes them.
+	histograms *histograms
+	status     *statusState
 }
 
 // New validates cfg and returns an App ready to Run.
@@ -135,6 +137,12 @@ func (a *App) Run(ctx context.Context) (err error) {
 	consumeCfg.ReplicationFactor = a.cfg.ReplicationFactor
 	consumeCfg.MaxBatch = a.cfg.MaxBatch
 	consumeCfg.ShutdownTimeout = a.cfg.ShutdownTimeout
+	a.histograms = newHistograms()
+	consumeCfg.Observe = &consume.Observers{
+		BatchMessages:   a.histograms.batchMessages,
+		BatchSeconds:    a.histograms.batchSeconds,
+		DecisionSeconds: a.histograms.decisionSeconds,
+	}
 	// TLS and SASL, when configured; nil keeps kafka-go's plaintext
 	// defaults.
 	if a.cfg.kafka.Dialer != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -74,6 +75,12 @@ func (a *App) metrics() *prometheus.Registry {
 		counter("alerts_total", "Alert versions published, by type.", prometheus.Labels{"type": kind}, read)
 	}
 	counter("rejected_total", "Messages sent to the DLQ.", nil, ps.Rejected.Load)
+	for _, cc := range ps.Rejections() {
+		class := cc.Class
+		counter("rejected_by_class_total", "Messages sent to the DLQ, by the field at fault or what else was wrong.",
+			prometheus.Labels{"class": class}, func() int64 { return classCount(ps.Rejections(), class) })
+	}
+	reg.MustRegister(a.histograms.batchMessages, a.histograms.batchSeconds, a.histograms.decisionSeconds, lagCollector{a})
 	counter("messages_consumed_total", "Input messages processed and published.", nil, cs.Consumed.Load)
 	counter("messages_published_total", "Output messages acknowledged by the broker.", nil, cs.Published.Load)
 	counter("batch_retries_total", "Failed batch attempts (Redis or Kafka unavailable), retried.", nil, cs.Retries.Load)
@@ -152,4 +159,50 @@ func (a *App) serveRegimes(w http.ResponseWriter, _ *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(body)
+}
+
+func classCount(counts []process.ClassCount, class string) int64 {
+	for _, cc := range counts {
+		if cc.Class == class {
+			return cc.Count
+		}
+	}
+	return 0
+}
+
+// histograms are the distributions the consumer measures.
+type histograms struct {
+	batchMessages, batchSeconds, decisionSeconds prometheus.Histogram
+}
+
+func newHistograms() *histograms {
+	return &histograms{
+		batchMessages: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "s321", Name: "batch_messages", Help: "Messages in each batch of one partition handled.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 7), // 1 .. 4096
+		}),
+		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "s321", Name: "batch_seconds", Help: "Time from fetching a batch to its outputs acknowledged, retries included.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14), // 1 ms .. 8 s
+		}),
+		decisionSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "s321", Name: "decision_latency_seconds", Help: "Time from a manifest's Kafka timestamp to its decision acknowledged by the broker.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16), // 1 ms .. 33 s
+		}),
+	}
+}
+
+// lagCollector exports each assigned partition's lag: bounded by the
+// partition count.
+type lagCollector struct{ a *App }
+
+var lagDesc = prometheus.NewDesc("s321_consumer_lag",
+	"Messages behind the end of each assigned input partition, as last seen by its reader.", []string{"topic", "partition"}, nil)
+
+func (l lagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- lagDesc }
+
+func (l lagCollector) Collect(ch chan<- prometheus.Metric) {
+	l.a.consumer.Lag(func(topic string, partition int, lag int64) {
+		ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, float64(max(lag, 0)), topic, strconv.Itoa(partition))
+	})
 }

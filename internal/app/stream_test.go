@@ -209,10 +209,23 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 	k.Produce(cfg.InputTopic, []testenv.Message{{Key: []byte("x"), Value: manifestJSON("M-1", 1, "2025-09-10T14:00:00Z", "5")}})
 	k.WaitCaughtUp(cfg.GroupID, cfg.InputTopic, 30*time.Second)
 
+	k.Produce(cfg.InputTopic, []testenv.Message{{Key: []byte("x"), Value: []byte(`{"parcel_id":"M-2","items":"nope"}`)}})
+	k.WaitCaughtUp(cfg.GroupID, cfg.InputTopic, 30*time.Second)
+	for _, want := range []string{
+		`s321_decision_reasons_total{reason="DE_MINIMIS_SUSPENDED"} 1`,
+		`s321_rejected_by_class_total{class="carrier"} 1`,
+		`s321_decision_latency_seconds_count 2`,
+		`s321_batch_messages_count 2`,
+		`s321_consumer_lag{partition="0",topic="manifests"} 0`,
+		`s321_alerts_total{type="split_order"} 0`,
+	} {
+		if got := metricsText(t, a.HTTPAddr()); !strings.Contains(got, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	for path, want := range map[string]string{
 		"/healthz": "ok",
 		"/readyz":  "ready",
-		"/metrics": `s321_decision_reasons_total{reason="DE_MINIMIS_SUSPENDED"} 1`,
 	} {
 		resp, err := http.Get("http://" + a.HTTPAddr() + path)
 		if err != nil {
@@ -278,4 +291,15 @@ func TestRedisOutage(t *testing.T) {
 			t.Errorf("recipient %s: day total %s, want 200.00 (20 parcels of 10.00)", key[:8], total)
 		}
 	}
+}
+
+func metricsText(t *testing.T, httpAddr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }

@@ -66,6 +66,26 @@ type Config struct {
 	// Transport carries produce and admin requests (TLS, SASL). Default
 	// kafka.DefaultTransport.
 	Transport kafka.RoundTripper
+	// Observe, when set, receives measurements for metrics; nil measures
+	// nothing.
+	Observe *Observers
+}
+
+// Observer takes one measurement (a Prometheus histogram is one).
+type Observer interface {
+	Observe(float64)
+}
+
+// Observers are where the consumer reports what it measures.
+type Observers struct {
+	// BatchMessages: messages in each batch handled.
+	BatchMessages Observer
+	// BatchSeconds: time from fetching a batch to its outputs acknowledged,
+	// retries included.
+	BatchSeconds Observer
+	// DecisionSeconds: for each message, time from its Kafka timestamp
+	// (produced, or appended by the broker) to its outputs acknowledged.
+	DecisionSeconds Observer
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -134,6 +154,23 @@ type Consumer struct {
 	failing    atomic.Int32
 
 	stats Stats
+	// lag is each assigned partition's lag (messages behind the end),
+	// by "topic/partition", as last seen by its reader.
+	lag sync.Map
+}
+
+// Lag calls fn with each assigned partition's lag, as last seen.
+func (c *Consumer) Lag(fn func(topic string, partition int, lag int64)) {
+	c.lag.Range(func(key, value any) bool {
+		k := key.(partitionKey)
+		fn(k.topic, k.partition, value.(*atomic.Int64).Load())
+		return true
+	})
+}
+
+type partitionKey struct {
+	topic     string
+	partition int
 }
 
 // Stats counts the consumer's work.
@@ -357,6 +394,12 @@ func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Gene
 		<-fetched
 	}()
 
+	// The partition's lag, for metrics, while this worker owns it.
+	lag := new(atomic.Int64)
+	key := partitionKey{topic, a.ID}
+	c.lag.Store(key, lag)
+	defer c.lag.CompareAndDelete(key, lag)
+
 	committed := a.Offset // next offset to read, as committed; <0 when none
 	done := a.Offset      // next offset after everything published
 	lastCommit := time.Now()
@@ -413,6 +456,7 @@ func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Gene
 			return
 		}
 		done = batch[len(batch)-1].Offset + 1
+		lag.Store(reader.Lag())
 		if len(messages) == 0 || time.Since(lastCommit) >= c.cfg.CommitInterval {
 			commit()
 		}
@@ -432,6 +476,7 @@ func (c *Consumer) handle(ctx context.Context, log *zap.Logger, batch []kafka.Me
 			Source: event.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
 		}
 	}
+	started := time.Now()
 	backoff := 100 * time.Millisecond
 	failing := false
 	defer func() {
@@ -443,6 +488,7 @@ func (c *Consumer) handle(ctx context.Context, log *zap.Logger, batch []kafka.Me
 		err := c.attempt(ctx, inputs)
 		if err == nil {
 			c.stats.Consumed.Add(int64(len(batch)))
+			c.observe(batch, started)
 			return nil
 		}
 		if !failing {
@@ -460,6 +506,28 @@ func (c *Consumer) handle(ctx context.Context, log *zap.Logger, batch []kafka.Me
 		case <-timer.C:
 		}
 		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// observe reports a handled batch's measurements.
+func (c *Consumer) observe(batch []kafka.Message, started time.Time) {
+	o := c.cfg.Observe
+	if o == nil {
+		return
+	}
+	acked := time.Now()
+	if o.BatchMessages != nil {
+		o.BatchMessages.Observe(float64(len(batch)))
+	}
+	if o.BatchSeconds != nil {
+		o.BatchSeconds.Observe(acked.Sub(started).Seconds())
+	}
+	if o.DecisionSeconds != nil {
+		for _, m := range batch {
+			if !m.Time.IsZero() {
+				o.DecisionSeconds.Observe(max(acked.Sub(m.Time).Seconds(), 0))
+			}
+		}
 	}
 }
 

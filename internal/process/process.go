@@ -328,6 +328,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		}
 		outputs = append(outputs, out)
 		tally.rejected++
+		tally.rejectedBy[rejectClass(rejects[i])]++
 	}
 	if err := p.record(ctx, parcels); err != nil {
 		return nil, err

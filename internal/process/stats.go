@@ -1,6 +1,7 @@
 package process
 
 import (
+	"strings"
 	"sync/atomic"
 
 	"github.com/s321/s321/internal/decide"
@@ -37,7 +38,57 @@ type Stats struct {
 	Shadowed      atomic.Int64
 	ShadowDiffers atomic.Int64
 
-	reasons [len(reasonOrder)]atomic.Int64
+	reasons  [len(reasonOrder)]atomic.Int64
+	rejected [len(rejectClasses)]atomic.Int64
+}
+
+// rejectClasses are the bounded classes DLQ messages are counted by: the
+// manifest field at fault, or what else was wrong.
+var rejectClasses = [...]string{
+	"message_size", "message_encoding", "exchange_rate", "amend_cancel",
+	"parcel_id", "event_id", "type", "carrier", "mode", "port_of_entry",
+	"arrival_time", "recipient", "shipper", "items", "other",
+}
+
+// rejectClass maps a rejection's error text to its class.
+func rejectClass(reason string) int {
+	field, rule, _ := strings.Cut(reason, ": ")
+	switch {
+	case field == "message" && strings.Contains(rule, "byte limit"):
+		return 0
+	case field == "message":
+		return 1
+	case strings.HasSuffix(field, ".currency") && strings.Contains(rule, "exchange rate"):
+		return 2
+	case strings.Contains(rule, "to amend") || strings.Contains(rule, "to cancel") ||
+		strings.Contains(rule, "cancelled already") || strings.Contains(rule, "event_id of its own"):
+		return 3
+	}
+	root := field
+	if i := strings.IndexAny(root, ".["); i >= 0 {
+		root = root[:i]
+	}
+	for i := 4; i < len(rejectClasses)-1; i++ {
+		if rejectClasses[i] == root {
+			return i
+		}
+	}
+	return len(rejectClasses) - 1
+}
+
+// ClassCount is how many messages went to the DLQ for one class of error.
+type ClassCount struct {
+	Class string
+	Count int64
+}
+
+// Rejections returns the DLQ counts by class of error.
+func (s *Stats) Rejections() []ClassCount {
+	out := make([]ClassCount, len(rejectClasses))
+	for i, class := range rejectClasses {
+		out[i] = ClassCount{Class: class, Count: s.rejected[i].Load()}
+	}
+	return out
 }
 
 // reasonOrder lists the reason codes in the contract's order.
@@ -70,6 +121,7 @@ type tally struct {
 	cleared, formal, redelivered, alerts, rejected     int64
 	amended, cancelled, gifts, shadowed, shadowDiffers int64
 	alertsSplitOrder, alertsAddressCluster             int64
+	rejectedBy                                         [len(rejectClasses)]int64
 	reasons                                            [len(reasonOrder)]int64
 }
 
@@ -109,6 +161,9 @@ func (s *Stats) add(t *tally) {
 	s.AlertsSplitOrder.Add(t.alertsSplitOrder)
 	s.AlertsAddressCluster.Add(t.alertsAddressCluster)
 	s.Rejected.Add(t.rejected)
+	for i, n := range t.rejectedBy {
+		s.rejected[i].Add(n)
+	}
 	s.Amended.Add(t.amended)
 	s.Cancelled.Add(t.cancelled)
 	s.Gifts.Add(t.gifts)
