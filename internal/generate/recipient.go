@@ -16,11 +16,10 @@ type recipient struct {
 	unitLetter  byte   // 0: none
 	zip         uint32 // five digits
 	plus4       uint16
-	phone       uint8 // 0: none, else a phone style
-	phoneLine   uint8 // the last two digits of 555-01xx
-	email       uint8 // 0: none, else an e-mail style
+	index       uint32 // in the population: makes phone and e-mail unique
+	phone       uint8  // 0: none, else a phone style
+	email       uint8  // 0: none, else an e-mail style
 	emailDomain uint8
-	emailNumber uint16
 	usual       recipientStyle // how the recipient is usually written
 }
 
@@ -43,6 +42,7 @@ type recipientStyle struct {
 func (g *Generator) recipientAt(index uint32) recipient {
 	src := newSource(g.recipientSeed, uint64(index))
 	r := recipient{
+		index:     index,
 		first:     uint8(src.intn(len(firstNames))),
 		last:      uint8(src.intn(len(lastNames))),
 		street:    uint8(src.intn(len(streetNames))),
@@ -75,12 +75,10 @@ func (g *Generator) recipientAt(index uint32) recipient {
 	r.plus4 = uint16(src.between(1, 9999))
 	if src.chance(0.6) {
 		r.phone = uint8(1 + src.intn(3))
-		r.phoneLine = uint8(src.intn(100))
 	}
 	if src.chance(0.5) {
 		r.email = uint8(1 + src.intn(3))
 		r.emailDomain = uint8(src.intn(len(emailDomains)))
-		r.emailNumber = uint16(src.intn(100))
 	}
 	r.usual = recipientStyle{
 		name:        1,
@@ -210,7 +208,7 @@ func (g *Generator) appendRecipient(b []byte, src *source, spec *parcelSpec, mis
 	}
 	if style.phone {
 		b = appendKey(b, "phone")
-		b = appendPhone(b, &r, c.area)
+		b = appendPhone(b, &r)
 	}
 	if style.email {
 		b = appendKey(b, "email")
@@ -232,24 +230,27 @@ func appendUnit(b []byte, r *recipient, style recipientStyle) []byte {
 	return b
 }
 
-// appendPhone appends a quoted fictional number (555-01xx) in one of three
-// common formats.
-func appendPhone(b []byte, r *recipient, area uint16) []byte {
+// appendPhone appends a quoted fictional number, unique to the recipient,
+// in one of three common formats. The area code starts with 1, which no
+// North American area code does, so no number is anyone's.
+func appendPhone(b []byte, r *recipient) []byte {
+	area := 100 + uint64(r.index/10000%100)
+	line := uint64(r.index % 10000)
 	b = append(b, '"')
 	switch r.phone {
-	case 1: // (212) 555-0147
+	case 1: // (142) 555-0147
 		b = append(b, '(')
-		b = strconv.AppendUint(b, uint64(area), 10)
-		b = append(b, ") 555-01"...)
-	case 2: // 212-555-0147
-		b = strconv.AppendUint(b, uint64(area), 10)
-		b = append(b, "-555-01"...)
-	default: // +12125550147
+		b = strconv.AppendUint(b, area, 10)
+		b = append(b, ") 555-"...)
+	case 2: // 142-555-0147
+		b = strconv.AppendUint(b, area, 10)
+		b = append(b, "-555-"...)
+	default: // +11425550147
 		b = append(b, "+1"...)
-		b = strconv.AppendUint(b, uint64(area), 10)
-		b = append(b, "55501"...)
+		b = strconv.AppendUint(b, area, 10)
+		b = append(b, "555"...)
 	}
-	b = appendPadded(b, uint64(r.phoneLine), 2)
+	b = appendPadded(b, line, 4)
 	return append(b, '"')
 }
 
@@ -257,19 +258,22 @@ func appendPhone(b []byte, r *recipient, area uint16) []byte {
 func appendEmail(b []byte, r *recipient, first, last *personName) []byte {
 	b = append(b, '"')
 	switch r.email {
-	case 1: // john.smith@
+	case 1: // john.smith.4711@
 		b = append(b, first.email...)
 		b = append(b, '.')
 		b = append(b, last.email...)
-	case 2: // jsmith42@
+		b = append(b, '.')
+	case 2: // jsmith4711@
 		b = append(b, first.email[0])
 		b = append(b, last.email...)
-		b = strconv.AppendUint(b, uint64(r.emailNumber), 10)
-	default: // john_smith@ / johnsmith
+	default: // john_smith4711@
 		b = append(b, first.email...)
 		b = append(b, '_')
 		b = append(b, last.email...)
 	}
+	// The recipient's index keeps addresses unique: two John Smiths are
+	// not one person.
+	b = strconv.AppendUint(b, uint64(r.index), 10)
 	b = append(b, '@')
 	b = append(b, emailDomains[r.emailDomain]...)
 	return append(b, '"')

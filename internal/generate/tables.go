@@ -106,12 +106,11 @@ var suffixes = streetSuffixes(
 	"Place", "Pl", "Terrace", "Ter", "Circle", "Cir", "Parkway", "Pkwy", "Trail", "Trl",
 )
 
-// city is a US city with a ZIP prefix and an area code used there.
+// city is a US city with a ZIP prefix.
 type city struct {
 	name  cased
 	state string
 	zip3  uint16 // first three digits of its ZIP codes
-	area  uint16 // telephone area code
 	// weight is its share of recipients, roughly by population.
 	weight uint16
 }
@@ -119,7 +118,7 @@ type city struct {
 var cities = func() []city {
 	rows := []struct {
 		name, state string
-		zip3, area  uint16
+		zip3, area  uint16 // area: the city's telephone area code, for reference
 		weight      uint16
 	}{
 		{"New York", "NY", 100, 212, 40}, {"Brooklyn", "NY", 112, 718, 30}, {"Bronx", "NY", 104, 718, 12},
@@ -146,7 +145,7 @@ var cities = func() []city {
 	}
 	out := make([]city, len(rows))
 	for i, r := range rows {
-		out[i] = city{name: cased{title: r.name, upper: strings.ToUpper(r.name)}, state: r.state, zip3: r.zip3, area: r.area, weight: r.weight}
+		out[i] = city{name: cased{title: r.name, upper: strings.ToUpper(r.name)}, state: r.state, zip3: r.zip3, weight: r.weight}
 	}
 	return out
 }()
