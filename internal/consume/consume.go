@@ -350,13 +350,20 @@ func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Gene
 	}()
 
 	reader := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:        c.cfg.Brokers,
-		Topic:          topic,
-		Partition:      a.ID,
-		Dialer:         c.cfg.Dialer,
-		MinBytes:       1,
-		MaxBytes:       16 << 20,
-		MaxWait:        250 * time.Millisecond,
+		Brokers:   c.cfg.Brokers,
+		Topic:     topic,
+		Partition: a.ID,
+		Dialer:    c.cfg.Dialer,
+		MinBytes:  1,
+		// The broker returns at least one record batch even when it is
+		// larger than MaxBytes, so a message over this is still read; a
+		// smaller fetch keeps each partition's memory down.
+		MaxBytes: 4 << 20,
+		// MinBytes 1 answers a fetch as soon as anything is there, so
+		// MaxWait only bounds an idle poll; kafka-go also takes it as the
+		// fetch's I/O deadline, which a loaded broker answering a large
+		// fetch can overrun (a warning and a reconnect), hence not shorter.
+		MaxWait:        time.Second,
 		QueueCapacity:  c.cfg.MaxBatch,
 		ReadBackoffMin: 100 * time.Millisecond,
 		ReadBackoffMax: 2 * time.Second,
