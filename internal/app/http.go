@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/s321/s321/internal/decide"
-	"github.com/s321/s321/internal/process"
 )
 
 // routes serves the operational endpoints:
@@ -61,10 +60,9 @@ func (a *App) metrics() *prometheus.Registry {
 		prometheus.Labels{"decision": "cleared"}, ps.Cleared.Load)
 	counter("decisions_total", "Decisions published, by outcome (redeliveries included).",
 		prometheus.Labels{"decision": "formal_entry_required"}, ps.FormalEntryRequired.Load)
-	for _, rc := range ps.Reasons() {
-		reason := rc.Reason
+	for i, rc := range ps.Reasons() {
 		counter("decision_reasons_total", "Decisions carrying each reason code.",
-			prometheus.Labels{"reason": reason}, func() int64 { return reasonCount(ps.Reasons(), reason) })
+			prometheus.Labels{"reason": rc.Reason}, func() int64 { return ps.Reasons()[i].Count })
 	}
 	counter("redeliveries_total", "Parcels seen again and answered with their first decision.", nil, ps.Redelivered.Load)
 	for kind, read := range map[string]func() int64{
@@ -75,10 +73,9 @@ func (a *App) metrics() *prometheus.Registry {
 		counter("alerts_total", "Alert versions published, by type.", prometheus.Labels{"type": kind}, read)
 	}
 	counter("rejected_total", "Messages sent to the DLQ.", nil, ps.Rejected.Load)
-	for _, cc := range ps.Rejections() {
-		class := cc.Class
+	for i, cc := range ps.Rejections() {
 		counter("rejected_by_class_total", "Messages sent to the DLQ, by the field at fault or what else was wrong.",
-			prometheus.Labels{"class": class}, func() int64 { return classCount(ps.Rejections(), class) })
+			prometheus.Labels{"class": cc.Class}, func() int64 { return ps.Rejections()[i].Count })
 	}
 	reg.MustRegister(a.histograms.batchMessages, a.histograms.batchSeconds, a.histograms.decisionSeconds, lagCollector{a})
 	counter("messages_consumed_total", "Input messages processed and published.", nil, cs.Consumed.Load)
@@ -103,15 +100,6 @@ func (a *App) metrics() *prometheus.Registry {
 	}))
 	reg.MustRegister(regimeInfo{a})
 	return reg
-}
-
-func reasonCount(counts []process.ReasonCount, reason string) int64 {
-	for _, rc := range counts {
-		if rc.Reason == reason {
-			return rc.Count
-		}
-	}
-	return 0
 }
 
 // regimeInfo exports the version of the regime table in force; the label
@@ -159,15 +147,6 @@ func (a *App) serveRegimes(w http.ResponseWriter, _ *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(body)
-}
-
-func classCount(counts []process.ClassCount, class string) int64 {
-	for _, cc := range counts {
-		if cc.Class == class {
-			return cc.Count
-		}
-	}
-	return 0
 }
 
 // histograms are the distributions the consumer measures.

@@ -82,7 +82,8 @@ type ClassCount struct {
 	Count int64
 }
 
-// Rejections returns the DLQ counts by class of error.
+// Rejections returns the DLQ counts by class of error, always in the same
+// order.
 func (s *Stats) Rejections() []ClassCount {
 	out := make([]ClassCount, len(rejectClasses))
 	for i, class := range rejectClasses {

@@ -57,12 +57,7 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 				pipe.PExpire(ctx, key, ttl)
 			}
 			for _, a := range alerts {
-				keys, args := []string{s.alertsKey(a.EntryDate)}, []any{a.AlertID, a.Version, a.Alert, s.ttlMS}
-				if cached {
-					keepNewer.EvalSha(ctx, pipe, keys, args...)
-				} else {
-					keepNewer.Eval(ctx, pipe, keys, args...)
-				}
+				evalScript(ctx, pipe, keepNewer, cached, []string{s.alertsKey(a.EntryDate)}, a.AlertID, a.Version, a.Alert, s.ttlMS)
 			}
 			return nil
 		})

@@ -344,15 +344,20 @@ func (s *Store) run(ctx context.Context, ops []Op, calls [][]int, cached bool) (
 				args = append(args, op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS,
 					string(kind), eventID, gift, op.ClearLimitCents, op.GiftLimitCents, op.Member, op.MinMembers)
 			}
-			if cached {
-				cmds[c] = countScript.EvalSha(ctx, pipe, keys, args...)
-			} else {
-				cmds[c] = countScript.Eval(ctx, pipe, keys, args...)
-			}
+			cmds[c] = evalScript(ctx, pipe, countScript, cached, keys, args...)
 		}
 		return nil
 	})
 	return cmds, err
+}
+
+// evalScript queues a script call on pipe: by its hash when the script is
+// cached in Redis, else with its source (after NOSCRIPT, which loads it).
+func evalScript(ctx context.Context, pipe redis.Pipeliner, script *redis.Script, cached bool, keys []string, args ...any) *redis.Cmd {
+	if cached {
+		return script.EvalSha(ctx, pipe, keys, args...)
+	}
+	return script.Eval(ctx, pipe, keys, args...)
 }
 
 func isNoScript(err error) bool {
