@@ -1,46 +1,57 @@
 -- Counts parcel events toward their subjects' totals, each exactly once.
 --
--- One call carries one or more ops. Op i (from 0) has three keys and
--- thirteen arguments:
+-- ARGV[1] is the time to live in milliseconds, for every key the call
+-- touches. Then one call carries one or more ops. Op i (from 0) has three
+-- keys and twelve arguments:
 --
 -- KEYS[3i+1]  the subject's hash (a recipient's day, an order, an address's day)
--- KEYS[3i+2]  its list of parcels in evaluation order
--- KEYS[3i+3]  its set of distinct members (the names at an address); used
---             only when the minimum members argument is above 0
--- ARGV[13i+1]  parcel id (no spaces)
--- ARGV[13i+2]  the parcel's value in cents (integer; for a cancel, ignored)
--- ARGV[13i+3]  decimal places the value was written with (0..2)
--- ARGV[13i+4]  carrier
--- ARGV[13i+5]  alert threshold in cents, or -1 for no alert
--- ARGV[13i+6]  time to live in milliseconds
--- ARGV[13i+7]  event kind: parcel, amend or cancel
--- ARGV[13i+8]  event id (no spaces)
--- ARGV[13i+9]  1 when the parcel is declared a gift, else 0
--- ARGV[13i+10] clear limit: the parcel is cleared when the total is at most
+-- KEYS[3i+2]  the list of parcels of the layout before version 2
+-- KEYS[3i+3]  the set of members of the layout before version 2
+--             (both are read, moved into the hash and deleted the first
+--             time a subject written before version 2 is touched)
+-- ARGV[12i+2]  parcel id (no spaces)
+-- ARGV[12i+3]  the parcel's value in cents (integer; for a cancel, ignored)
+-- ARGV[12i+4]  decimal places the value was written with (0..2)
+-- ARGV[12i+5]  carrier
+-- ARGV[12i+6]  alert threshold in cents, or -1 for no alert
+-- ARGV[12i+7]  event kind: parcel, amend or cancel
+-- ARGV[12i+8]  event id (no spaces)
+-- ARGV[12i+9]  1 when the parcel is declared a gift, else 0
+-- ARGV[12i+10] clear limit: the parcel is cleared when the total is at most
 --              this many cents (-1: never under de minimis)
--- ARGV[13i+11] gift limit: a gift is cleared when the gift total is at most
+-- ARGV[12i+11] gift limit: a gift is cleared when the gift total is at most
 --              this many cents (-1: not as a gift)
--- ARGV[13i+12] member: the parcel's member of the set (a name key), or ""
--- ARGV[13i+13] minimum members: when above 0, the alert is raised once the
+-- ARGV[12i+12] member: the parcel's member of the set (a name key), or ""
+-- ARGV[12i+13] minimum members: when above 0, the alert is raised once the
 --              subject has that many distinct members and its total is above
 --              the threshold, instead of by the split rule
 --
--- Returns one reply per op: {duplicate (0|1), seq, total cents (string),
--- scale, alert version, entries, gift total cents (string), status,
--- superseded event id, superseded outcome}:
---   entries     the subject's "<parcel> <carrier>" up to this parcel when the
---               alert version is above 0, else empty
+-- Returns one reply per op: the string
+--   "<duplicate 0|1> <seq> <total cents> <scale> <alert version>
+--    <gift total cents> <status> <superseded event id> <superseded outcome>"
+-- or, when the alert version is above 0, an array of that string followed
+-- by the subject's "<parcel> <carrier>" entries up to this parcel:
 --   status      "ok", or for amend and cancel "unknown" (no such parcel
 --               counted), "cancelled" (already cancelled) or "same_event"
 --               (the event id is the one it would supersede)
---   superseded  for amend and cancel, the event id of the parcel's decision
---               this event replaces, and that decision's outcome ("cleared"
---               or "formal"), so a cancel goes to the replaced decision's topic
+--   superseded  for amend and cancel, the event id of the decision this
+--               event replaces, and that decision's outcome ("cleared" or
+--               "formal"), so a cancel goes to the replaced decision's
+--               topic; "-" for none
 --
--- Hash fields: total, scale, n, alert_from, gift_total;
---   p:<parcel>  the parcel's first answer: "<seq> <total> <scale> <alert> <gift total>"
---   s:<parcel>  its current state: "<value cents> <gift 0|1> <active|cancelled> <last event id> <outcome>"
---   e:<event>   an amend's or cancel's answer: "<total> <scale> <gift total> <superseded event id> <outcome>"
+-- Everything about a subject is in its one hash (layout version 2):
+--   total, scale, n, alert_from, gift_total  the subject's figures
+--   nm           the number of distinct members (address subjects)
+--   v            the layout version, 2
+--   p:<parcel>   the parcel's first answer: "<seq> <total> <scale> <alert> <gift total>"
+--   s:<parcel>   its current state: "<value cents> <gift 0|1> <active|cancelled> <last event id> <outcome>"
+--   l:<seq>      the seq-th parcel counted: "<parcel> <carrier>"
+--   m:<member>   1 for each distinct member (address subjects)
+--   e:<event>    an amend's or cancel's answer: "<total> <scale> <gift total> <superseded event id> <outcome>"
+--
+-- A first count costs three commands (HMGET, HSET, PEXPIRE) whatever the
+-- scope: everything the op reads is in one HMGET and everything it writes
+-- in one HSET.
 --
 -- The outcome kept for each parcel is computed here from the two limits the
 -- caller derives from the regime (decide.Decide and decide.DecideGift give
@@ -51,110 +62,217 @@
 -- a retried command or a redelivered message never counts twice. Ops of one
 -- call are applied in order, so two ops of one subject see each other.
 
--- Lua numbers are doubles: integers up to 2^53 print exactly with %d; a
--- larger total is read back as text from the hash.
-local exact = 9007199254740992
+-- Lua numbers are doubles. Below 2^52 a sum of two is exact and prints
+-- exactly with %d; beyond that, totals are added by HINCRBY (64-bit) and
+-- read back as text.
+local safe = 4503599627370496
 
-local function count(day, list, members, a)
-  local parcel, carrier = a[1], a[4]
-  local value, places = tonumber(a[2]), tonumber(a[3])
-  local threshold, ttl = tonumber(a[5]), tonumber(a[6])
-  local kind, event, gift = a[7], a[8], a[9]
-  local clearLimit, giftLimit = tonumber(a[10]), tonumber(a[11])
-  local member, minMembers = a[12], tonumber(a[13])
+local ttl = ARGV[1]
 
-  local function outcome(total, giftTotal)
-    if (giftLimit >= 0 and giftTotal <= giftLimit) or (clearLimit >= 0 and total <= clearLimit) then
-      return 'cleared'
-    end
-    return 'formal'
+local function outcome(total, giftTotal, clearLimit, giftLimit)
+  if (giftLimit >= 0 and giftTotal <= giftLimit) or (clearLimit >= 0 and total <= clearLimit) then
+    return 'cleared'
   end
+  return 'formal'
+end
 
-  local function text(number, field)
-    if number < exact then
-      return string.format('%d', number)
-    end
-    return redis.call('HGET', day, field)
+local function orDash(s)
+  if not s or s == '' then
+    return '-'
   end
+  return s
+end
 
-  local function touch()
-    redis.call('PEXPIRE', day, ttl)
-    redis.call('PEXPIRE', list, ttl)
-    if minMembers > 0 then
-      redis.call('PEXPIRE', members, ttl)
+local function header(dup, seq, total, scale, alert, giftTotal, status, superseded, was)
+  return dup .. ' ' .. seq .. ' ' .. total .. ' ' .. scale .. ' ' .. alert .. ' ' .. giftTotal
+    .. ' ' .. status .. ' ' .. orDash(superseded) .. ' ' .. orDash(was)
+end
+
+-- add returns field + delta as a number (for comparisons) and as exact
+-- text; written is true when it already wrote the field (HINCRBY), false
+-- when the caller must write the text.
+local function add(key, field, now, delta)
+  local n = tonumber(now or '0')
+  if n > -safe and n < safe and delta > -safe and delta < safe then
+    local sum = n + delta
+    return sum, string.format('%d', sum), false
+  end
+  redis.call('HINCRBY', key, field, delta)
+  return n + delta, redis.call('HGET', key, field), true
+end
+
+-- hmget reads many fields without passing more than a thousand arguments
+-- to one call.
+local function hmget(key, fields)
+  local out = {}
+  for from = 1, #fields, 1000 do
+    local part = redis.call('HMGET', key, unpack(fields, from, math.min(from + 999, #fields)))
+    for i = 1, #part do
+      out[#out + 1] = part[i]
     end
   end
+  return out
+end
 
-  if kind ~= 'parcel' then
-    local done, state, scaleNow = unpack(redis.call('HMGET', day, 'e:' .. event, 's:' .. parcel, 'scale'))
-    if done then
-      local total, scale, giftTotal, superseded, was = string.match(done, '^(%-?%d+) (%d+) (%-?%d+) (%S+) (%a+)$')
-      return {1, 0, total, tonumber(scale), 0, {}, giftTotal, 'ok', superseded, was}
-    end
-    if not state then
-      return {0, 0, '0', 0, 0, {}, '0', 'unknown', '', ''}
-    end
-    local old, wasGift, status, last, was = string.match(state, '^(%-?%d+) (%d) (%a+) (%S+) (%a+)$')
-    if status == 'cancelled' then
-      return {0, 0, '0', 0, 0, {}, '0', 'cancelled', last, was}
-    end
-    if last == event then
-      return {0, 0, '0', 0, 0, {}, '0', 'same_event', last, was}
-    end
-    local delta = -tonumber(old)
-    if kind == 'amend' then
-      delta = value - tonumber(old)
-    end
-    local total = redis.call('HINCRBY', day, 'total', delta)
-    local giftTotal = tonumber(redis.call('HGET', day, 'gift_total') or '0')
-    if wasGift == '1' then
-      giftTotal = redis.call('HINCRBY', day, 'gift_total', delta)
-    end
-    local scale = tonumber(scaleNow or '0')
-    local newState
-    if kind == 'cancel' then
-      newState = old .. ' ' .. wasGift .. ' cancelled ' .. event .. ' ' .. was
-    else
-      if places > scale then
-        scale = places
-      end
-      newState = a[2] .. ' ' .. wasGift .. ' active ' .. event .. ' ' .. outcome(total, giftTotal)
-    end
-    local totalText, giftText = text(total, 'total'), text(giftTotal, 'gift_total')
-    redis.call('HSET', day, 's:' .. parcel, newState, 'scale', scale,
-      'e:' .. event, totalText .. ' ' .. scale .. ' ' .. giftText .. ' ' .. last .. ' ' .. was)
-    touch()
-    return {0, 0, totalText, scale, 0, {}, giftText, 'ok', last, was}
+local function hset(key, fields)
+  for from = 1, #fields, 1000 do
+    redis.call('HSET', key, unpack(fields, from, math.min(from + 999, #fields)))
   end
+end
 
-  local prev, scaleNow, giftNow, fromNow = unpack(redis.call('HMGET', day, 'p:' .. parcel, 'scale', 'gift_total', 'alert_from'))
+-- entries returns the subject's first seq "<parcel> <carrier>" entries.
+local function entries(day, seq)
+  local fields = {}
+  for i = 1, seq do
+    fields[i] = 'l:' .. i
+  end
+  return hmget(day, fields)
+end
+
+-- migrate moves a subject written before layout version 2 (its parcels in
+-- a list, its members in a set) into its hash.
+local function migrate(day, list, members)
+  local fields = {'v', 2}
+  for i, entry in ipairs(redis.call('LRANGE', list, 0, -1)) do
+    fields[#fields + 1] = 'l:' .. i
+    fields[#fields + 1] = entry
+  end
+  local names = redis.call('SMEMBERS', members)
+  for _, name in ipairs(names) do
+    fields[#fields + 1] = 'm:' .. name
+    fields[#fields + 1] = 1
+  end
+  if #names > 0 then
+    fields[#fields + 1] = 'nm'
+    fields[#fields + 1] = #names
+  end
+  hset(day, fields)
+  redis.call('DEL', list, members)
+end
+
+local function change(day, b)
+  local parcel, kind, event = ARGV[b + 1], ARGV[b + 6], ARGV[b + 7]
+  local value, places = tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  local clearLimit, giftLimit = tonumber(ARGV[b + 9]), tonumber(ARGV[b + 10])
+
+  local done, state, scaleNow, totalNow, giftNow = unpack(redis.call('HMGET', day,
+    'e:' .. event, 's:' .. parcel, 'scale', 'total', 'gift_total'))
+  if done then
+    local total, scale, giftTotal, superseded, was = string.match(done, '^(%-?%d+) (%d+) (%-?%d+) (%S+) (%a+)$')
+    return header(1, 0, total, scale, 0, giftTotal, 'ok', superseded, was)
+  end
+  if not state then
+    return header(0, 0, 0, 0, 0, 0, 'unknown', '', '')
+  end
+  local old, wasGift, status, last, was = string.match(state, '^(%-?%d+) (%d) (%a+) (%S+) (%a+)$')
+  if status == 'cancelled' then
+    return header(0, 0, 0, 0, 0, 0, 'cancelled', last, was)
+  end
+  if last == event then
+    return header(0, 0, 0, 0, 0, 0, 'same_event', last, was)
+  end
+  local delta = -tonumber(old)
+  if kind == 'amend' then
+    delta = value - tonumber(old)
+  end
+  local writes = {}
+  local total, totalText, written = add(day, 'total', totalNow, delta)
+  if not written then
+    writes[#writes + 1] = 'total'
+    writes[#writes + 1] = totalText
+  end
+  local giftTotal, giftText = tonumber(giftNow or '0'), giftNow or '0'
+  if wasGift == '1' then
+    giftTotal, giftText, written = add(day, 'gift_total', giftNow, delta)
+    if not written then
+      writes[#writes + 1] = 'gift_total'
+      writes[#writes + 1] = giftText
+    end
+  end
+  local scale = tonumber(scaleNow or '0')
+  local newState
+  if kind == 'cancel' then
+    newState = old .. ' ' .. wasGift .. ' cancelled ' .. event .. ' ' .. was
+  else
+    if places > scale then
+      scale = places
+    end
+    newState = ARGV[b + 2] .. ' ' .. wasGift .. ' active ' .. event .. ' ' .. outcome(total, giftTotal, clearLimit, giftLimit)
+  end
+  writes[#writes + 1] = 's:' .. parcel
+  writes[#writes + 1] = newState
+  writes[#writes + 1] = 'scale'
+  writes[#writes + 1] = scale
+  writes[#writes + 1] = 'e:' .. event
+  writes[#writes + 1] = totalText .. ' ' .. scale .. ' ' .. giftText .. ' ' .. last .. ' ' .. was
+  redis.call('HSET', day, unpack(writes))
+  redis.call('PEXPIRE', day, ttl)
+  return header(0, 0, totalText, scale, 0, giftText, 'ok', last, was)
+end
+
+local function count(day, list, members, b)
+  local parcel, carrier = ARGV[b + 1], ARGV[b + 4]
+  local value, places = tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  local threshold, gift = tonumber(ARGV[b + 5]), ARGV[b + 8]
+  local clearLimit, giftLimit = tonumber(ARGV[b + 9]), tonumber(ARGV[b + 10])
+  local member, minMembers = ARGV[b + 11], tonumber(ARGV[b + 12])
+
+  local fields = {'p:' .. parcel, 'n', 'v', 'total', 'scale', 'gift_total', 'alert_from'}
+  if minMembers > 0 then
+    fields[8], fields[9] = 'nm', 'm:' .. member
+  end
+  local got = redis.call('HMGET', day, unpack(fields))
+  if got[2] and not got[3] then
+    migrate(day, list, members)
+    got = redis.call('HMGET', day, unpack(fields))
+  end
+  local prev, nNow, version, totalNow, scaleNow, giftNow, fromNow, nmNow, isMember = unpack(got, 1, 9)
+
   if prev then
     local seq, total, scale, alert, giftTotal = string.match(prev, '^(%d+) (%-?%d+) (%d+) (%d+) (%-?%d+)$')
-    seq, alert = tonumber(seq), tonumber(alert)
-    local entries = {}
-    if alert > 0 then
-      entries = redis.call('LRANGE', list, 0, seq - 1)
+    local reply = header(1, seq, total, scale, alert, giftTotal, 'ok', '', '')
+    if tonumber(alert) > 0 then
+      local out = entries(day, tonumber(seq))
+      table.insert(out, 1, reply)
+      return out
     end
-    return {1, seq, total, tonumber(scale), alert, entries, giftTotal, 'ok', '', ''}
+    return reply
   end
 
-  -- HINCRBY adds 64-bit integers exactly.
-  local total = redis.call('HINCRBY', day, 'total', value)
-  local seq = redis.call('HINCRBY', day, 'n', 1)
-  local giftTotal = tonumber(giftNow or '0')
-  if gift == '1' then
-    giftTotal = redis.call('HINCRBY', day, 'gift_total', value)
-  end
+  local seq = tonumber(nNow or '0') + 1
   local scale = tonumber(scaleNow or '0')
   if places > scale then
     scale = places
   end
-  redis.call('RPUSH', list, parcel .. ' ' .. carrier)
+  local writes = {'n', seq, 'scale', scale, 'l:' .. seq, parcel .. ' ' .. carrier}
+  if not version then
+    writes[#writes + 1] = 'v'
+    writes[#writes + 1] = 2
+  end
+  local total, totalText, written = add(day, 'total', totalNow, value)
+  if not written then
+    writes[#writes + 1] = 'total'
+    writes[#writes + 1] = totalText
+  end
+  local giftTotal, giftText = tonumber(giftNow or '0'), giftNow or '0'
+  if gift == '1' then
+    giftTotal, giftText, written = add(day, 'gift_total', giftNow, value)
+    if not written then
+      writes[#writes + 1] = 'gift_total'
+      writes[#writes + 1] = giftText
+    end
+  end
 
   local memberCount = 0
   if minMembers > 0 then
-    redis.call('SADD', members, member)
-    memberCount = redis.call('SCARD', members)
+    memberCount = tonumber(nmNow or '0')
+    if not isMember then
+      memberCount = memberCount + 1
+      writes[#writes + 1] = 'm:' .. member
+      writes[#writes + 1] = 1
+      writes[#writes + 1] = 'nm'
+      writes[#writes + 1] = memberCount
+    end
   end
 
   -- The alert: by the split rule, raised by the first parcel that is within
@@ -173,33 +291,37 @@ local function count(day, list, members, a)
     end
     if from == 0 and raise then
       from = seq
+      writes[#writes + 1] = 'alert_from'
+      writes[#writes + 1] = from
     end
     if from > 0 then
       alert = seq - from + 1
     end
   end
 
-  local totalText, giftText = text(total, 'total'), text(giftTotal, 'gift_total')
-  redis.call('HSET', day,
-    'p:' .. parcel, seq .. ' ' .. totalText .. ' ' .. scale .. ' ' .. alert .. ' ' .. giftText,
-    's:' .. parcel, a[2] .. ' ' .. gift .. ' active ' .. event .. ' ' .. outcome(total, giftTotal),
-    'scale', scale, 'alert_from', from)
-  touch()
+  writes[#writes + 1] = 'p:' .. parcel
+  writes[#writes + 1] = seq .. ' ' .. totalText .. ' ' .. scale .. ' ' .. alert .. ' ' .. giftText
+  writes[#writes + 1] = 's:' .. parcel
+  writes[#writes + 1] = ARGV[b + 2] .. ' ' .. gift .. ' active ' .. ARGV[b + 7] .. ' ' .. outcome(total, giftTotal, clearLimit, giftLimit)
+  redis.call('HSET', day, unpack(writes))
+  redis.call('PEXPIRE', day, ttl)
 
-  local entries = {}
+  local reply = header(0, seq, totalText, scale, alert, giftText, 'ok', '', '')
   if alert > 0 then
-    entries = redis.call('LRANGE', list, 0, seq - 1)
+    local out = entries(day, seq)
+    table.insert(out, 1, reply)
+    return out
   end
-  return {0, seq, totalText, scale, alert, entries, giftText, 'ok', '', ''}
+  return reply
 end
 
 local replies = {}
-local ops = #KEYS / 3
-for i = 0, ops - 1 do
-  local args = {}
-  for j = 1, 13 do
-    args[j] = ARGV[13 * i + j]
+for i = 0, #KEYS / 3 - 1 do
+  local b = 12 * i + 1
+  if ARGV[b + 6] == 'parcel' then
+    replies[i + 1] = count(KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3], b)
+  else
+    replies[i + 1] = change(KEYS[3 * i + 1], b)
   end
-  replies[i + 1] = count(KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3], args)
 end
 return replies

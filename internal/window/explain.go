@@ -196,7 +196,17 @@ func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error
 		Parcels:      []DayParcel{},
 	}
 	day.AlertFrom, _ = strconv.ParseInt(fields["alert_from"], 10, 64)
-	for _, entry := range list.Val() {
+	// l:<seq> = "<parcel> <carrier>"; a day written before layout version
+	// 2, not touched since, still has them in its list.
+	entryList := list.Val()
+	if fields["v"] != "" {
+		n, _ := strconv.Atoi(fields["n"])
+		entryList = make([]string, 0, n)
+		for seq := 1; seq <= n; seq++ {
+			entryList = append(entryList, fields["l:"+strconv.Itoa(seq)])
+		}
+	}
+	for _, entry := range entryList {
 		parcel, carrier, _ := strings.Cut(entry, " ")
 		p := DayParcel{ParcelID: parcel, Carrier: carrier}
 		// s:<parcel> = "<value cents> <gift> <status> <last event> <outcome>"

@@ -6,8 +6,8 @@
 // back. It does not decide anything about a parcel (package decide does)
 // and it does not read the clock: entry dates come in as arguments.
 //
-// Key layout, one pair per recipient and entry date (the recipient key is a
-// hash tag, so both keys of a pair live in one Redis Cluster slot):
+// Key layout (version 2), one hash per recipient and entry date (the
+// recipient key is a hash tag, so it has one Redis Cluster slot):
 //
 //	<prefix>:{<recipient_key>}:<entry_date>          hash
 //	    total       sum of counted parcel values, in cents (integer)
@@ -15,17 +15,23 @@
 //	    n           number of distinct parcels counted
 //	    alert_from  sequence number of the parcel that raised the split alert
 //	    gift_total  sum of the values of parcels declared gifts, in cents
+//	    v           the layout version, 2
 //	    p:<parcel>  the parcel's first answer (seq, totals, alert version)
 //	    s:<parcel>  its current value, gift flag, status and last event id
+//	    l:<seq>     "<parcel_id> <carrier>" of the seq-th parcel counted
 //	    e:<event>   the first answer to an amend or cancel event
-//	<prefix>:{<recipient_key>}:<entry_date>:parcels  list
-//	    "<parcel_id> <carrier>" in evaluation order
 //
 // The same script keeps the totals behind the other alerts, under keys of
-// their own subject (one hash slot each):
+// their own subject (one hash slot each), with the same fields:
 //
-//	<prefix>:order:{<order_key>}                 hash and :parcels list, one order across days
-//	<prefix>:addr:{<address_key>}:<entry_date>   hash, :parcels list and :members set (name keys)
+//	<prefix>:order:{<order_key>}                 one order across days
+//	<prefix>:addr:{<address_key>}:<entry_date>   one address's day, also with
+//	    nm          the number of distinct names
+//	    m:<name>    1 for each distinct name key
+//
+// A subject written by layout version 1 also had a ":parcels" list and a
+// ":members" set; the script moves them into the hash the first time it
+// touches the subject.
 //
 // All keys expire TTL after their last update.
 package window
@@ -323,15 +329,17 @@ func (s *Store) plan(ops []Op) [][]int {
 
 func (s *Store) run(ctx context.Context, ops []Op, calls [][]int, cached bool) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(calls))
+	ttl := strconv.FormatInt(s.ttlMS, 10)
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for c, call := range calls {
 			keys := make([]string, 0, 3*len(call))
-			args := make([]any, 0, 13*len(call))
+			args := make([]any, 1, 1+12*len(call))
+			args[0] = ttl
 			for _, i := range call {
 				op := &ops[i]
 				key := s.Key(op)
 				keys = append(keys, key, key+":parcels", key+":members")
-				kind, eventID, gift := op.Kind, op.EventID, 0
+				kind, eventID, gift := op.Kind, op.EventID, "0"
 				if kind == "" {
 					kind = KindParcel
 				}
@@ -339,9 +347,9 @@ func (s *Store) run(ctx context.Context, ops []Op, calls [][]int, cached bool) (
 					eventID = op.ParcelID
 				}
 				if op.Gift {
-					gift = 1
+					gift = "1"
 				}
-				args = append(args, op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents, s.ttlMS,
+				args = append(args, op.ParcelID, op.ValueCents, op.Scale, op.Carrier, op.AlertThresholdCents,
 					string(kind), eventID, gift, op.ClearLimitCents, op.GiftLimitCents, op.Member, op.MinMembers)
 			}
 			cmds[c] = evalScript(ctx, pipe, countScript, cached, keys, args...)
@@ -365,43 +373,55 @@ func isNoScript(err error) bool {
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
 }
 
-// parseResult reads the script's reply: {duplicate, seq, total cents,
-// scale, alert version, entries, gift total cents, status, superseded,
-// superseded outcome}.
+// parseResult reads the script's reply to one op: its header,
+// "<duplicate> <seq> <total cents> <scale> <alert version> <gift total
+// cents> <status> <superseded> <superseded outcome>", alone or followed by
+// the subject's "<parcel> <carrier>" entries when the alert version is
+// above 0.
 func parseResult(val any) (Result, error) {
-	reply, ok := val.([]any)
-	if !ok || len(reply) != 10 {
-		return Result{}, fmt.Errorf("unexpected script reply %T", val)
+	var head string
+	var entries []any
+	switch v := val.(type) {
+	case string:
+		head = v
+	case []any:
+		if len(v) > 0 {
+			head, _ = v[0].(string)
+			entries = v[1:]
+		}
 	}
-	dup, _ := reply[0].(int64)
-	seq, _ := reply[1].(int64)
-	totalText, _ := reply[2].(string)
-	scale, _ := reply[3].(int64)
-	alert, _ := reply[4].(int64)
-	giftText, _ := reply[6].(string)
-	status, _ := reply[7].(string)
-	superseded, _ := reply[8].(string)
-	supersededOutcome, _ := reply[9].(string)
-	cents, err := strconv.ParseInt(totalText, 10, 64)
-	if err != nil {
-		return Result{}, fmt.Errorf("day total %q: %w", totalText, err)
+	var f [9]string
+	rest := head
+	for i := range f {
+		var ok bool
+		f[i], rest, ok = strings.Cut(rest, " ")
+		if ok != (i < len(f)-1) {
+			return Result{}, fmt.Errorf("unexpected script reply %q", head)
+		}
 	}
-	giftCents, err := strconv.ParseInt(giftText, 10, 64)
-	if err != nil {
-		return Result{}, fmt.Errorf("gift total %q: %w", giftText, err)
+	var n [6]int64
+	for i := range n {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return Result{}, fmt.Errorf("script reply %q: field %d: %w", head, i+1, err)
+		}
+		n[i] = v
 	}
 	res := Result{
-		Duplicate:         dup == 1,
-		Seq:               seq,
-		Total:             money.FromCents(cents, int32(scale)),
-		AlertVersion:      alert,
-		GiftTotal:         money.FromCents(giftCents, money.MaxPlaces),
-		Status:            Status(status),
-		Superseded:        superseded,
-		SupersededOutcome: Outcome(supersededOutcome),
+		Duplicate:    n[0] == 1,
+		Seq:          n[1],
+		Total:        money.FromCents(n[2], int32(n[3])),
+		AlertVersion: n[4],
+		GiftTotal:    money.FromCents(n[5], money.MaxPlaces),
+		Status:       Status(f[6]),
 	}
-	if alert > 0 {
-		entries, _ := reply[5].([]any)
+	if f[7] != "-" {
+		res.Superseded = f[7]
+	}
+	if f[8] != "-" {
+		res.SupersededOutcome = Outcome(f[8])
+	}
+	if res.AlertVersion > 0 {
 		res.AlertParcels = make([]string, 0, len(entries))
 		res.AlertCarriers = make([]string, 0, len(entries))
 		for _, e := range entries {
@@ -440,6 +460,7 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 	out := make([]string, len(reqs))
 	gets := make([][]*redis.StringCmd, len(reqs))
 	pins := make([]*redis.StringCmd, len(reqs))
+	ttl := time.Duration(s.ttlMS) * time.Millisecond
 	any := false
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, req := range reqs {
@@ -453,7 +474,8 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 					continue
 				}
 				any = true
-				gets[i] = append(gets[i], pipe.Get(ctx, s.linkKey(link)))
+				// GETEX renews a known link's expiry as it reads it.
+				gets[i] = append(gets[i], pipe.GetEx(ctx, s.linkKey(link), ttl))
 			}
 		}
 		return nil
@@ -467,6 +489,7 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 	// Resolve in request order, so that a link first seen in this batch
 	// already names its recipient for the requests after it.
 	seen := make(map[string]string)
+	known := make(map[string]bool)
 	pinned := make([]bool, len(reqs))
 	for i, req := range reqs {
 		if pins[i] != nil {
@@ -479,15 +502,15 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 			if cmd == nil {
 				continue
 			}
-			known, ok := seen[req.Links[j]]
+			key, ok := seen[req.Links[j]]
 			if !ok {
 				if v, err := cmd.Result(); err == nil && v != "" {
-					known, ok = v, true
-					seen[req.Links[j]] = v
+					key, ok = v, true
+					seen[req.Links[j]], known[req.Links[j]] = v, true
 				}
 			}
 			if ok && out[i] == req.Own {
-				out[i] = known
+				out[i] = key
 			}
 		}
 		for _, link := range req.Links {
@@ -496,13 +519,13 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 			}
 		}
 	}
-	ttl := time.Duration(s.ttlMS) * time.Millisecond
 	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for link, key := range seen {
-			// SET NX keeps a link another batch recorded meanwhile; the
-			// expiry is renewed either way.
-			pipe.SetNX(ctx, s.linkKey(link), key, ttl)
-			pipe.PExpire(ctx, s.linkKey(link), ttl)
+			// SET NX keeps a link another batch recorded meanwhile (with
+			// its own fresh expiry); known links were renewed by GETEX.
+			if !known[link] {
+				pipe.SetNX(ctx, s.linkKey(link), key, ttl)
+			}
 		}
 		for i, req := range reqs {
 			if req.ParcelID != "" && !pinned[i] {

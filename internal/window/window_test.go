@@ -3,6 +3,7 @@ package window_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,8 @@ func TestApplySeparatesRecipientsAndDays(t *testing.T) {
 	})
 }
 
+// TestApplySetsTTL: every subject is one hash, which expires TTL after its
+// last update; no other key is left behind.
 func TestApplySetsTTL(t *testing.T) {
 	rdb := testenv.StartRedis(t).Client()
 	cfg := window.DefaultConfig()
@@ -168,16 +171,101 @@ func TestApplySetsTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1")}); err != nil {
+	addr := op("P-2", "DHL", "1")
+	addr.Scope, addr.Subject, addr.Member, addr.MinMembers = window.ScopeAddressDay, "addr-1", "ann", 3
+	if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1"), addr}); err != nil {
 		t.Fatal(err)
 	}
-	key := store.DayKey("rk1", "2024-05-01")
-	for _, k := range []string{key, key + ":parcels"} {
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	want := []string{store.Key(&addr), store.DayKey("rk1", "2024-05-01")}
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys %v, want %v", keys, want)
+	}
+	for _, k := range keys {
 		ttl, err := rdb.PTTL(ctx, k).Result()
 		if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
 			t.Errorf("%s: ttl %s (%v), want about 1h", k, ttl, err)
 		}
 	}
+}
+
+// TestApplyMovesTheFormerLayout: a subject written before layout version 2
+// kept its parcels in a list and its members in a set. The first op that
+// touches it moves both into the hash, so its alert lists and distinct
+// names go on where they were.
+func TestApplyMovesTheFormerLayout(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		mk := func(parcel, value, name string) window.Op {
+			o := op(parcel, "DHL", value)
+			o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", name, 3
+			return o
+		}
+		first := mk("P-1", "700", "ann")
+		key := store.Key(&first)
+		// Two parcels, two names, 710.00, as the former script left them.
+		if err := rdb.HSet(ctx, key, "total", 71000, "scale", 2, "n", 2, "alert_from", 0, "gift_total", 0,
+			"p:P-1", "1 70000 2 0 0", "s:P-1", "70000 0 active P-1 cleared",
+			"p:P-2", "2 71000 2 0 0", "s:P-2", "1000 0 active P-2 cleared").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.RPush(ctx, key+":parcels", "P-1 DHL", "P-2 Fed Ex").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.SAdd(ctx, key+":members", "ann", "bob").Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Apply(ctx, []window.Op{
+			mk("P-2", "10", "bob"),  // a redelivery: its first answer
+			mk("P-3", "10", "bob"),  // bob again: still two names
+			mk("P-4", "100", "cat"), // the third name, 820.00: raised
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got[0].Duplicate || got[0].Seq != 2 || got[0].Total.StringFixed(2) != "710.00" {
+			t.Errorf("redelivery: %+v", got[0])
+		}
+		if got[1].Seq != 3 || got[1].AlertVersion != 0 {
+			t.Errorf("P-3: %+v", got[1])
+		}
+		if got[2].Seq != 4 || got[2].AlertVersion != 1 || got[2].Total.StringFixed(2) != "820.00" {
+			t.Errorf("P-4: %+v", got[2])
+		}
+		if want := []string{"DHL", "Fed Ex", "DHL", "DHL"}; !equal(got[2].AlertCarriers, want) {
+			t.Errorf("carriers %v, want %v", got[2].AlertCarriers, want)
+		}
+		for _, k := range []string{key + ":parcels", key + ":members"} {
+			if n, err := rdb.Exists(ctx, k).Result(); err != nil || n != 0 {
+				t.Errorf("%s: still there (%d, %v)", k, n, err)
+			}
+		}
+	})
+}
+
+// TestApplyAddsLargeTotalsExactly: beyond 2^53 cents a double no longer
+// holds every sum, so from 2^52 on the script adds with HINCRBY instead.
+func TestApplyAddsLargeTotalsExactly(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		store := newStore(t, rdb)
+		big := op("P-1", "DHL", "1")
+		big.ValueCents, big.Scale = 9007199254740991, 2 // 2^53 - 1
+		got, err := store.Apply(context.Background(), []window.Op{big, op("P-2", "DHL", "0.01"), op("P-3", "DHL", "0.01")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []string{"90071992547409.91", "90071992547409.92", "90071992547409.93"} {
+			if got[i].Total.StringFixed(2) != want {
+				t.Errorf("op %d: total %s, want %s", i, got[i].Total.StringFixed(2), want)
+			}
+		}
+	})
 }
 
 // Regression: after SCRIPT FLUSH (or a Redis restart without the script
@@ -485,6 +573,37 @@ func TestLinkAnswerIsPinnedPerParcel(t *testing.T) {
 		})
 		if err != nil || again[0] != "rk-b" || again[1] != "rk-a" {
 			t.Fatalf("again: %v %v, want rk-b (pinned) and rk-a", again, err)
+		}
+	})
+}
+
+// TestLinkRenewsAKnownLink: a link expires TTL after its last use, so a
+// phone used every few days stays linked.
+func TestLinkRenewsAKnownLink(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		cfg := window.DefaultConfig()
+		cfg.TTL = time.Hour
+		store, err := window.New(rdb, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Recorded long ago: a minute left.
+		if err := rdb.Set(ctx, "s321:link:{phoneY}", "rk-a", time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Link(ctx, []window.LinkRequest{{Links: []string{"phoneY", "mailY"}, Own: "rk-b", ParcelID: "B-1"}})
+		if err != nil || got[0] != "rk-a" {
+			t.Fatalf("link: %v %v, want rk-a", got, err)
+		}
+		for _, key := range []string{"s321:link:{phoneY}", "s321:link:{mailY}"} {
+			ttl, err := rdb.PTTL(ctx, key).Result()
+			if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
+				t.Errorf("%s: ttl %s (%v), want about 1h", key, ttl, err)
+			}
+		}
+		if v, err := rdb.Get(ctx, "s321:link:{mailY}").Result(); err != nil || v != "rk-a" {
+			t.Errorf("mailY links %q (%v), want rk-a", v, err)
 		}
 	})
 }
