@@ -122,24 +122,51 @@ func MeasureRedisLimit(ctx context.Context, n int, seed uint64, log io.Writer) (
 // commandStats returns usec_per_call of every command redis-server has
 // run, from INFO commandstats.
 func commandStats(ctx context.Context, rdb *redis.Client) (map[string]float64, error) {
+	stats, err := commandCounts(ctx, rdb)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]float64, len(stats))
+	for name, c := range stats {
+		if c.Calls > 0 {
+			out[name] = round2(c.USec / c.Calls)
+		}
+	}
+	return out, nil
+}
+
+// CommandCount is what redis-server spent on one command: calls and
+// microseconds in all, or per parcel.
+type CommandCount struct {
+	Calls float64 `json:"calls"`
+	USec  float64 `json:"usec"`
+}
+
+// commandCounts reads calls and usec of every command from INFO
+// commandstats. Commands run by a script count both on their own and
+// within the script's EVALSHA.
+func commandCounts(ctx context.Context, rdb *redis.Client) (map[string]CommandCount, error) {
 	info, err := rdb.Info(ctx, "commandstats").Result()
 	if err != nil {
 		return nil, fmt.Errorf("info commandstats: %w", err)
 	}
-	out := make(map[string]float64)
+	out := make(map[string]CommandCount)
 	for line := range strings.Lines(info) {
 		// cmdstat_evalsha:calls=130,usec=1234,usec_per_call=9.49,...
 		name, fields, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "cmdstat_")), ":")
 		if !ok || line == name {
 			continue
 		}
+		var c CommandCount
 		for field := range strings.SplitSeq(fields, ",") {
-			if v, ok := strings.CutPrefix(field, "usec_per_call="); ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
-					out[name] = f
-				}
+			if v, ok := strings.CutPrefix(field, "calls="); ok {
+				c.Calls, _ = strconv.ParseFloat(v, 64)
+			}
+			if v, ok := strings.CutPrefix(field, "usec="); ok {
+				c.USec, _ = strconv.ParseFloat(v, 64)
 			}
 		}
+		out[name] = c
 	}
 	return out, nil
 }

@@ -47,6 +47,10 @@ type Figures struct {
 	// CPU is the CPU time each kind of child used from readiness to
 	// catching up (the bench itself is idle then).
 	CPU CPUSeconds `json:"cpu_seconds"`
+	// RedisPerParcel is what redis-server ran during the drain, per
+	// command, in calls and microseconds per parcel (INFO commandstats;
+	// the commands a script runs count again inside its evalsha).
+	RedisPerParcel map[string]CommandCount `json:"redis_per_parcel,omitempty"`
 }
 
 // Paced is a run that produces at a fixed rate while the processors run.
@@ -186,6 +190,10 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 	}
 	caughtUp := time.Now()
 	cpu := s.cpu().since(cpuBefore)
+	perParcel, err := s.redisPerParcel(ctx, parcels)
+	if err != nil {
+		return Figures{}, err
+	}
 	peak, each := s.peakRSSMB()
 	load := loadAverage()
 	logf(cfg.Log, "%s: caught up after %.1fs (load %v); reading answers", name, caughtUp.Sub(readyAt).Seconds(), load)
@@ -220,6 +228,7 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 		Outputs:          ans.outputs(),
 		LoadAverage:      load,
 		CPU:              cpu,
+		RedisPerParcel:   perParcel,
 	}
 	logf(cfg.Log, "%s: CPU seconds while draining: processors %.1f, broker %.1f, redis %.1f", name, cpu.Processors, cpu.Broker, cpu.Redis)
 	logf(cfg.Log, "%s: %d parcels in %.2fs = %.0f/s, drain p50 %.0fms p99 %.0fms, peak RSS %.1f MiB",

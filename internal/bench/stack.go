@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // stack is one set of child processes: redis-server, the broker, and the
@@ -165,6 +167,25 @@ func (c CPUSeconds) since(before CPUSeconds) CPUSeconds {
 		Broker:     round1(c.Broker - before.Broker),
 		Redis:      round1(c.Redis - before.Redis),
 	}
+}
+
+// redisPerParcel reads what redis-server has run so far, per parcel.
+func (s *stack) redisPerParcel(ctx context.Context, parcels int) (map[string]CommandCount, error) {
+	rdb := redis.NewClient(&redis.Options{Addr: s.redisAddr})
+	defer rdb.Close()
+	counts, err := commandCounts(ctx, rdb)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]CommandCount, len(counts))
+	for name, c := range counts {
+		switch name {
+		case "info", "hello", "ping", "client|setinfo", "script|load":
+			continue // the bench's own and the clients' set-up
+		}
+		out[name] = CommandCount{Calls: round3(c.Calls / float64(parcels)), USec: round2(c.USec / float64(parcels))}
+	}
+	return out, nil
 }
 
 // stopProcessors stops the processors, together.

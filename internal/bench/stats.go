@@ -53,4 +53,5 @@ func perSecond(n int64, seconds float64) float64 {
 
 // round1 and round3 round to 1 and 3 decimal places, for the report.
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
