@@ -357,7 +357,8 @@ func TestStoredOutcomeAgreesWithTheDecision(t *testing.T) {
 			continue
 		}
 		day := f.store.DayKey(o.RecipientKey, o.EntryDate)
-		state, err := f.rdb.HGet(context.Background(), day, "s:"+o.ParcelID).Result()
+		// p:<parcel> ends with the outcome kept for the parcel.
+		state, err := f.rdb.HGet(context.Background(), day, "p:"+o.ParcelID).Result()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,32 +26,36 @@
 --              subject has that many distinct members and its total is above
 --              the threshold, instead of by the split rule
 --
--- Returns one reply per op: the string
---   "<duplicate 0|1> <seq> <total cents> <scale> <alert version>
---    <gift total cents> <status> <superseded event id> <superseded outcome>"
--- or, when the alert version is above 0, an array of that string followed
--- by the subject's "<parcel> <carrier>" entries up to this parcel:
+-- Returns one flat array, ten values per op and then its entries:
+--   duplicate (0|1), seq, total cents (text), scale, alert version, gift
+--   total cents (text), status, superseded event id, superseded outcome,
+--   the number of entries, and as many "<parcel> <carrier>" entries: the
+--   subject's parcels up to this one when the alert version is above 0
 --   status      "ok", or for amend and cancel "unknown" (no such parcel
 --               counted), "cancelled" (already cancelled) or "same_event"
 --               (the event id is the one it would supersede)
 --   superseded  for amend and cancel, the event id of the decision this
 --               event replaces, and that decision's outcome ("cleared" or
 --               "formal"), so a cancel goes to the replaced decision's
---               topic; "-" for none
+--               topic; "" for none
 --
 -- Everything about a subject is in its one hash (layout version 2):
---   total, scale, n, alert_from, gift_total  the subject's figures
+--   total, n, scale, alert_from, gift_total  the subject's figures (scale,
+--                alert_from and gift_total only once they are not 0)
 --   nm           the number of distinct members (address subjects)
---   v            the layout version, 2
---   p:<parcel>   the parcel's first answer: "<seq> <total> <scale> <alert> <gift total>"
---   s:<parcel>   its current state: "<value cents> <gift 0|1> <active|cancelled> <last event id> <outcome>"
+--   p:<parcel>   the parcel's first answer and its current state:
+--                "<seq> <total> <scale> <alert> <gift total>
+--                 <value cents> <gift 0|1> <active|cancelled> <last event id> <outcome>"
 --   l:<seq>      the seq-th parcel counted: "<parcel> <carrier>"
 --   m:<member>   1 for each distinct member (address subjects)
 --   e:<event>    an amend's or cancel's answer: "<total> <scale> <gift total> <superseded event id> <outcome>"
+-- Version 1 kept the current state in s:<parcel> ("<value cents> <gift>
+-- <status> <last event id> <outcome>") and p:<parcel> had the first answer
+-- alone; the script still reads such a state.
 --
 -- A first count costs three commands (HMGET, HSET, PEXPIRE) whatever the
 -- scope: everything the op reads is in one HMGET and everything it writes
--- in one HSET.
+-- in one HSET of four or five fields.
 --
 -- The outcome kept for each parcel is computed here from the two limits the
 -- caller derives from the regime (decide.Decide and decide.DecideGift give
@@ -76,16 +80,22 @@ local function outcome(total, giftTotal, clearLimit, giftLimit)
   return 'formal'
 end
 
-local function orDash(s)
-  if not s or s == '' then
-    return '-'
-  end
-  return s
-end
+-- The reply, filled op by op.
+local reply, r = {}, 0
 
-local function header(dup, seq, total, scale, alert, giftTotal, status, superseded, was)
-  return dup .. ' ' .. seq .. ' ' .. total .. ' ' .. scale .. ' ' .. alert .. ' ' .. giftTotal
-    .. ' ' .. status .. ' ' .. orDash(superseded) .. ' ' .. orDash(was)
+local function answer(dup, seq, total, scale, alert, giftTotal, status, superseded, was, list)
+  reply[r + 1], reply[r + 2], reply[r + 3], reply[r + 4], reply[r + 5] = dup, seq, total, scale, alert
+  reply[r + 6], reply[r + 7], reply[r + 8], reply[r + 9] = giftTotal, status, superseded or '', was or ''
+  r = r + 10
+  if not list then
+    reply[r] = 0
+    return
+  end
+  reply[r] = #list
+  for i = 1, #list do
+    reply[r + i] = list[i]
+  end
+  r = r + #list
 end
 
 -- add returns field + delta as a number (for comparisons) and as exact
@@ -132,7 +142,7 @@ end
 -- migrate moves a subject written before layout version 2 (its parcels in
 -- a list, its members in a set) into its hash.
 local function migrate(day, list, members)
-  local fields = {'v', 2}
+  local fields = {}
   for i, entry in ipairs(redis.call('LRANGE', list, 0, -1)) do
     fields[#fields + 1] = 'l:' .. i
     fields[#fields + 1] = entry
@@ -146,8 +156,20 @@ local function migrate(day, list, members)
     fields[#fields + 1] = 'nm'
     fields[#fields + 1] = #names
   end
-  hset(day, fields)
+  if #fields > 0 then
+    hset(day, fields)
+  end
   redis.call('DEL', list, members)
+end
+
+-- state returns a parcel's first answer and its current state from p: (and
+-- from s: for a parcel counted by layout version 1).
+local function state(p, s)
+  local first, now = string.match(p, '^(%d+ %-?%d+ %d+ %d+ %-?%d+) ?(.*)$')
+  if now == '' then
+    now = s
+  end
+  return first, now
 end
 
 local function change(day, b)
@@ -155,21 +177,22 @@ local function change(day, b)
   local value, places = tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
   local clearLimit, giftLimit = tonumber(ARGV[b + 9]), tonumber(ARGV[b + 10])
 
-  local done, state, scaleNow, totalNow, giftNow = unpack(redis.call('HMGET', day,
-    'e:' .. event, 's:' .. parcel, 'scale', 'total', 'gift_total'))
+  local done, p, s, scaleNow, totalNow, giftNow = unpack(redis.call('HMGET', day,
+    'e:' .. event, 'p:' .. parcel, 's:' .. parcel, 'scale', 'total', 'gift_total'))
   if done then
     local total, scale, giftTotal, superseded, was = string.match(done, '^(%-?%d+) (%d+) (%-?%d+) (%S+) (%a+)$')
-    return header(1, 0, total, scale, 0, giftTotal, 'ok', superseded, was)
+    return answer(1, 0, total, scale, 0, giftTotal, 'ok', superseded, was)
   end
-  if not state then
-    return header(0, 0, 0, 0, 0, 0, 'unknown', '', '')
+  if not p then
+    return answer(0, 0, 0, 0, 0, 0, 'unknown', '', '')
   end
-  local old, wasGift, status, last, was = string.match(state, '^(%-?%d+) (%d) (%a+) (%S+) (%a+)$')
+  local first, now = state(p, s)
+  local old, wasGift, status, last, was = string.match(now, '^(%-?%d+) (%d) (%a+) (%S+) (%a+)$')
   if status == 'cancelled' then
-    return header(0, 0, 0, 0, 0, 0, 'cancelled', last, was)
+    return answer(0, 0, 0, 0, 0, 0, 'cancelled', last, was)
   end
   if last == event then
-    return header(0, 0, 0, 0, 0, 0, 'same_event', last, was)
+    return answer(0, 0, 0, 0, 0, 0, 'same_event', last, was)
   end
   local delta = -tonumber(old)
   if kind == 'amend' then
@@ -196,18 +219,18 @@ local function change(day, b)
   else
     if places > scale then
       scale = places
+      writes[#writes + 1] = 'scale'
+      writes[#writes + 1] = scale
     end
     newState = ARGV[b + 2] .. ' ' .. wasGift .. ' active ' .. event .. ' ' .. outcome(total, giftTotal, clearLimit, giftLimit)
   end
-  writes[#writes + 1] = 's:' .. parcel
-  writes[#writes + 1] = newState
-  writes[#writes + 1] = 'scale'
-  writes[#writes + 1] = scale
+  writes[#writes + 1] = 'p:' .. parcel
+  writes[#writes + 1] = first .. ' ' .. newState
   writes[#writes + 1] = 'e:' .. event
   writes[#writes + 1] = totalText .. ' ' .. scale .. ' ' .. giftText .. ' ' .. last .. ' ' .. was
   redis.call('HSET', day, unpack(writes))
   redis.call('PEXPIRE', day, ttl)
-  return header(0, 0, totalText, scale, 0, giftText, 'ok', last, was)
+  return answer(0, 0, totalText, scale, 0, giftText, 'ok', last, was)
 end
 
 local function count(day, list, members, b)
@@ -217,7 +240,8 @@ local function count(day, list, members, b)
   local clearLimit, giftLimit = tonumber(ARGV[b + 9]), tonumber(ARGV[b + 10])
   local member, minMembers = ARGV[b + 11], tonumber(ARGV[b + 12])
 
-  local fields = {'p:' .. parcel, 'n', 'v', 'total', 'scale', 'gift_total', 'alert_from'}
+  -- A subject of layout version 1 has n but no l:1.
+  local fields = {'p:' .. parcel, 'n', 'l:1', 'total', 'scale', 'gift_total', 'alert_from'}
   if minMembers > 0 then
     fields[8], fields[9] = 'nm', 'm:' .. member
   end
@@ -226,28 +250,24 @@ local function count(day, list, members, b)
     migrate(day, list, members)
     got = redis.call('HMGET', day, unpack(fields))
   end
-  local prev, nNow, version, totalNow, scaleNow, giftNow, fromNow, nmNow, isMember = unpack(got, 1, 9)
+  local prev, nNow, _, totalNow, scaleNow, giftNow, fromNow, nmNow, isMember = unpack(got, 1, 9)
 
   if prev then
-    local seq, total, scale, alert, giftTotal = string.match(prev, '^(%d+) (%-?%d+) (%d+) (%d+) (%-?%d+)$')
-    local reply = header(1, seq, total, scale, alert, giftTotal, 'ok', '', '')
+    local seq, total, scale, alert, giftTotal = string.match(prev, '^(%d+) (%-?%d+) (%d+) (%d+) (%-?%d+)')
+    local list
     if tonumber(alert) > 0 then
-      local out = entries(day, tonumber(seq))
-      table.insert(out, 1, reply)
-      return out
+      list = entries(day, tonumber(seq))
     end
-    return reply
+    return answer(1, seq, total, scale, alert, giftTotal, 'ok', '', '', list)
   end
 
   local seq = tonumber(nNow or '0') + 1
+  local writes = {'n', seq, 'l:' .. seq, parcel .. ' ' .. carrier}
   local scale = tonumber(scaleNow or '0')
   if places > scale then
     scale = places
-  end
-  local writes = {'n', seq, 'scale', scale, 'l:' .. seq, parcel .. ' ' .. carrier}
-  if not version then
-    writes[#writes + 1] = 'v'
-    writes[#writes + 1] = 2
+    writes[#writes + 1] = 'scale'
+    writes[#writes + 1] = scale
   end
   local total, totalText, written = add(day, 'total', totalNow, value)
   if not written then
@@ -300,28 +320,24 @@ local function count(day, list, members, b)
   end
 
   writes[#writes + 1] = 'p:' .. parcel
-  writes[#writes + 1] = seq .. ' ' .. totalText .. ' ' .. scale .. ' ' .. alert .. ' ' .. giftText
-  writes[#writes + 1] = 's:' .. parcel
-  writes[#writes + 1] = ARGV[b + 2] .. ' ' .. gift .. ' active ' .. ARGV[b + 7] .. ' ' .. outcome(total, giftTotal, clearLimit, giftLimit)
+  writes[#writes + 1] = seq .. ' ' .. totalText .. ' ' .. scale .. ' ' .. alert .. ' ' .. giftText .. ' '
+    .. ARGV[b + 2] .. ' ' .. gift .. ' active ' .. ARGV[b + 7] .. ' ' .. outcome(total, giftTotal, clearLimit, giftLimit)
   redis.call('HSET', day, unpack(writes))
   redis.call('PEXPIRE', day, ttl)
 
-  local reply = header(0, seq, totalText, scale, alert, giftText, 'ok', '', '')
+  local list
   if alert > 0 then
-    local out = entries(day, seq)
-    table.insert(out, 1, reply)
-    return out
+    list = entries(day, seq)
   end
-  return reply
+  return answer(0, seq, totalText, scale, alert, giftText, 'ok', '', '', list)
 end
 
-local replies = {}
 for i = 0, #KEYS / 3 - 1 do
   local b = 12 * i + 1
   if ARGV[b + 6] == 'parcel' then
-    replies[i + 1] = count(KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3], b)
+    count(KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3], b)
   else
-    replies[i + 1] = change(KEYS[3 * i + 1], b)
+    change(KEYS[3 * i + 1], b)
   end
 end
-return replies
+return reply

@@ -199,7 +199,7 @@ func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error
 	// l:<seq> = "<parcel> <carrier>"; a day written before layout version
 	// 2, not touched since, still has them in its list.
 	entryList := list.Val()
-	if fields["v"] != "" {
+	if fields["l:1"] != "" {
 		n, _ := strconv.Atoi(fields["n"])
 		entryList = make([]string, 0, n)
 		for seq := 1; seq <= n; seq++ {
@@ -209,13 +209,19 @@ func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error
 	for _, entry := range entryList {
 		parcel, carrier, _ := strings.Cut(entry, " ")
 		p := DayParcel{ParcelID: parcel, Carrier: carrier}
-		// s:<parcel> = "<value cents> <gift> <status> <last event> <outcome>"
-		if state := strings.Fields(fields["s:"+parcel]); len(state) == 5 {
+		// p:<parcel> = "<seq> <total> <scale> <alert> <gift total>" (its
+		// first answer) then "<value cents> <gift> <status> <last event>
+		// <outcome>" (its state), which layout version 1 kept in s:<parcel>.
+		first := strings.Fields(fields["p:"+parcel])
+		state := first[min(5, len(first)):]
+		if len(state) == 0 {
+			state = strings.Fields(fields["s:"+parcel])
+		}
+		if len(state) == 5 {
 			p.Value = centsText(state[0], money.MaxPlaces)
 			p.Gift, p.Status, p.EventID, p.Outcome = state[1] == "1", state[2], state[3], state[4]
 		}
-		// p:<parcel> = "<seq> <total> <scale> <alert> <gift total>"
-		if first := strings.Fields(fields["p:"+parcel]); len(first) == 5 {
+		if len(first) >= 5 {
 			p.Evaluated, _ = strconv.ParseInt(first[0], 10, 64)
 			firstScale, _ := strconv.ParseInt(first[2], 10, 32)
 			p.DayTotal = centsText(first[1], int32(firstScale))

@@ -10,14 +10,14 @@
 // recipient key is a hash tag, so it has one Redis Cluster slot):
 //
 //	<prefix>:{<recipient_key>}:<entry_date>          hash
+//	    n           number of distinct parcels counted
 //	    total       sum of counted parcel values, in cents (integer)
 //	    scale       largest number of decimal places among those values
-//	    n           number of distinct parcels counted
 //	    alert_from  sequence number of the parcel that raised the split alert
 //	    gift_total  sum of the values of parcels declared gifts, in cents
-//	    v           the layout version, 2
-//	    p:<parcel>  the parcel's first answer (seq, totals, alert version)
-//	    s:<parcel>  its current value, gift flag, status and last event id
+//	    p:<parcel>  the parcel's first answer (seq, totals, alert version),
+//	                then its current value, gift flag, status, last event
+//	                id and outcome
 //	    l:<seq>     "<parcel_id> <carrier>" of the seq-th parcel counted
 //	    e:<event>   the first answer to an amend or cancel event
 //
@@ -30,8 +30,9 @@
 //	    m:<name>    1 for each distinct name key
 //
 // A subject written by layout version 1 also had a ":parcels" list and a
-// ":members" set; the script moves them into the hash the first time it
-// touches the subject.
+// ":members" set, and kept a parcel's state in s:<parcel>; the script moves
+// the list and the set into the hash the first time it touches the
+// subject, and reads s: where p: has no state.
 //
 // All keys expire TTL after their last update.
 package window
@@ -274,16 +275,19 @@ func (s *Store) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 	}
 	results := make([]Result, len(ops))
 	for c, call := range calls {
-		replies, ok := cmds[c].Val().([]any)
-		if !ok || len(replies) != len(call) {
+		reply, ok := cmds[c].Val().([]any)
+		if !ok {
 			return nil, fmt.Errorf("count parcels: unexpected script reply %T", cmds[c].Val())
 		}
-		for k, i := range call {
-			res, err := parseResult(replies[k])
+		for _, i := range call {
+			res, rest, err := parseResult(reply)
 			if err != nil {
 				return nil, fmt.Errorf("count parcel %d: %w", i, err)
 			}
-			results[i] = res
+			results[i], reply = res, rest
+		}
+		if len(reply) != 0 {
+			return nil, fmt.Errorf("count parcels: %d values left in the script reply", len(reply))
 		}
 	}
 	return results, nil
@@ -373,54 +377,40 @@ func isNoScript(err error) bool {
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
 }
 
-// parseResult reads the script's reply to one op: its header,
-// "<duplicate> <seq> <total cents> <scale> <alert version> <gift total
-// cents> <status> <superseded> <superseded outcome>", alone or followed by
-// the subject's "<parcel> <carrier>" entries when the alert version is
-// above 0.
-func parseResult(val any) (Result, error) {
-	var head string
-	var entries []any
-	switch v := val.(type) {
-	case string:
-		head = v
-	case []any:
-		if len(v) > 0 {
-			head, _ = v[0].(string)
-			entries = v[1:]
-		}
-	}
-	var f [9]string
-	rest := head
-	for i := range f {
-		var ok bool
-		f[i], rest, ok = strings.Cut(rest, " ")
-		if ok != (i < len(f)-1) {
-			return Result{}, fmt.Errorf("unexpected script reply %q", head)
-		}
+// parseResult reads one op's answer from the front of the script's flat
+// reply and returns the rest: duplicate, seq, total cents, scale, alert
+// version, gift total cents, status, superseded, superseded outcome, the
+// number of entries, and the entries ("<parcel> <carrier>").
+func parseResult(reply []any) (Result, []any, error) {
+	if len(reply) < 10 {
+		return Result{}, nil, fmt.Errorf("script reply: %d values, want at least 10", len(reply))
 	}
 	var n [6]int64
 	for i := range n {
-		v, err := strconv.ParseInt(f[i], 10, 64)
+		v, err := integer(reply[i])
 		if err != nil {
-			return Result{}, fmt.Errorf("script reply %q: field %d: %w", head, i+1, err)
+			return Result{}, nil, fmt.Errorf("script reply value %d: %w", i+1, err)
 		}
 		n[i] = v
 	}
+	count, err := integer(reply[9])
+	if err != nil || count < 0 || count > int64(len(reply)-10) {
+		return Result{}, nil, fmt.Errorf("script reply: %v entries of %d values", reply[9], len(reply)-10)
+	}
+	status, _ := reply[6].(string)
+	superseded, _ := reply[7].(string)
+	outcome, _ := reply[8].(string)
 	res := Result{
-		Duplicate:    n[0] == 1,
-		Seq:          n[1],
-		Total:        money.FromCents(n[2], int32(n[3])),
-		AlertVersion: n[4],
-		GiftTotal:    money.FromCents(n[5], money.MaxPlaces),
-		Status:       Status(f[6]),
+		Duplicate:         n[0] == 1,
+		Seq:               n[1],
+		Total:             money.FromCents(n[2], int32(n[3])),
+		AlertVersion:      n[4],
+		GiftTotal:         money.FromCents(n[5], money.MaxPlaces),
+		Status:            Status(status),
+		Superseded:        superseded,
+		SupersededOutcome: Outcome(outcome),
 	}
-	if f[7] != "-" {
-		res.Superseded = f[7]
-	}
-	if f[8] != "-" {
-		res.SupersededOutcome = Outcome(f[8])
-	}
+	entries := reply[10 : 10+count]
 	if res.AlertVersion > 0 {
 		res.AlertParcels = make([]string, 0, len(entries))
 		res.AlertCarriers = make([]string, 0, len(entries))
@@ -431,7 +421,18 @@ func parseResult(val any) (Result, error) {
 			res.AlertCarriers = append(res.AlertCarriers, carrier)
 		}
 	}
-	return res, nil
+	return res, reply[10+count:], nil
+}
+
+// integer reads a script value that is an integer reply or its text.
+func integer(v any) (int64, error) {
+	switch v := v.(type) {
+	case int64:
+		return v, nil
+	case string:
+		return strconv.ParseInt(v, 10, 64)
+	}
+	return 0, fmt.Errorf("%v (%T): not an integer", v, v)
 }
 
 // LinkRequest asks which recipient a parcel's links (hashed phone, email)

@@ -246,6 +246,16 @@ func TestApplyMovesTheFormerLayout(t *testing.T) {
 				t.Errorf("%s: still there (%d, %v)", k, n, err)
 			}
 		}
+		// P-1's state is still in its s: field: an amend finds it.
+		amend := mk("P-1", "650", "ann")
+		amend.Kind, amend.EventID = window.KindAmend, "P-1-a1"
+		amended, err := store.Apply(ctx, []window.Op{amend})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := amended[0]; a.Status != window.StatusOK || a.Total.StringFixed(2) != "770.00" || a.Superseded != "P-1" || a.SupersededOutcome != window.OutcomeCleared {
+			t.Errorf("amend: %+v", a)
+		}
 	})
 }
 
@@ -604,6 +614,35 @@ func TestLinkRenewsAKnownLink(t *testing.T) {
 		}
 		if v, err := rdb.Get(ctx, "s321:link:{mailY}").Result(); err != nil || v != "rk-a" {
 			t.Errorf("mailY links %q (%v), want rk-a", v, err)
+		}
+	})
+}
+
+// TestDayReadsTheFormerLayout: a day written before layout version 2 and
+// not touched since is still listed, from its list and s: fields.
+func TestDayReadsTheFormerLayout(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		key := store.DayKey("rk9", "2024-05-01")
+		if err := rdb.HSet(ctx, key, "total", 71000, "scale", 2, "n", 2, "alert_from", 0, "gift_total", 0,
+			"p:P-1", "1 70000 2 0 0", "s:P-1", "70000 0 active P-1 cleared",
+			"p:P-2", "2 71000 2 0 0", "s:P-2", "1000 0 cancelled P-2-c formal").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.RPush(ctx, key+":parcels", "P-1 DHL", "P-2 Fed Ex").Err(); err != nil {
+			t.Fatal(err)
+		}
+		day, err := store.Day(ctx, "rk9", "2024-05-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []window.DayParcel{
+			{ParcelID: "P-1", Carrier: "DHL", Value: "700.00", Status: "active", EventID: "P-1", Outcome: "cleared", DayTotal: "700.00", Evaluated: 1},
+			{ParcelID: "P-2", Carrier: "Fed Ex", Value: "10.00", Status: "cancelled", EventID: "P-2-c", Outcome: "formal", DayTotal: "710.00", Evaluated: 2},
+		}
+		if day.Total != "710.00" || !slices.Equal(day.Parcels, want) {
+			t.Errorf("day %+v", day)
 		}
 	})
 }
