@@ -52,6 +52,11 @@ type Config struct {
 	// HTTPAddr serves /healthz, /readyz and /metrics. Default
 	// "127.0.0.1:8080"; empty disables it.
 	HTTPAddr string
+	// Pprof mounts the Go runtime profiles (net/http/pprof) under
+	// /debug/pprof/ on HTTPAddr, for profiling a running processor.
+	// Default off: the profiles show the process's memory and goroutines,
+	// so leave it off where HTTPAddr is reachable by others.
+	Pprof bool
 	// GroupID is the Kafka consumer group. Default "s321-processor".
 	GroupID string
 	// EntryDayZone is the IANA time zone of entry dates. Default

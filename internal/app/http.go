@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 //	/metrics  Prometheus text format
 //	/v1/regimes  the regime tables in force (live and what-if) with their versions
 //	/v1/parcels/{id}, /v1/recipients/{key}/days/{date}, /v1/alerts?date=  live state (query.go)
+//	/debug/pprof/  the Go runtime profiles, with --pprof only
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -41,6 +43,15 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /v1/parcels/{id}", a.serveParcel)
 	mux.HandleFunc("GET /v1/recipients/{key}/days/{date}", a.serveDay)
 	mux.HandleFunc("GET /v1/alerts", a.serveAlerts)
+	if a.cfg.Pprof {
+		// Mounted by hand: importing net/http/pprof registers on
+		// http.DefaultServeMux, which this server does not serve.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

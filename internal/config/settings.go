@@ -164,6 +164,8 @@ var table = []*setting{
 		func(s *Settings) *string { return &s.App.RedisTLS.KeyFile }),
 	str("http-addr", "serves the status page, /healthz, /readyz and /metrics; empty disables",
 		func(s *Settings) *string { return &s.App.HTTPAddr }),
+	boolean("pprof", "also serve the Go runtime profiles (net/http/pprof) under /debug/pprof/ on --http-addr",
+		func(s *Settings) *bool { return &s.App.Pprof }),
 	str("group-id", "Kafka consumer group",
 		func(s *Settings) *string { return &s.App.GroupID }),
 	str("entry-day-tz", "IANA time zone of entry_date",
