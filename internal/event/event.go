@@ -170,12 +170,17 @@ func AlertID(alertType, subject, entryDate string) string {
 }
 
 // shortHash is 128 bits of SHA-256 over the parts, NUL-separated, in hex.
+// The parts are joined on the stack when short (they are ids and keys), so
+// the hex string is the one allocation.
 func shortHash(parts ...string) string {
-	h := sha256.New()
+	var joined [256]byte
+	input := joined[:0]
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		input = append(input, p...)
+		input = append(input, 0)
 	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+	sum := sha256.Sum256(input)
+	var text [32]byte
+	hex.Encode(text[:], sum[:16])
+	return string(text[:])
 }

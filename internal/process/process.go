@@ -12,7 +12,6 @@ package process
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -302,6 +301,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 
 	decidedAt := event.FormatTime(now)
 	outputs := make([]Output, 0, len(batch)+len(batch)/4)
+	out := make(outBuf, 0, outBytesPerMessage*len(batch))
 	var tally tally
 	shadowNext := 0
 	for i := range batch {
@@ -312,7 +312,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 				shadowRes = &shadowResults[shadowNext]
 				shadowNext++
 			}
-			outs, reason, err := p.decide(tabs, pc, results, shadowRes, decidedAt, &tally)
+			outs, reason, err := p.decide(tabs, pc, results, shadowRes, decidedAt, &tally, &out)
 			if err != nil {
 				return nil, err
 			}
@@ -322,11 +322,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 			}
 			rejects[i] = reason
 		}
-		out, err := p.reject(&batch[i], rejects[i], now)
-		if err != nil {
-			return nil, err
-		}
-		outputs = append(outputs, out)
+		outputs = append(outputs, p.reject(&batch[i], rejects[i], now, &out))
 		tally.rejected++
 		tally.rejectedBy[rejectClass(rejects[i])]++
 	}
@@ -567,10 +563,30 @@ func evaluate(r *decide.Regime, pc *parcel, res window.Result) decide.Result {
 	return decide.Decide(r, pc.decided, res.Total)
 }
 
-// decide builds the decision (and the alert, if any) of a counted event.
-// A non-empty reason instead rejects the message: an amend or cancel that
-// found nothing to change.
-func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, shadowRes *window.Result, decidedAt string, tally *tally) ([]Output, string, error) {
+// outBytesPerMessage is about what a decision takes encoded, so that a
+// batch's outBuf rarely grows.
+const outBytesPerMessage = 768
+
+// outBuf holds a batch's encoded outputs back to back: each output's value
+// (and key) is a slice of it capped at its own end, so appending the next
+// never writes into it. When it grows, the slices already taken keep the
+// old array. One allocation per batch instead of several per output.
+type outBuf []byte
+
+// since returns what was appended from start on.
+func (b outBuf) since(start int) []byte { return b[start:len(b):len(b)] }
+
+// text appends s and returns it.
+func (b *outBuf) text(s string) []byte {
+	start := len(*b)
+	*b = append(*b, s...)
+	return b.since(start)
+}
+
+// decide builds the decision (and the alert, if any) of a counted event,
+// encoded into out. A non-empty reason instead rejects the message: an
+// amend or cancel that found nothing to change.
+func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, shadowRes *window.Result, decidedAt string, tally *tally, out *outBuf) ([]Output, string, error) {
 	m := pc.m
 	res := results[pc.dayOp]
 	switch res.Status {
@@ -637,21 +653,19 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 	if shadowRes != nil {
 		d.Shadow = p.shadowOf(tabs, pc, *shadowRes, d.Decision, tally)
 	}
-	value, err := json.Marshal(d)
-	if err != nil {
-		return nil, "", fmt.Errorf("encode decision: %w", err)
-	}
-	outs := []Output{{Topic: topic, Key: []byte(m.ParcelID), Value: value}}
+	start := len(*out)
+	*out = d.AppendJSON(*out)
+	value := out.since(start)
+	outs := []Output{{Topic: topic, Key: out.text(m.ParcelID), Value: value}}
 	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, Decision: value}
 	tally.count(m.Type, result, res.Duplicate)
 
 	if m.Type == manifest.TypeParcel {
 		for _, a := range p.alerts(pc, results, threshold, decidedAt) {
-			value, err := json.Marshal(a.alert)
-			if err != nil {
-				return nil, "", fmt.Errorf("encode alert: %w", err)
-			}
-			outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: []byte(a.key), Value: value})
+			start := len(*out)
+			*out = a.alert.AppendJSON(*out)
+			value := out.since(start)
+			outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: out.text(a.key), Value: value})
 			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.alert.AlertID, EntryDate: a.alert.EntryDate, Version: a.alert.Version, Alert: value})
 			tally.countAlert(a.alert.Type)
 		}
@@ -770,29 +784,28 @@ func alertDate(kind, date string) string {
 	return date
 }
 
-func (p *Processor) reject(in *Input, reason string, now time.Time) (Output, error) {
+// reject encodes the message's rejection into out.
+func (p *Processor) reject(in *Input, reason string, now time.Time, out *outBuf) Output {
 	// A DLQ record is at most MaxMessageBytes and MaxRejectedBytes: a
 	// record the broker refused would stop the partition. The message is
 	// copied whole when that fits (escaped as JSON text, or base64); else
 	// its first part, marked raw_truncated.
 	limit := min(p.cfg.MaxMessageBytes, MaxRejectedBytes)
 	maxRaw := 0
-	var value []byte
+	start := len(*out)
 	for {
-		var err error
-		value, err = json.Marshal(event.NewRejected(reason, in.Source, in.Value, maxRaw, now))
-		if err != nil {
-			return Output{}, fmt.Errorf("encode rejection: %w", err)
-		}
-		if len(value) <= limit || maxRaw == 1 {
+		rejected := event.NewRejected(reason, in.Source, in.Value, maxRaw, now)
+		*out = rejected.AppendJSON(*out)
+		if len(*out)-start <= limit || maxRaw == 1 {
 			break
 		}
+		*out = (*out)[:start]
 		if maxRaw == 0 {
 			maxRaw = min(len(in.Value), limit)
 		}
 		maxRaw = max(maxRaw/2, 1)
 	}
-	return Output{Topic: p.cfg.Topics.DLQ, Key: in.Key, Value: value}, nil
+	return Output{Topic: p.cfg.Topics.DLQ, Key: in.Key, Value: out.since(start)}
 }
 
 func distinctSorted(values []string) []string {

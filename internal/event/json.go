@@ -1,0 +1,259 @@
+package event
+
+import (
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The AppendJSON methods write a message as json.Marshal writes it, byte
+// for byte (field order, null for nil pointers, slices and maps, map keys
+// sorted, omitempty, HTML-safe string escapes), without reflection and
+// into the caller's buffer. TestAppendJSONMatchesMarshal holds them to
+// that; a field added to a message type must be added here too.
+
+// AppendJSON appends d's JSON encoding to dst.
+func (d *Decision) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"schema":`...)
+	dst = appendString(dst, d.Schema)
+	dst = append(dst, `,"decision_id":`...)
+	dst = appendString(dst, d.DecisionID)
+	dst = append(dst, `,"event_id":`...)
+	dst = appendString(dst, d.EventID)
+	dst = append(dst, `,"parcel_id":`...)
+	dst = appendString(dst, d.ParcelID)
+	dst = append(dst, `,"carrier":`...)
+	dst = appendString(dst, d.Carrier)
+	dst = append(dst, `,"mode":`...)
+	dst = appendString(dst, d.Mode)
+	dst = append(dst, `,"arrival_time":`...)
+	dst = appendString(dst, d.ArrivalTime)
+	dst = append(dst, `,"entry_date":`...)
+	dst = appendString(dst, d.EntryDate)
+	dst = append(dst, `,"decision":`...)
+	dst = appendString(dst, d.Decision)
+	dst = append(dst, `,"reasons":`...)
+	dst = appendStrings(dst, d.Reasons)
+	dst = append(dst, `,"regime":`...)
+	dst = appendString(dst, d.Regime)
+	dst = append(dst, `,"threshold":`...)
+	dst = appendStringPtr(dst, d.Threshold)
+	dst = append(dst, `,"parcel_value":`...)
+	dst = appendString(dst, d.ParcelValue)
+	dst = append(dst, `,"recipient_key":`...)
+	dst = appendString(dst, d.RecipientKey)
+	dst = append(dst, `,"recipient_day_total":`...)
+	dst = appendString(dst, d.RecipientDayTotal)
+	dst = append(dst, `,"entry_type":`...)
+	dst = appendString(dst, d.EntryType)
+	dst = append(dst, `,"source":`...)
+	dst = d.Source.appendJSON(dst)
+	dst = append(dst, `,"decided_at":`...)
+	dst = appendString(dst, d.DecidedAt)
+	dst = append(dst, `,"exemption":`...)
+	dst = appendStringPtr(dst, d.Exemption)
+	dst = append(dst, `,"regime_version":`...)
+	dst = appendString(dst, d.RegimeVersion)
+	dst = append(dst, `,"declared_values":`...)
+	dst = appendStringMap(dst, d.DeclaredValues)
+	if d.Supersedes != nil {
+		dst = append(dst, `,"supersedes":`...)
+		dst = appendString(dst, *d.Supersedes)
+	}
+	if d.Shadow != nil {
+		dst = append(dst, `,"shadow":`...)
+		dst = d.Shadow.appendJSON(dst)
+	}
+	return append(dst, '}')
+}
+
+func (s *Shadow) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"regime":`...)
+	dst = appendString(dst, s.Regime)
+	dst = append(dst, `,"decision":`...)
+	dst = appendString(dst, s.Decision)
+	dst = append(dst, `,"reasons":`...)
+	dst = appendStrings(dst, s.Reasons)
+	dst = append(dst, `,"recipient_day_total":`...)
+	dst = appendString(dst, s.RecipientDayTotal)
+	dst = append(dst, `,"regime_version":`...)
+	dst = appendString(dst, s.RegimeVersion)
+	return append(dst, '}')
+}
+
+func (s Source) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"topic":`...)
+	dst = appendString(dst, s.Topic)
+	dst = append(dst, `,"partition":`...)
+	dst = strconv.AppendInt(dst, int64(s.Partition), 10)
+	dst = append(dst, `,"offset":`...)
+	dst = strconv.AppendInt(dst, s.Offset, 10)
+	return append(dst, '}')
+}
+
+// AppendJSON appends a's JSON encoding to dst.
+func (a *Alert) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"schema":`...)
+	dst = appendString(dst, a.Schema)
+	dst = append(dst, `,"alert_id":`...)
+	dst = appendString(dst, a.AlertID)
+	dst = append(dst, `,"type":`...)
+	dst = appendString(dst, a.Type)
+	dst = append(dst, `,"recipient_key":`...)
+	dst = appendString(dst, a.RecipientKey)
+	dst = append(dst, `,"entry_date":`...)
+	dst = appendString(dst, a.EntryDate)
+	dst = append(dst, `,"regime":`...)
+	dst = appendString(dst, a.Regime)
+	dst = append(dst, `,"threshold":`...)
+	dst = appendStringPtr(dst, a.Threshold)
+	dst = append(dst, `,"day_total":`...)
+	dst = appendString(dst, a.DayTotal)
+	dst = append(dst, `,"parcel_ids":`...)
+	dst = appendStrings(dst, a.ParcelIDs)
+	dst = append(dst, `,"carriers":`...)
+	dst = appendStrings(dst, a.Carriers)
+	dst = append(dst, `,"trigger_parcel_id":`...)
+	dst = appendString(dst, a.TriggerParcelID)
+	dst = append(dst, `,"version":`...)
+	dst = strconv.AppendInt(dst, a.Version, 10)
+	dst = append(dst, `,"raised_at":`...)
+	dst = appendString(dst, a.RaisedAt)
+	dst = append(dst, `,"reason":`...)
+	dst = appendString(dst, a.Reason)
+	dst = append(dst, `,"subject_key":`...)
+	dst = appendString(dst, a.SubjectKey)
+	return append(dst, '}')
+}
+
+// AppendJSON appends r's JSON encoding to dst.
+func (r *Rejected) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"schema":`...)
+	dst = appendString(dst, r.Schema)
+	dst = append(dst, `,"error":`...)
+	dst = appendString(dst, r.Error)
+	dst = append(dst, `,"source":`...)
+	dst = r.Source.appendJSON(dst)
+	dst = append(dst, `,"raw":`...)
+	dst = appendString(dst, r.Raw)
+	dst = append(dst, `,"raw_base64":`...)
+	dst = strconv.AppendBool(dst, r.RawBase64)
+	dst = append(dst, `,"rejected_at":`...)
+	dst = appendString(dst, r.RejectedAt)
+	if r.RawTruncated {
+		dst = append(dst, `,"raw_truncated":true`...)
+	}
+	if r.RawBytes != 0 {
+		dst = append(dst, `,"raw_bytes":`...)
+		dst = strconv.AppendInt(dst, int64(r.RawBytes), 10)
+	}
+	return append(dst, '}')
+}
+
+func appendStringPtr(dst []byte, s *string) []byte {
+	if s == nil {
+		return append(dst, "null"...)
+	}
+	return appendString(dst, *s)
+}
+
+func appendStrings(dst []byte, values []string) []byte {
+	if values == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, v := range values {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, v)
+	}
+	return append(dst, ']')
+}
+
+// appendStringMap writes the keys in order, as encoding/json sorts them.
+func appendStringMap(dst []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '{')
+	if len(m) == 1 {
+		// The usual case, one currency: nothing to sort.
+		for k, v := range m {
+			dst = appendString(dst, k)
+			dst = append(dst, ':')
+			dst = appendString(dst, v)
+		}
+		return append(dst, '}')
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, k)
+		dst = append(dst, ':')
+		dst = appendString(dst, m[k])
+	}
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string with encoding/json's escapes:
+// ", \ and the control characters; <, > and & as \u003c, \u003e and
+// \u0026; invalid UTF-8 as \ufffd; U+2028 and U+2029 as \u2028, \u2029.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
