@@ -99,16 +99,30 @@ local function answer(dup, seq, total, scale, alert, giftTotal, status, supersed
 end
 
 -- add returns field + delta as a number (for comparisons) and as exact
--- text; written is true when it already wrote the field (HINCRBY), false
--- when the caller must write the text.
-local function add(key, field, now, delta)
+-- text, and has it written: by HINCRBY beyond 2^52, else by appending it to
+-- writes, the caller's HSET.
+local function add(key, field, now, delta, writes)
   local n = tonumber(now or '0')
   if n > -safe and n < safe and delta > -safe and delta < safe then
     local sum = n + delta
-    return sum, string.format('%d', sum), false
+    local text = string.format('%d', sum)
+    writes[#writes + 1] = field
+    writes[#writes + 1] = text
+    return sum, text
   end
   redis.call('HINCRBY', key, field, delta)
-  return n + delta, redis.call('HGET', key, field), true
+  return n + delta, redis.call('HGET', key, field)
+end
+
+-- totals adds delta to the total, and to the gift total when gift is '1',
+-- and returns both as numbers and as text.
+local function totals(key, totalNow, giftNow, delta, gift, writes)
+  local total, totalText = add(key, 'total', totalNow, delta, writes)
+  if gift == '1' then
+    local giftTotal, giftText = add(key, 'gift_total', giftNow, delta, writes)
+    return total, totalText, giftTotal, giftText
+  end
+  return total, totalText, tonumber(giftNow or '0'), giftNow or '0'
 end
 
 -- hmget reads many fields without passing more than a thousand arguments
@@ -199,19 +213,7 @@ local function change(day, b)
     delta = value - tonumber(old)
   end
   local writes = {}
-  local total, totalText, written = add(day, 'total', totalNow, delta)
-  if not written then
-    writes[#writes + 1] = 'total'
-    writes[#writes + 1] = totalText
-  end
-  local giftTotal, giftText = tonumber(giftNow or '0'), giftNow or '0'
-  if wasGift == '1' then
-    giftTotal, giftText, written = add(day, 'gift_total', giftNow, delta)
-    if not written then
-      writes[#writes + 1] = 'gift_total'
-      writes[#writes + 1] = giftText
-    end
-  end
+  local total, totalText, giftTotal, giftText = totals(day, totalNow, giftNow, delta, wasGift, writes)
   local scale = tonumber(scaleNow or '0')
   local newState
   if kind == 'cancel' then
@@ -269,19 +271,7 @@ local function count(day, list, members, b)
     writes[#writes + 1] = 'scale'
     writes[#writes + 1] = scale
   end
-  local total, totalText, written = add(day, 'total', totalNow, value)
-  if not written then
-    writes[#writes + 1] = 'total'
-    writes[#writes + 1] = totalText
-  end
-  local giftTotal, giftText = tonumber(giftNow or '0'), giftNow or '0'
-  if gift == '1' then
-    giftTotal, giftText, written = add(day, 'gift_total', giftNow, value)
-    if not written then
-      writes[#writes + 1] = 'gift_total'
-      writes[#writes + 1] = giftText
-    end
-  end
+  local total, totalText, giftTotal, giftText = totals(day, totalNow, giftNow, value, gift, writes)
 
   local memberCount = 0
   if minMembers > 0 then

@@ -194,6 +194,21 @@ func TestApplySetsTTL(t *testing.T) {
 	}
 }
 
+// writeFormerDay writes a subject as layout version 1 kept it: P-1 (700.00,
+// DHL) and P-2 (10.00, Fed Ex, in the state p2State), 710.00 in all.
+func writeFormerDay(t *testing.T, rdb redis.UniversalClient, key, p2State string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := rdb.HSet(ctx, key, "total", 71000, "scale", 2, "n", 2, "alert_from", 0, "gift_total", 0,
+		"p:P-1", "1 70000 2 0 0", "s:P-1", "70000 0 active P-1 cleared",
+		"p:P-2", "2 71000 2 0 0", "s:P-2", p2State).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.RPush(ctx, key+":parcels", "P-1 DHL", "P-2 Fed Ex").Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestApplyMovesTheFormerLayout: a subject written before layout version 2
 // kept its parcels in a list and its members in a set. The first op that
 // touches it moves both into the hash, so its alert lists and distinct
@@ -210,14 +225,7 @@ func TestApplyMovesTheFormerLayout(t *testing.T) {
 		first := mk("P-1", "700", "ann")
 		key := store.Key(&first)
 		// Two parcels, two names, 710.00, as the former script left them.
-		if err := rdb.HSet(ctx, key, "total", 71000, "scale", 2, "n", 2, "alert_from", 0, "gift_total", 0,
-			"p:P-1", "1 70000 2 0 0", "s:P-1", "70000 0 active P-1 cleared",
-			"p:P-2", "2 71000 2 0 0", "s:P-2", "1000 0 active P-2 cleared").Err(); err != nil {
-			t.Fatal(err)
-		}
-		if err := rdb.RPush(ctx, key+":parcels", "P-1 DHL", "P-2 Fed Ex").Err(); err != nil {
-			t.Fatal(err)
-		}
+		writeFormerDay(t, rdb, key, "1000 0 active P-2 cleared")
 		if err := rdb.SAdd(ctx, key+":members", "ann", "bob").Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -625,14 +633,7 @@ func TestDayReadsTheFormerLayout(t *testing.T) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
 		key := store.DayKey("rk9", "2024-05-01")
-		if err := rdb.HSet(ctx, key, "total", 71000, "scale", 2, "n", 2, "alert_from", 0, "gift_total", 0,
-			"p:P-1", "1 70000 2 0 0", "s:P-1", "70000 0 active P-1 cleared",
-			"p:P-2", "2 71000 2 0 0", "s:P-2", "1000 0 cancelled P-2-c formal").Err(); err != nil {
-			t.Fatal(err)
-		}
-		if err := rdb.RPush(ctx, key+":parcels", "P-1 DHL", "P-2 Fed Ex").Err(); err != nil {
-			t.Fatal(err)
-		}
+		writeFormerDay(t, rdb, key, "1000 0 cancelled P-2-c formal")
 		day, err := store.Day(ctx, "rk9", "2024-05-01")
 		if err != nil {
 			t.Fatal(err)
