@@ -122,6 +122,13 @@ func Screen(r *Regime, p Parcel) []Reason {
 	return append(make([]Reason, 0, n), buf[:n]...)
 }
 
+// Passes reports whether Screen finds no reason, without building the
+// list.
+func Passes(r *Regime, p Parcel) bool {
+	var buf [maxReasons]Reason
+	return screen(r, p, &buf) == 0
+}
+
 // screen writes the reasons of Screen into buf and returns how many.
 func screen(r *Regime, p Parcel, buf *[maxReasons]Reason) int {
 	if r == nil || !r.HasThreshold {

@@ -114,6 +114,9 @@ func TestDecide(t *testing.T) {
 			if screened == nil || !slices.Equal(screened, wantScreened) {
 				t.Errorf("Screen = %#v, want %v", screened, wantScreened)
 			}
+			if got := Passes(tc.regime, p); got != (len(wantScreened) == 0) {
+				t.Errorf("Passes = %v, want %v", got, len(wantScreened) == 0)
+			}
 		})
 	}
 }

@@ -139,15 +139,60 @@ func (k *Keyer) LinkKey(kind LinkKind, value string) string {
 	return k.finish(st)
 }
 
+// RecipientKeys are the keys a parcel's recipient is counted under.
+type RecipientKeys struct {
+	// Recipient is Key(r).
+	Recipient string
+	// Address is AddressKey(r).
+	Address string
+	// Name is LinkKey(LinkName, NormalizeName(r.Name)): "" when the name
+	// normalizes to nothing.
+	Name string
+}
+
+// Keys returns r's recipient key, address key and name link key at once,
+// normalizing the name and the address once for the three.
+func (k *Keyer) Keys(r Recipient) RecipientKeys {
+	st := k.states.Get().(*keyState)
+	// st.in is "name" NUL NAME "|" ADDRESS|ZIP|COUNTRY: the name link key's
+	// input up to nameEnd, the identity after the link prefix, the address
+	// identity after the name's "|".
+	prefix := len(LinkName) + 1
+	st.in = append(append(st.in[:0], LinkName...), 0)
+	st.in = appendName(st.in, r.Name)
+	nameEnd := len(st.in)
+	st.in = append(st.in, '|')
+	st.in = appendAddressIdentity(st.in, r)
+	keys := RecipientKeys{
+		Recipient: st.hash(st.in[prefix:]),
+		Address:   st.hash(st.in[nameEnd+1:]),
+	}
+	if nameEnd > prefix {
+		keys.Name = st.hash(st.in[:nameEnd])
+	}
+	k.put(st)
+	return keys
+}
+
 // finish hashes st.in, returns st to the pool and returns the hex digest.
 func (k *Keyer) finish(st *keyState) string {
+	key := st.hash(st.in)
+	k.put(st)
+	return key
+}
+
+// hash returns the hex HMAC of in.
+func (st *keyState) hash(in []byte) string {
 	st.mac.Reset()
-	st.mac.Write(st.in)
+	st.mac.Write(in)
 	hex.Encode(st.hex[:], st.mac.Sum(st.sum[:0]))
-	key := string(st.hex[:])
+	return string(st.hex[:])
+}
+
+// put returns st to the pool.
+func (k *Keyer) put(st *keyState) {
 	if cap(st.in) > maxKeptInput {
 		st.in = make([]byte, 0, 256)
 	}
 	k.states.Put(st)
-	return key
 }

@@ -167,3 +167,39 @@ func TestLinkKey(t *testing.T) {
 		t.Errorf("key %q is not 64 hex characters", phone)
 	}
 }
+
+// TestKeysAreTheSingleKeys holds Keys to the three keys it computes at
+// once, over both corpora and names that normalize to nothing.
+func TestKeysAreTheSingleKeys(t *testing.T) {
+	k := testKeyer(t)
+	recipients := []Recipient{typical, {}, {Name: "  ", AddressLine1: "1 Main St"}, {Name: "Sir"}}
+	for _, path := range []string{"testdata/match.tsv", "testdata/nomatch.tsv"} {
+		for _, p := range readCorpus(t, path) {
+			recipients = append(recipients, p.a, p.b)
+		}
+	}
+	for _, r := range recipients {
+		want := RecipientKeys{Recipient: k.Key(r), Address: k.AddressKey(r), Name: k.LinkKey(LinkName, NormalizeName(r.Name))}
+		if got := k.Keys(r); got != want {
+			t.Errorf("Keys(%+v) = %+v, want %+v", r, got, want)
+		}
+	}
+}
+
+func BenchmarkKeys(b *testing.B) {
+	k := testKeyer(b)
+	b.Run("one call", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = k.Keys(typical).Recipient
+		}
+	})
+	b.Run("three calls", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = k.Key(typical)
+			sink = k.AddressKey(typical)
+			sink = k.LinkKey(LinkName, NormalizeName(typical.Name))
+		}
+	})
+}

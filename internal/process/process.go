@@ -221,10 +221,46 @@ func (p *Processor) SetRates(r *fx.Rates) { p.rates.Store(r) }
 // Stats returns the counters of what the processor has published.
 func (p *Processor) Stats() *Stats { return &p.stats }
 
-// tables are the versions one batch is decided with.
+// tables are the versions one batch is decided with, and what the batch
+// worked out of their regimes.
 type tables struct {
 	live, shadow *decide.Table
 	rates        *fx.Rates
+	facts        *batchFacts
+}
+
+// regimeFacts are what every parcel under one regime needs of it: its
+// limits in cents for the day-total script and its threshold's text.
+// A batch works them out once per regime it meets, not once per parcel.
+type regimeFacts struct {
+	regime *decide.Regime
+	// thresholdCents and giftCents are the threshold and the gift
+	// allowance in cents, when they convert (ok).
+	thresholdCents, giftCents int64
+	thresholdOK, giftOK       bool
+	// threshold is the threshold's text; nil when the regime has none.
+	threshold *string
+}
+
+// batchFacts are the facts of the regimes one batch has met, a few at
+// most.
+type batchFacts []*regimeFacts
+
+// of returns r's facts, working them out on first use.
+func (b *batchFacts) of(r *decide.Regime) *regimeFacts {
+	for _, f := range *b {
+		if f.regime == r {
+			return f
+		}
+	}
+	f := &regimeFacts{regime: r, threshold: thresholdText(r)}
+	var err error
+	f.thresholdCents, err = money.Cents(r.Threshold)
+	f.thresholdOK = err == nil
+	f.giftCents, err = money.Cents(r.GiftAllowance)
+	f.giftOK = err == nil
+	*b = append(*b, f)
+	return f
 }
 
 // parcel is a message on its way through a batch: decoded and screened,
@@ -232,8 +268,8 @@ type tables struct {
 type parcel struct {
 	in       *Input
 	m        *manifest.Manifest
-	regime   *decide.Regime
-	shadow   *decide.Regime // nil without a shadow table
+	regime   *regimeFacts
+	shadow   *regimeFacts // nil without a shadow table
 	decided  decide.Parcel
 	date     string
 	recipKey string // after linking
@@ -247,6 +283,9 @@ type parcel struct {
 	// the order and the address.
 	dayOp, orderOp, addrOp int
 	orderKey, addrKey      string
+	// nameKey is the link key of the recipient's name, the member of its
+	// address's day; with addrKey, set only when address clusters are on.
+	nameKey string
 
 	// What decide published, kept for explanations.
 	record window.ParcelRecord
@@ -263,7 +302,7 @@ type parcel struct {
 // totals when configured, and two before them for phone and email links
 // when a parcel of the batch has any.
 func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) ([]Output, error) {
-	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load()}
+	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load(), facts: new(batchFacts)}
 	parcels := make([]parcel, len(batch))
 	rejects := make([]string, len(batch)) // non-empty: the message's rejection
 	for i := range batch {
@@ -402,10 +441,8 @@ func (p *Processor) appendOps(ops []window.Op, pc *parcel) []window.Op {
 	}
 	if p.cfg.ClusterNames > 0 {
 		addr := alertOnly
-		r := recipientOf(pc.m)
-		pc.addrKey = p.keyer.AddressKey(r)
 		addr.Scope, addr.Subject = window.ScopeAddressDay, pc.addrKey
-		addr.Member = p.keyer.LinkKey(identity.LinkName, identity.NormalizeName(r.Name))
+		addr.Member = pc.nameKey
 		addr.MinMembers = p.cfg.ClusterNames
 		pc.addrOp = len(ops)
 		ops = append(ops, addr)
@@ -442,7 +479,7 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 		return &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
 	}
 	date := decide.EntryDate(m.ArrivalTime, p.cfg.EntryDayZone).String()
-	value, declared, err := valueInUSD(m, tabs.rates, date)
+	value, valueText, declared, err := valueInUSD(m, tabs.rates, date)
 	if err != nil {
 		return err
 	}
@@ -458,12 +495,18 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	*pc = parcel{
 		in:       in,
 		m:        m,
-		regime:   regime,
+		regime:   tabs.facts.of(regime),
 		decided:  decide.Parcel{Value: value, Items: items},
 		date:     date,
-		recipKey: p.keyer.Key(recipient),
-		value:    money.Format(value),
+		value:    valueText,
 		declared: declared,
+	}
+	if p.cfg.ClusterNames > 0 {
+		// The address key and the name's link key too, normalizing once.
+		keys := p.keyer.Keys(recipient)
+		pc.recipKey, pc.addrKey, pc.nameKey = keys.Recipient, keys.Address, keys.Name
+	} else {
+		pc.recipKey = p.keyer.Key(recipient)
 	}
 	if p.linker != nil && (recipient.Phone != "" || recipient.Email != "") {
 		pc.links = []string{
@@ -481,21 +524,30 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 		Scale:      money.Places(value),
 		Gift:       m.Gift,
 	}
-	setLimits(&pc.op, regime, pc.decided, m.Gift)
+	setLimits(&pc.op, pc.regime, pc.decided, m.Gift)
 	if tabs.shadow != nil {
-		if pc.shadow = tabs.shadow.At(m.ArrivalTime); pc.shadow == nil {
+		shadow := tabs.shadow.At(m.ArrivalTime)
+		if shadow == nil {
 			return &manifest.FieldError{Field: "arrival_time", Rule: "no shadow regime in force at " + event.FormatTime(m.ArrivalTime)}
 		}
+		pc.shadow = tabs.facts.of(shadow)
 	}
 	return nil
 }
 
 // valueInUSD sums the items' values in US dollars, converting each item in
 // another currency with the rate in force on the entry date, and sums the
-// amounts as declared, by currency.
-func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Decimal, map[string]string, error) {
-	sums := make(map[string]decimal.Decimal, 1)
-	var total decimal.Decimal
+// amounts as declared, by currency. It also returns the total's text.
+func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Decimal, string, map[string]string, error) {
+	// Most parcels declare a single currency: sums[0] is the first one,
+	// the rest (rare) follow.
+	type currencySum struct {
+		currency string
+		sum      money.Sum
+	}
+	var first [1]currencySum
+	sums := first[:0]
+	var total money.Sum
 	for i, item := range m.Items {
 		usd, err := rates.ToUSD(item.Value, item.Currency, date)
 		if err != nil {
@@ -503,47 +555,49 @@ func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Dec
 			if rates.Len() == 0 {
 				rule += " (no exchange rates are configured: --fx-rates)"
 			}
-			return decimal.Decimal{}, nil, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
+			return decimal.Decimal{}, "", nil, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
 		}
-		if i == 0 {
-			total = usd
-		} else {
-			total = total.Add(usd)
+		total.Add(usd)
+		j := 0
+		for j < len(sums) && sums[j].currency != item.Currency {
+			j++
 		}
-		if prev, ok := sums[item.Currency]; ok {
-			sums[item.Currency] = prev.Add(item.Value)
-		} else {
-			sums[item.Currency] = item.Value
+		if j == len(sums) {
+			sums = append(sums, currencySum{currency: item.Currency})
 		}
+		sums[j].sum.Add(item.Value)
 	}
+	value := total.Total()
+	text := money.Format(value)
 	declared := make(map[string]string, len(sums))
-	for currency, sum := range sums {
-		declared[currency] = money.Format(sum)
+	for _, s := range sums {
+		if s.currency == fx.USD && len(sums) == 1 {
+			declared[s.currency] = text // the same sum
+			continue
+		}
+		declared[s.currency] = money.Format(s.sum.Total())
 	}
-	return total, declared, nil
+	return value, text, declared, nil
 }
 
 // setLimits derives from the regime what the day-total script needs to
 // raise split alerts and to keep each parcel's outcome: the same rules as
 // decide.Decide and decide.DecideGift, reduced to limits on the totals.
-func setLimits(op *window.Op, r *decide.Regime, p decide.Parcel, gift bool) {
+func setLimits(op *window.Op, f *regimeFacts, p decide.Parcel, gift bool) {
+	r := f.regime
 	op.AlertThresholdCents, op.ClearLimitCents, op.GiftLimitCents = window.NoAlert, window.Never, window.Never
-	if r.HasThreshold && r.Basis == decide.BasisRecipientDay {
-		if cents, err := money.Cents(r.Threshold); err == nil {
-			op.AlertThresholdCents = cents
-		}
+	if r.HasThreshold && r.Basis == decide.BasisRecipientDay && f.thresholdOK {
+		op.AlertThresholdCents = f.thresholdCents
 	}
-	if len(decide.Screen(r, p)) == 0 {
+	if decide.Passes(r, p) {
 		if r.Basis == decide.BasisShipment {
 			op.ClearLimitCents = math.MaxInt64
-		} else if cents, err := money.Cents(r.Threshold); err == nil {
-			op.ClearLimitCents = cents
+		} else if f.thresholdOK {
+			op.ClearLimitCents = f.thresholdCents
 		}
 	}
-	if gift && decide.GiftApplies(r, p, decimal.Zero) {
-		if cents, err := money.Cents(r.GiftAllowance); err == nil {
-			op.GiftLimitCents = cents
-		}
+	if gift && f.giftOK && decide.GiftApplies(r, p, decimal.Zero) {
+		op.GiftLimitCents = f.giftCents
 	}
 }
 
@@ -601,7 +655,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 		return nil, "", fmt.Errorf("day total: unknown status %q", res.Status)
 	}
 
-	result := evaluate(pc.regime, pc, res)
+	result := evaluate(pc.regime.regime, pc, res)
 	decision := string(result.Decision)
 	topic := p.cfg.Topics.Formal
 	if result.Decision == decide.Cleared {
@@ -625,7 +679,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 			topic = p.cfg.Topics.Cleared
 		}
 	}
-	threshold := thresholdText(pc.regime)
+	threshold := pc.regime.threshold
 	d := event.Decision{
 		Schema:            event.SchemaDecision,
 		DecisionID:        event.DecisionID(m.EventID, m.ParcelID),
@@ -637,7 +691,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 		EntryDate:         pc.date,
 		Decision:          decision,
 		Reasons:           reasons,
-		Regime:            pc.regime.ID,
+		Regime:            pc.regime.regime.ID,
 		Threshold:         threshold,
 		ParcelValue:       pc.value,
 		RecipientKey:      pc.recipKey,
@@ -679,7 +733,7 @@ const EntryTypeNone = "none"
 // shadowOf evaluates the parcel against the what-if table.
 func (p *Processor) shadowOf(tabs tables, pc *parcel, res window.Result, live string, tally *tally) *event.Shadow {
 	s := &event.Shadow{
-		Regime:            pc.shadow.ID,
+		Regime:            pc.shadow.regime.ID,
 		RecipientDayTotal: money.Format(res.Total),
 		RegimeVersion:     tabs.shadow.Version(),
 		Reasons:           []string{},
@@ -690,7 +744,7 @@ func (p *Processor) shadowOf(tabs tables, pc *parcel, res window.Result, live st
 	case pc.m.Type == manifest.TypeCancel:
 		s.Decision = event.DecisionCancelled
 	default:
-		result := evaluate(pc.shadow, pc, res)
+		result := evaluate(pc.shadow.regime, pc, res)
 		s.Decision, s.Reasons = string(result.Decision), reasonStrings(result.Reasons)
 	}
 	tally.shadowed++
@@ -737,7 +791,7 @@ func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *strin
 			Type:            kind,
 			RecipientKey:    pc.recipKey,
 			EntryDate:       pc.date,
-			Regime:          pc.regime.ID,
+			Regime:          pc.regime.regime.ID,
 			Threshold:       threshold,
 			DayTotal:        money.Format(res.Total),
 			ParcelIDs:       res.AlertParcels,
