@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,7 +34,8 @@ import (
 )
 
 // Counter counts parcels in the per-recipient day totals. Apply must be
-// idempotent: the same ops applied again return the first results.
+// idempotent: the same ops applied again return the first results. It
+// must not keep ops after it returns: the processor reuses them.
 type Counter interface {
 	Apply(ctx context.Context, ops []window.Op) ([]window.Result, error)
 }
@@ -155,6 +157,43 @@ type Processor struct {
 	recorder      Recorder
 	shadowCounter Counter
 	stats         Stats
+	// scratches are batches' scratch, reused (*scratch).
+	scratches sync.Pool
+}
+
+// scratch is what one batch works in that nothing outlives the batch:
+// about a megabyte at a thousand parcels, so it is reused rather than
+// left to the collector. It is cleared before it goes back to the pool,
+// which keeps no manifest alive and hands out zeroed parcels.
+type scratch struct {
+	parcels []parcel
+	rejects []string
+	ops     []window.Op
+}
+
+// getScratch returns a cleared scratch with room for n messages.
+func (p *Processor) getScratch(n int) *scratch {
+	s, _ := p.scratches.Get().(*scratch)
+	if s == nil {
+		s = new(scratch)
+	}
+	if cap(s.parcels) < n {
+		s.parcels, s.rejects = make([]parcel, n), make([]string, n)
+	}
+	s.parcels, s.rejects = s.parcels[:n], s.rejects[:n]
+	if cap(s.ops) < 3*n {
+		s.ops = make([]window.Op, 0, 3*n)
+	}
+	return s
+}
+
+// putScratch clears s and returns it to the pool.
+func (p *Processor) putScratch(s *scratch) {
+	clear(s.parcels)
+	clear(s.rejects)
+	clear(s.ops[:cap(s.ops)])
+	s.ops = s.ops[:0]
+	p.scratches.Put(s)
 }
 
 // New returns a Processor.
@@ -303,8 +342,10 @@ type parcel struct {
 // when a parcel of the batch has any.
 func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) ([]Output, error) {
 	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load(), facts: new(batchFacts)}
-	parcels := make([]parcel, len(batch))
-	rejects := make([]string, len(batch)) // non-empty: the message's rejection
+	work := p.getScratch(len(batch))
+	defer p.putScratch(work)
+	parcels := work.parcels
+	rejects := work.rejects // non-empty: the message's rejection
 	for i := range batch {
 		if err := p.prepare(tabs, &batch[i], &parcels[i]); err != nil {
 			rejects[i] = err.Error()
@@ -314,7 +355,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		return nil, err
 	}
 
-	ops := make([]window.Op, 0, 3*len(batch))
+	ops := work.ops
 	var shadowOps []window.Op
 	for i := range parcels {
 		if rejects[i] != "" {
@@ -329,6 +370,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 			shadowOps = append(shadowOps, shadowOp)
 		}
 	}
+	work.ops = ops // grown, if it had to
 	results, err := apply(ctx, p.counter, ops)
 	if err != nil {
 		return nil, err
