@@ -204,6 +204,15 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// htmlSafe says which bytes a JSON string holds as they are: ASCII from
+// the space on, but ", \, <, > and &. The rest take the slow path.
+var htmlSafe = func() (safe [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		safe[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return safe
+}()
+
 // appendString writes s as a JSON string with encoding/json's escapes:
 // ", \ and the control characters; <, > and & as \u003c, \u003e and
 // \u0026; invalid UTF-8 as \ufffd; U+2028 and U+2029 as \u2028, \u2029.
@@ -211,11 +220,12 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
+		b := s[i]
+		if htmlSafe[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':

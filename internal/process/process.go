@@ -266,6 +266,27 @@ type tables struct {
 	live, shadow *decide.Table
 	rates        *fx.Rates
 	facts        *batchFacts
+	// items are the batch's decide.Items, handed out a parcel at a time.
+	items *itemSlab
+	// declared is the map a decision's declared_values are encoded from,
+	// refilled for each.
+	declared map[string]string
+}
+
+// itemSlab hands out slices of one array, so a batch's parcels do not
+// allocate their items one by one. A slice handed out is capped at its
+// own end; when the array is used up, the next is allocated and the
+// slices already handed out keep the old one.
+type itemSlab struct{ free []decide.Item }
+
+// take returns n zeroed items.
+func (s *itemSlab) take(n int) []decide.Item {
+	if n > len(s.free) {
+		s.free = make([]decide.Item, max(n, 4096))
+	}
+	items := s.free[:n:n]
+	s.free = s.free[n:]
+	return items
 }
 
 // regimeFacts are what every parcel under one regime needs of it: its
@@ -302,6 +323,28 @@ func (b *batchFacts) of(r *decide.Regime) *regimeFacts {
 	return f
 }
 
+// declared are a parcel's amounts as declared, summed by currency, in
+// the order the currencies first appear. Most parcels have one: first.
+type declared struct {
+	first amount
+	more  []amount
+}
+
+// amount is a sum in one currency, as text.
+type amount struct{ currency, value string }
+
+// fill replaces m's contents with the amounts.
+func (d *declared) fill(m map[string]string) {
+	clear(m)
+	if d.first.currency == "" {
+		return // no items; Decode lets none through
+	}
+	m[d.first.currency] = d.first.value
+	for _, a := range d.more {
+		m[a.currency] = a.value
+	}
+}
+
 // parcel is a message on its way through a batch: decoded and screened,
 // waiting for its day totals.
 type parcel struct {
@@ -312,10 +355,13 @@ type parcel struct {
 	decided  decide.Parcel
 	date     string
 	recipKey string // after linking
-	links    []string
-	value    string            // parcel value in USD, as written
-	declared map[string]string // original amounts by currency
-	op       window.Op         // the recipient-day op; the others derive from it
+	// links are the link keys of the recipient's phone and email; none
+	// when hasLinks is false.
+	links    [2]string
+	hasLinks bool
+	value    string    // parcel value in USD, as written
+	declared declared  // original amounts by currency
+	op       window.Op // the recipient-day op; the others derive from it
 
 	// Indexes of the parcel's ops in the batch's ops: its recipient's day,
 	// its order (-1: none) and its address's day (-1: none), and the keys of
@@ -341,7 +387,8 @@ type parcel struct {
 // totals when configured, and two before them for phone and email links
 // when a parcel of the batch has any.
 func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) ([]Output, error) {
-	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load(), facts: new(batchFacts)}
+	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load(),
+		facts: new(batchFacts), items: new(itemSlab), declared: make(map[string]string, 1)}
 	work := p.getScratch(len(batch))
 	defer p.putScratch(work)
 	parcels := work.parcels
@@ -393,12 +440,11 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 				shadowRes = &shadowResults[shadowNext]
 				shadowNext++
 			}
-			outs, reason, err := p.decide(tabs, pc, results, shadowRes, decidedAt, &tally, &out)
+			reason, err := p.decide(tabs, pc, results, shadowRes, decidedAt, &tally, &out, &outputs)
 			if err != nil {
 				return nil, err
 			}
 			if reason == "" {
-				outputs = append(outputs, outs...)
 				continue
 			}
 			rejects[i] = reason
@@ -446,8 +492,8 @@ func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string
 	var reqs []window.LinkRequest
 	var idx []int
 	for i := range parcels {
-		if rejects[i] == "" && len(parcels[i].links) > 0 {
-			reqs = append(reqs, window.LinkRequest{Links: parcels[i].links, Own: parcels[i].recipKey, ParcelID: parcels[i].m.ParcelID})
+		if rejects[i] == "" && parcels[i].hasLinks {
+			reqs = append(reqs, window.LinkRequest{Links: parcels[i].links[:], Own: parcels[i].recipKey, ParcelID: parcels[i].m.ParcelID})
 			idx = append(idx, i)
 		}
 	}
@@ -529,7 +575,7 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	if err != nil {
 		return &manifest.FieldError{Field: "items", Rule: "parcel value " + err.Error()}
 	}
-	items := make([]decide.Item, len(m.Items))
+	items := tabs.items.take(len(m.Items))
 	for i, item := range m.Items {
 		items[i] = decide.Item{HTSCode: item.HTSCode, OriginCountry: item.OriginCountry, Category: item.Category}
 	}
@@ -551,10 +597,11 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 		pc.recipKey = p.keyer.Key(recipient)
 	}
 	if p.linker != nil && (recipient.Phone != "" || recipient.Email != "") {
-		pc.links = []string{
+		pc.links = [2]string{
 			p.keyer.LinkKey(identity.LinkPhone, identity.NormalizePhone(recipient.Phone)),
 			p.keyer.LinkKey(identity.LinkEmail, identity.NormalizeEmail(recipient.Email)),
 		}
+		pc.hasLinks = true
 	}
 	pc.op = window.Op{
 		Kind:       window.Kind(m.Type),
@@ -580,7 +627,7 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 // valueInUSD sums the items' values in US dollars, converting each item in
 // another currency with the rate in force on the entry date, and sums the
 // amounts as declared, by currency. It also returns the total's text.
-func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Decimal, string, map[string]string, error) {
+func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Decimal, string, declared, error) {
 	// Most parcels declare a single currency: sums[0] is the first one,
 	// the rest (rare) follow.
 	type currencySum struct {
@@ -597,7 +644,7 @@ func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Dec
 			if rates.Len() == 0 {
 				rule += " (no exchange rates are configured: --fx-rates)"
 			}
-			return decimal.Decimal{}, "", nil, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
+			return decimal.Decimal{}, "", declared{}, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
 		}
 		total.Add(usd)
 		j := 0
@@ -611,15 +658,21 @@ func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Dec
 	}
 	value := total.Total()
 	text := money.Format(value)
-	declared := make(map[string]string, len(sums))
-	for _, s := range sums {
+	var amounts declared
+	for j, s := range sums {
+		a := amount{currency: s.currency}
 		if s.currency == fx.USD && len(sums) == 1 {
-			declared[s.currency] = text // the same sum
-			continue
+			a.value = text // the same sum
+		} else {
+			a.value = money.Format(s.sum.Total())
 		}
-		declared[s.currency] = money.Format(s.sum.Total())
+		if j == 0 {
+			amounts.first = a
+		} else {
+			amounts.more = append(amounts.more, a)
+		}
 	}
-	return value, text, declared, nil
+	return value, text, amounts, nil
 }
 
 // setLimits derives from the regime what the day-total script needs to
@@ -680,21 +733,23 @@ func (b *outBuf) text(s string) []byte {
 }
 
 // decide builds the decision (and the alert, if any) of a counted event,
-// encoded into out. A non-empty reason instead rejects the message: an
-// amend or cancel that found nothing to change.
-func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, shadowRes *window.Result, decidedAt string, tally *tally, out *outBuf) ([]Output, string, error) {
+// encoded into out, and appends them to outputs. A non-empty reason
+// instead rejects the message: an amend or cancel that found nothing to
+// change.
+func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, shadowRes *window.Result, decidedAt string, tally *tally,
+	out *outBuf, outputs *[]Output) (string, error) {
 	m := pc.m
 	res := results[pc.dayOp]
 	switch res.Status {
 	case window.StatusOK:
 	case window.StatusUnknown:
-		return nil, "parcel_id: no parcel " + m.ParcelID + " was counted for this recipient on " + pc.date + " to " + string(m.Type), nil
+		return "parcel_id: no parcel " + m.ParcelID + " was counted for this recipient on " + pc.date + " to " + string(m.Type), nil
 	case window.StatusCancelled:
-		return nil, "parcel_id: parcel " + m.ParcelID + " is cancelled already", nil
+		return "parcel_id: parcel " + m.ParcelID + " is cancelled already", nil
 	case window.StatusSameEvent:
-		return nil, "event_id: an " + string(m.Type) + " needs an event_id of its own, not the one of the decision it replaces", nil
+		return "event_id: an " + string(m.Type) + " needs an event_id of its own, not the one of the decision it replaces", nil
 	default:
-		return nil, "", fmt.Errorf("day total: unknown status %q", res.Status)
+		return "", fmt.Errorf("day total: unknown status %q", res.Status)
 	}
 
 	result := evaluate(pc.regime.regime, pc, res)
@@ -722,6 +777,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 		}
 	}
 	threshold := pc.regime.threshold
+	pc.declared.fill(tabs.declared)
 	d := event.Decision{
 		Schema:            event.SchemaDecision,
 		DecisionID:        event.DecisionID(m.EventID, m.ParcelID),
@@ -743,7 +799,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 		DecidedAt:         decidedAt,
 		Exemption:         exemption,
 		RegimeVersion:     tabs.live.Version(),
-		DeclaredValues:    pc.declared,
+		DeclaredValues:    tabs.declared,
 		Supersedes:        supersedes,
 	}
 	if shadowRes != nil {
@@ -752,7 +808,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 	start := len(*out)
 	*out = d.AppendJSON(*out)
 	value := out.since(start)
-	outs := []Output{{Topic: topic, Key: out.text(m.ParcelID), Value: value}}
+	*outputs = append(*outputs, Output{Topic: topic, Key: out.text(m.ParcelID), Value: value})
 	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, Decision: value}
 	tally.count(m.Type, result, res.Duplicate)
 
@@ -761,12 +817,12 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 			start := len(*out)
 			*out = a.alert.AppendJSON(*out)
 			value := out.since(start)
-			outs = append(outs, Output{Topic: p.cfg.Topics.Alerts, Key: out.text(a.key), Value: value})
+			*outputs = append(*outputs, Output{Topic: p.cfg.Topics.Alerts, Key: out.text(a.key), Value: value})
 			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.alert.AlertID, EntryDate: a.alert.EntryDate, Version: a.alert.Version, Alert: value})
 			tally.countAlert(a.alert.Type)
 		}
 	}
-	return outs, "", nil
+	return "", nil
 }
 
 // EntryTypeNone is the entry_type of a cancelled parcel: it needs none.
