@@ -271,6 +271,30 @@ type tables struct {
 	// declared is the map a decision's declared_values are encoded from,
 	// refilled for each.
 	declared map[string]string
+	// dates are the entry dates' texts the batch has met.
+	dates *dateTexts
+}
+
+// dateTexts keeps the text of the last entry dates written: a batch's
+// parcels arrive within a few days, so most find theirs here rather than
+// allocate it again.
+type dateTexts struct {
+	dates [4]decide.Date
+	texts [4]string
+	next  int
+}
+
+// text returns d.String(), from the kept ones when it is there.
+func (t *dateTexts) text(d decide.Date) string {
+	for i, kept := range t.dates {
+		if kept == d && t.texts[i] != "" {
+			return t.texts[i]
+		}
+	}
+	text := d.String()
+	t.dates[t.next], t.texts[t.next] = d, text
+	t.next = (t.next + 1) % len(t.dates)
+	return text
 }
 
 // itemSlab hands out slices of one array, so a batch's parcels do not
@@ -388,7 +412,7 @@ type parcel struct {
 // when a parcel of the batch has any.
 func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) ([]Output, error) {
 	tabs := tables{live: p.regimes.Load(), shadow: p.shadow.Load(), rates: p.rates.Load(),
-		facts: new(batchFacts), items: new(itemSlab), declared: make(map[string]string, 1)}
+		facts: new(batchFacts), items: new(itemSlab), declared: make(map[string]string, 1), dates: new(dateTexts)}
 	work := p.getScratch(len(batch))
 	defer p.putScratch(work)
 	parcels := work.parcels
@@ -566,7 +590,7 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	if regime == nil {
 		return &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
 	}
-	date := decide.EntryDate(m.ArrivalTime, p.cfg.EntryDayZone).String()
+	date := tabs.dates.text(decide.EntryDate(m.ArrivalTime, p.cfg.EntryDayZone))
 	value, valueText, declared, err := valueInUSD(m, tabs.rates, date)
 	if err != nil {
 		return err
