@@ -28,7 +28,9 @@ import (
 
 // Handler turns a batch of one partition's messages into messages to
 // publish. It must be safe to call again with the same batch after an
-// error: the batch is retried whole until it succeeds.
+// error: the batch is retried whole until it succeeds. It must not keep
+// the batch slice once it returns (the worker reuses it); the messages'
+// keys and values are not reused.
 type Handler interface {
 	Process(ctx context.Context, batch []process.Input, now time.Time) ([]process.Output, error)
 }
