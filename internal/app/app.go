@@ -138,10 +138,13 @@ func (a *App) Run(ctx context.Context) (err error) {
 	consumeCfg.MaxBatch = a.cfg.MaxBatch
 	consumeCfg.ShutdownTimeout = a.cfg.ShutdownTimeout
 	a.histograms = newHistograms()
+	a.processor.ObserveStages(a.histograms)
 	consumeCfg.Observe = &consume.Observers{
 		BatchMessages:   a.histograms.batchMessages,
 		BatchSeconds:    a.histograms.batchSeconds,
 		DecisionSeconds: a.histograms.decisionSeconds,
+		PublishSeconds:  a.histograms.stageSeconds.WithLabelValues("publish"),
+		CommitSeconds:   a.histograms.stageSeconds.WithLabelValues("commit"),
 	}
 	// TLS and SASL, when configured; nil keeps kafka-go's plaintext
 	// defaults.

@@ -88,7 +88,8 @@ func (a *App) metrics() *prometheus.Registry {
 		counter("rejected_by_class_total", "Messages sent to the DLQ, by the field at fault or what else was wrong.",
 			prometheus.Labels{"class": cc.Class}, func() int64 { return ps.Rejections()[i].Count })
 	}
-	reg.MustRegister(a.histograms.batchMessages, a.histograms.batchSeconds, a.histograms.decisionSeconds, lagCollector{a})
+	reg.MustRegister(a.histograms.batchMessages, a.histograms.batchSeconds, a.histograms.decisionSeconds,
+		a.histograms.stageSeconds, lagCollector{a})
 	counter("messages_consumed_total", "Input messages processed and published.", nil, cs.Consumed.Load)
 	counter("messages_published_total", "Output messages acknowledged by the broker.", nil, cs.Published.Load)
 	counter("batch_retries_total", "Failed batch attempts (Redis or Kafka unavailable), retried.", nil, cs.Retries.Load)
@@ -163,6 +164,14 @@ func (a *App) serveRegimes(w http.ResponseWriter, _ *http.Request) {
 // histograms are the distributions the consumer measures.
 type histograms struct {
 	batchMessages, batchSeconds, decisionSeconds prometheus.Histogram
+	// stageSeconds is each stage of a batch: link, count and record (the
+	// Redis round trips), publish and commit (Kafka).
+	stageSeconds *prometheus.HistogramVec
+}
+
+// ObserveStage makes histograms a process.StageObserver.
+func (h *histograms) ObserveStage(stage string, seconds float64) {
+	h.stageSeconds.WithLabelValues(stage).Observe(seconds)
 }
 
 func newHistograms() *histograms {
@@ -179,6 +188,10 @@ func newHistograms() *histograms {
 			Namespace: "s321", Name: "decision_latency_seconds", Help: "Time from a manifest's Kafka timestamp to its decision acknowledged by the broker.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16), // 1 ms .. 33 s
 		}),
+		stageSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "s321", Name: "stage_seconds", Help: "Time of each stage of a batch: link, count and record (Redis), publish and commit (Kafka).",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms .. 4 s
+		}, []string{"stage"}),
 	}
 }
 

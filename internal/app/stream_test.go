@@ -216,6 +216,10 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 		`s321_rejected_by_class_total{class="carrier"} 1`,
 		`s321_decision_latency_seconds_count 2`,
 		`s321_batch_messages_count 2`,
+		`s321_stage_seconds_count{stage="count"} 2`,
+		`s321_stage_seconds_count{stage="link"} 2`,
+		`s321_stage_seconds_count{stage="record"} 2`,
+		`s321_stage_seconds_count{stage="publish"} 2`,
 		`s321_consumer_lag{partition="0",topic="manifests"} 0`,
 		`s321_alerts_total{type="split_order"} 0`,
 	} {

@@ -89,6 +89,9 @@ type Observers struct {
 	// DecisionSeconds: for each message, time from its Kafka timestamp
 	// (produced, or appended by the broker) to its outputs acknowledged.
 	DecisionSeconds Observer
+	// PublishSeconds: time to publish a batch's outputs, acknowledged by
+	// all in-sync replicas; CommitSeconds: time to commit an offset.
+	PublishSeconds, CommitSeconds Observer
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -426,11 +429,13 @@ func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Gene
 		if done == committed || done < 0 {
 			return
 		}
+		started := time.Now()
 		if err := gen.CommitOffsets(map[string]map[int]int64{topic: {a.ID: done}}); err != nil {
 			c.stats.CommitErrs.Add(1)
 			log.Warn("commit offset", zap.Int64("offset", done), zap.Error(err))
 			return
 		}
+		observeSince(c.observers().CommitSeconds, started)
 		c.stats.Commits.Add(1)
 		committed = done
 		lastCommit = time.Now()
@@ -573,11 +578,28 @@ func (c *Consumer) attempt(ctx context.Context, inputs []process.Input, reuse *b
 	for i, o := range outputs {
 		messages[i] = kafka.Message{Topic: o.Topic, Key: o.Key, Value: o.Value}
 	}
+	started := time.Now()
 	if err := c.writer.WriteMessages(ctx, messages...); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
+	observeSince(c.observers().PublishSeconds, started)
 	c.stats.Published.Add(int64(len(messages)))
 	return nil
+}
+
+// observers returns the configured observers, or none.
+func (c *Consumer) observers() Observers {
+	if c.cfg.Observe == nil {
+		return Observers{}
+	}
+	return *c.cfg.Observe
+}
+
+// observeSince reports the seconds since start to o, when there is one.
+func observeSince(o Observer, start time.Time) {
+	if o != nil {
+		o.Observe(time.Since(start).Seconds())
+	}
 }
 
 // ensureTopics creates the input and output topics that do not exist yet,

@@ -143,6 +143,24 @@ type Deps struct {
 	ShadowCounter Counter
 }
 
+// StageObserver is told how long each Redis stage of a batch took, in
+// seconds: "link" (phone and email links), "count" (the day totals, the
+// what-if totals included) and "record" (decisions kept for explain).
+type StageObserver interface {
+	ObserveStage(stage string, seconds float64)
+}
+
+// ObserveStages reports every batch's stages to o. Call it before the
+// first batch.
+func (p *Processor) ObserveStages(o StageObserver) { p.stages = o }
+
+// stage reports the stage that began at start, when anyone listens.
+func (p *Processor) stage(name string, start time.Time) {
+	if p.stages != nil {
+		p.stages.ObserveStage(name, time.Since(start).Seconds())
+	}
+}
+
 // Processor decides batches of parcels. It is safe for concurrent use by
 // the workers of several partitions; the tables can be swapped while it
 // runs (SetRegimes, SetRates), and each batch uses one version throughout.
@@ -156,6 +174,7 @@ type Processor struct {
 	linker        Linker
 	recorder      Recorder
 	shadowCounter Counter
+	stages        StageObserver
 	stats         Stats
 	// scratches are batches' scratch, reused (*scratch).
 	scratches sync.Pool
@@ -422,9 +441,11 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 			rejects[i] = err.Error()
 		}
 	}
+	started := time.Now()
 	if err := p.link(ctx, parcels, rejects); err != nil {
 		return nil, err
 	}
+	p.stage("link", started)
 
 	ops := work.ops
 	var shadowOps []window.Op
@@ -442,6 +463,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		}
 	}
 	work.ops = ops // grown, if it had to
+	started = time.Now()
 	results, err := apply(ctx, p.counter, ops)
 	if err != nil {
 		return nil, err
@@ -450,6 +472,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("shadow: %w", err)
 	}
+	p.stage("count", started)
 
 	decidedAt := event.FormatTime(now)
 	outputs := make([]Output, 0, len(batch)+len(batch)/4)
@@ -477,9 +500,11 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		tally.rejected++
 		tally.rejectedBy[rejectClass(rejects[i])]++
 	}
+	started = time.Now()
 	if err := p.record(ctx, parcels); err != nil {
 		return nil, err
 	}
+	p.stage("record", started)
 	p.stats.add(&tally)
 	return outputs, nil
 }
