@@ -156,6 +156,16 @@ func TestStatusPageInChromium(t *testing.T) {
 	}
 	a, _ := startWithTraffic(t, 1500)
 	url := "http://" + a.HTTPAddr() + "/"
+	// Regression: a processor fast enough to take the traffic within its
+	// first throughput sample left the page with no rate to show ("—").
+	// The rate needs two samples, a second apart: wait for them.
+	deadline := time.Now().Add(10 * time.Second)
+	for body, _ := getStatus(t, a); body.Throughput.WindowSeconds == 0; body, _ = getStatus(t, a) {
+		if time.Now().After(deadline) {
+			t.Fatal("/v1/status has no throughput window after 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	browse := func(args ...string) []byte {
 		t.Helper()
