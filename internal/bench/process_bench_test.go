@@ -148,10 +148,10 @@ func (d *discard) Apply(_ context.Context, ops []window.Op) ([]window.Result, er
 	return results, nil
 }
 
-func (d *discard) Link(_ context.Context, reqs []window.LinkRequest) ([]string, error) {
+func (d *discard) Resolve(_ context.Context, reqs []window.LinkRequest) ([]string, func(context.Context) error, error) {
 	keys := make([]string, len(reqs))
 	for i, req := range reqs {
 		keys[i] = req.Own
 	}
-	return keys, nil
+	return keys, func(context.Context) error { return nil }, nil
 }

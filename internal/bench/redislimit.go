@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -289,11 +290,13 @@ func (r *recorder) Apply(_ context.Context, ops []window.Op) ([]window.Result, e
 	return results, nil
 }
 
-func (r *recorder) Link(_ context.Context, reqs []window.LinkRequest) ([]string, error) {
-	r.batch.Links = append(r.batch.Links, reqs...)
+func (r *recorder) Resolve(_ context.Context, reqs []window.LinkRequest) ([]string, func(context.Context) error, error) {
 	keys := make([]string, len(reqs))
 	for i, req := range reqs {
+		// The processor reuses a request's Links once the batch is done.
+		req.Links = slices.Clone(req.Links)
+		r.batch.Links = append(r.batch.Links, req)
 		keys[i] = req.Own
 	}
-	return keys, nil
+	return keys, func(context.Context) error { return nil }, nil
 }

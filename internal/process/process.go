@@ -50,7 +50,9 @@ const MaxRejectedBytes = 1_000_000
 // Linker resolves parcels' phone and email links to the recipient key they
 // were first seen with (window.Store.Link).
 type Linker interface {
-	Link(ctx context.Context, reqs []window.LinkRequest) ([]string, error)
+	// Resolve returns each request's recipient key, and the writes that
+	// record them, which must succeed before the batch is published.
+	Resolve(ctx context.Context, reqs []window.LinkRequest) ([]string, func(context.Context) error, error)
 }
 
 // Recorder keeps published decisions and alerts for explanations and
@@ -144,8 +146,9 @@ type Deps struct {
 }
 
 // StageObserver is told how long each Redis stage of a batch took, in
-// seconds: "link" (phone and email links), "count" (the day totals, the
-// what-if totals included) and "record" (decisions kept for explain).
+// seconds: "link" (resolving phone and email links), "count" (the day
+// totals, the what-if totals included, while the new links are recorded)
+// and "record" (decisions kept for explain).
 type StageObserver interface {
 	ObserveStage(stage string, seconds float64)
 }
@@ -442,7 +445,8 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		}
 	}
 	started := time.Now()
-	if err := p.link(ctx, parcels, rejects); err != nil {
+	writeLinks, err := p.link(ctx, parcels, rejects)
+	if err != nil {
 		return nil, err
 	}
 	p.stage("link", started)
@@ -463,14 +467,24 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		}
 	}
 	work.ops = ops // grown, if it had to
+	// The links are recorded while the ops are counted with the keys they
+	// gave: one round trip less to wait for, and both are done before
+	// anything is published.
 	started = time.Now()
+	linksWritten := make(chan error, 1)
+	go func() { linksWritten <- writeLinks(ctx) }()
 	results, err := apply(ctx, p.counter, ops)
+	var shadowResults []window.Result
+	if err == nil {
+		if shadowResults, err = apply(ctx, p.shadowCounter, shadowOps); err != nil {
+			err = fmt.Errorf("shadow: %w", err)
+		}
+	}
+	if linkErr := <-linksWritten; err == nil {
+		err = linkErr
+	}
 	if err != nil {
 		return nil, err
-	}
-	shadowResults, err := apply(ctx, p.shadowCounter, shadowOps)
-	if err != nil {
-		return nil, fmt.Errorf("shadow: %w", err)
 	}
 	p.stage("count", started)
 
@@ -533,10 +547,12 @@ func apply(ctx context.Context, counter Counter, ops []window.Op) ([]window.Resu
 }
 
 // link replaces each parcel's recipient key by the one its phone or email
-// was first seen with, if any.
-func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string) error {
+// was first seen with, if any, and returns the writes that record the
+// links, to be done before the batch is published.
+func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string) (func(context.Context) error, error) {
+	nothing := func(context.Context) error { return nil }
 	if p.linker == nil {
-		return nil
+		return nothing, nil
 	}
 	var reqs []window.LinkRequest
 	var idx []int
@@ -547,16 +563,16 @@ func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string
 		}
 	}
 	if len(reqs) == 0 {
-		return nil
+		return nothing, nil
 	}
-	keys, err := p.linker.Link(ctx, reqs)
+	keys, write, err := p.linker.Resolve(ctx, reqs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for j, i := range idx {
 		parcels[i].recipKey = keys[j]
 	}
-	return nil
+	return write, nil
 }
 
 // appendOps appends the parcel's ops: its recipient's day, its order (when

@@ -453,17 +453,34 @@ type LinkRequest struct {
 // seen before are then recorded with the chosen key, for TTL after their
 // last use. A parcel's answer is pinned (for TTL): a redelivered parcel
 // gets the key it got the first time. Two round trips, pipelined for the
-// whole slice; requests without links cost nothing. Two batches that see
-// a new link at the same
-// moment may each keep their own key for that parcel; from then on the
-// link names one recipient.
+// whole slice (Resolve, then its writes); requests without links cost
+// nothing. Two batches that see a new link at the same moment may each
+// keep their own key for that parcel; from then on the link names one
+// recipient.
 func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) {
+	keys, write, err := s.Resolve(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	if err := write(ctx); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// Resolve is Link's first round trip: it returns each request's key, and
+// write, which records the links and pins not seen before (Link's second
+// round trip). The caller must see write succeed before it acts on the
+// keys outside this process (publishes a decision); it may run it
+// alongside other work, such as counting with the keys.
+func (s *Store) Resolve(ctx context.Context, reqs []LinkRequest) (keys []string, write func(context.Context) error, err error) {
 	out := make([]string, len(reqs))
 	gets := make([][]*redis.StringCmd, len(reqs))
 	pins := make([]*redis.StringCmd, len(reqs))
 	ttl := time.Duration(s.ttlMS) * time.Millisecond
+	nothing := func(context.Context) error { return nil }
 	any := false
-	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, req := range reqs {
 			out[i] = req.Own
 			if req.ParcelID != "" {
@@ -482,10 +499,10 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("resolve links: %w", err)
+		return nil, nil, fmt.Errorf("resolve links: %w", err)
 	}
 	if !any {
-		return out, nil
+		return out, nothing, nil
 	}
 	// Resolve in request order, so that a link first seen in this batch
 	// already names its recipient for the requests after it.
@@ -520,25 +537,29 @@ func (s *Store) Link(ctx context.Context, reqs []LinkRequest) ([]string, error) 
 			}
 		}
 	}
-	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for link, key := range seen {
-			// SET NX keeps a link another batch recorded meanwhile (with
-			// its own fresh expiry); known links were renewed by GETEX.
-			if !known[link] {
-				pipe.SetNX(ctx, s.linkKey(link), key, ttl)
+	write = func(ctx context.Context) error {
+		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for link, key := range seen {
+				// SET NX keeps a link another batch recorded meanwhile
+				// (with its own fresh expiry); known links were renewed
+				// by GETEX.
+				if !known[link] {
+					pipe.SetNX(ctx, s.linkKey(link), key, ttl)
+				}
 			}
-		}
-		for i, req := range reqs {
-			if req.ParcelID != "" && !pinned[i] {
-				pipe.SetNX(ctx, s.pinKey(req), out[i], ttl)
+			for i, req := range reqs {
+				if req.ParcelID != "" && !pinned[i] {
+					pipe.SetNX(ctx, s.pinKey(req), out[i], ttl)
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("record links: %w", err)
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record links: %w", err)
 	}
-	return out, nil
+	return out, write, nil
 }
 
 func (s *Store) linkKey(link string) string {

@@ -647,3 +647,33 @@ func TestDayReadsTheFormerLayout(t *testing.T) {
 		}
 	})
 }
+
+// TestResolveWritesOnlyWhenAsked: Resolve answers from one round trip and
+// leaves the recording of new links and pins to the function it returns,
+// which the processor runs alongside the counting.
+func TestResolveWritesOnlyWhenAsked(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		keys, write, err := store.Resolve(ctx, []window.LinkRequest{
+			{Links: []string{"phoneQ"}, Own: "rk-a", ParcelID: "A-1"},
+			{Links: []string{"phoneQ"}, Own: "rk-b", ParcelID: "B-1"}, // linked within the slice
+		})
+		if err != nil || !slices.Equal(keys, []string{"rk-a", "rk-a"}) {
+			t.Fatalf("resolve: %v %v, want rk-a twice", keys, err)
+		}
+		if n, err := rdb.Exists(ctx, "s321:link:{phoneQ}").Result(); err != nil || n != 0 {
+			t.Fatalf("the link is recorded before write (%d, %v)", n, err)
+		}
+		if err := write(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := rdb.Get(ctx, "s321:link:{phoneQ}").Result(); err != nil || v != "rk-a" {
+			t.Errorf("link %q (%v), want rk-a", v, err)
+		}
+		again, err := store.Link(ctx, []window.LinkRequest{{Links: []string{"phoneQ"}, Own: "rk-b", ParcelID: "B-1"}})
+		if err != nil || again[0] != "rk-a" {
+			t.Errorf("B-1 again: %v %v, want its pinned rk-a", again, err)
+		}
+	})
+}
