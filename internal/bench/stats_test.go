@@ -103,14 +103,20 @@ func TestConfigValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := valid
 			tc.change(&cfg)
-			err := cfg.Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("Validate() = %v, want an error about %q", err, tc.want)
-			}
+			checkValidate(t, cfg.Validate(), tc.want)
 		})
+	}
+}
+
+// checkValidate fails t unless err is nil when want is empty, or an error
+// whose text holds want.
+func checkValidate(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("Validate() = %v, want nil", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Errorf("Validate() = %v, want an error about %q", err, want)
 	}
 }
 
@@ -133,13 +139,7 @@ func TestSweepConfigValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := valid
 			tc.change(&cfg)
-			err := cfg.Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("Validate() = %v, want an error about %q", err, tc.want)
-			}
+			checkValidate(t, cfg.Validate(), tc.want)
 		})
 	}
 }
