@@ -472,7 +472,11 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 	// anything is published.
 	started = time.Now()
 	linksWritten := make(chan error, 1)
-	go func() { linksWritten <- writeLinks(ctx) }()
+	if writeLinks != nil {
+		go func() { linksWritten <- writeLinks(ctx) }()
+	} else {
+		linksWritten <- nil
+	}
 	results, err := apply(ctx, p.counter, ops)
 	var shadowResults []window.Result
 	if err == nil {
@@ -548,11 +552,11 @@ func apply(ctx context.Context, counter Counter, ops []window.Op) ([]window.Resu
 
 // link replaces each parcel's recipient key by the one its phone or email
 // was first seen with, if any, and returns the writes that record the
-// links, to be done before the batch is published.
+// links, to be done before the batch is published; nil when there are
+// none.
 func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string) (func(context.Context) error, error) {
-	nothing := func(context.Context) error { return nil }
 	if p.linker == nil {
-		return nothing, nil
+		return nil, nil
 	}
 	var reqs []window.LinkRequest
 	var idx []int
@@ -563,7 +567,7 @@ func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string
 		}
 	}
 	if len(reqs) == 0 {
-		return nothing, nil
+		return nil, nil
 	}
 	keys, write, err := p.linker.Resolve(ctx, reqs)
 	if err != nil {
