@@ -47,7 +47,13 @@
 --                "<seq> <total> <scale> <alert> <gift total>
 --                 <value cents> <gift 0|1> <active|cancelled> <last event id> <outcome>"
 --   l:<seq>      the seq-th parcel counted: "<parcel> <carrier>"
---   m:<member>   1 for each distinct member (address subjects)
+--   m:<member>   1 for each distinct member (address subjects), by the
+--                member's first 32 characters (128 bits of a name key): a
+--                field of at most 64 bytes keeps a small hash in Redis's
+--                compact listpack encoding (hash-max-listpack-value),
+--                where the whole 64-character key made every address's
+--                day a hash table of more than twice the memory. Hashes
+--                written before kept the whole member; both are read.
 --   e:<event>    an amend's or cancel's answer: "<total> <scale> <gift total> <superseded event id> <outcome>"
 -- Version 1 kept the current state in s:<parcel> ("<value cents> <gift>
 -- <status> <last event id> <outcome>") and p:<parcel> had the first answer
@@ -138,6 +144,11 @@ local function hmget(key, fields)
   return out
 end
 
+-- memberField is the field that marks member as counted.
+local function memberField(member)
+  return 'm:' .. string.sub(member, 1, 32)
+end
+
 local function hset(key, fields)
   for from = 1, #fields, 1000 do
     redis.call('HSET', key, unpack(fields, from, math.min(from + 999, #fields)))
@@ -163,7 +174,7 @@ local function migrate(day, list, members)
   end
   local names = redis.call('SMEMBERS', members)
   for _, name in ipairs(names) do
-    fields[#fields + 1] = 'm:' .. name
+    fields[#fields + 1] = memberField(name)
     fields[#fields + 1] = 1
   end
   if #names > 0 then
@@ -245,14 +256,14 @@ local function count(day, list, members, b)
   -- A subject of layout version 1 has n but no l:1.
   local fields = {'p:' .. parcel, 'n', 'l:1', 'total', 'scale', 'gift_total', 'alert_from'}
   if minMembers > 0 then
-    fields[8], fields[9] = 'nm', 'm:' .. member
+    fields[8], fields[9], fields[10] = 'nm', memberField(member), 'm:' .. member
   end
   local got = redis.call('HMGET', day, unpack(fields))
   if got[2] and not got[3] then
     migrate(day, list, members)
     got = redis.call('HMGET', day, unpack(fields))
   end
-  local prev, nNow, _, totalNow, scaleNow, giftNow, fromNow, nmNow, isMember = unpack(got, 1, 9)
+  local prev, nNow, _, totalNow, scaleNow, giftNow, fromNow, nmNow, isMember, wasMember = unpack(got, 1, 10)
 
   if prev then
     local seq, total, scale, alert, giftTotal = string.match(prev, '^(%d+) (%-?%d+) (%d+) (%d+) (%-?%d+)')
@@ -276,9 +287,9 @@ local function count(day, list, members, b)
   local memberCount = 0
   if minMembers > 0 then
     memberCount = tonumber(nmNow or '0')
-    if not isMember then
+    if not isMember and not wasMember then
       memberCount = memberCount + 1
-      writes[#writes + 1] = 'm:' .. member
+      writes[#writes + 1] = memberField(member)
       writes[#writes + 1] = 1
       writes[#writes + 1] = 'nm'
       writes[#writes + 1] = memberCount

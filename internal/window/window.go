@@ -27,7 +27,11 @@
 //	<prefix>:order:{<order_key>}                 one order across days
 //	<prefix>:addr:{<address_key>}:<entry_date>   one address's day, also with
 //	    nm          the number of distinct names
-//	    m:<name>    1 for each distinct name key
+//	    m:<name>    1 for each distinct name key, by its first 32
+//	                characters, so the hash stays in Redis's listpack
+//	                encoding (fields and values of at most 64 bytes); a
+//	                hash written before kept the whole key, and is read
+//	                both ways
 //
 // A subject written by layout version 1 also had a ":parcels" list and a
 // ":members" set, and kept a parcel's state in s:<parcel>; the script moves

@@ -677,3 +677,87 @@ func TestResolveWritesOnlyWhenAsked(t *testing.T) {
 		}
 	})
 }
+
+// nameKey is a name key as the processor makes them: 64 hex characters.
+func nameKey(name string) string {
+	return strings.Repeat(name[:1], 8) + strings.Repeat("0123456789abcdef", 4)[8:]
+}
+
+// TestAddressDayStaysCompact: an address's day marks each name by the
+// first 32 characters of its key, so no field passes Redis's 64-byte
+// listpack limit and a small hash keeps the compact encoding.
+func TestAddressDayStaysCompact(t *testing.T) {
+	rdb := testenv.StartRedis(t).Client()
+	ctx := context.Background()
+	store := newStore(t, rdb)
+	var ops []window.Op
+	for i, name := range []string{"ann", "bob", "cat"} {
+		o := op("P-"+name, "DHL", "300")
+		o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", nameKey(name), 3
+		if len(o.Member) != 64 {
+			t.Fatalf("name key %d of %d characters", i, len(o.Member))
+		}
+		ops = append(ops, o)
+	}
+	got, err := store.Apply(ctx, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[2].AlertVersion != 1 {
+		t.Errorf("third name: alert version %d, want 1", got[2].AlertVersion)
+	}
+	key := store.Key(&ops[0])
+	if enc, err := rdb.ObjectEncoding(ctx, key).Result(); err != nil || enc != "listpack" {
+		t.Errorf("address day encoded as %q (%v), want listpack", enc, err)
+	}
+	fields, err := rdb.HKeys(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fields {
+		if len(f) > 64 {
+			t.Errorf("field %q: %d bytes", f, len(f))
+		}
+	}
+}
+
+// TestAddressDayReadsWholeNameFields: a hash written before names were
+// shortened marks them by the whole key; the same name is not counted
+// again, a new one is.
+func TestAddressDayReadsWholeNameFields(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		mk := func(parcel, value, name string) window.Op {
+			o := op(parcel, "DHL", value)
+			o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", nameKey(name), 3
+			return o
+		}
+		first := mk("P-1", "700", "ann")
+		key := store.Key(&first)
+		// P-1 (ann) and P-2 (bob), 710.00, as the script kept them before.
+		if err := rdb.HSet(ctx, key, "n", 2, "total", 71000, "scale", 2, "nm", 2,
+			"l:1", "P-1 DHL", "l:2", "P-2 DHL",
+			"p:P-1", "1 70000 2 0 0 70000 0 active P-1 cleared",
+			"p:P-2", "2 71000 2 0 0 1000 0 active P-2 cleared",
+			"m:"+nameKey("ann"), 1, "m:"+nameKey("bob"), 1).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Apply(ctx, []window.Op{
+			mk("P-3", "100", "ann"), // ann again: still two names
+			mk("P-4", "10", "cat"),  // the third name, 820.00: raised
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0].Seq != 3 || got[0].AlertVersion != 0 {
+			t.Errorf("P-3: %+v", got[0])
+		}
+		if got[1].Seq != 4 || got[1].AlertVersion != 1 || got[1].Total.StringFixed(2) != "820.00" {
+			t.Errorf("P-4: %+v", got[1])
+		}
+		if nm, err := rdb.HGet(ctx, key, "nm").Result(); err != nil || nm != "3" {
+			t.Errorf("nm %q (%v), want 3", nm, err)
+		}
+	})
+}
