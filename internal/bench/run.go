@@ -168,7 +168,7 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 	defer s.close()
 
 	logf(cfg.Log, "%s: preloading %d manifests into %d partitions", name, parcels, cfg.Partitions)
-	prod, err := newProducer(s.brokerAddr, cfg.Seed, preloadBatchSize)
+	prod, err := newProducer(s.brokerAddr, cfg.Seed)
 	if err != nil {
 		return Figures{}, err
 	}
@@ -250,7 +250,7 @@ func pacedRun(ctx context.Context, cfg Config, rate float64, d time.Duration, ma
 	if _, err := s.startProcessors(ctx, maxBatch); err != nil {
 		return Paced{}, err
 	}
-	prod, err := newProducer(s.brokerAddr, cfg.Seed, pacedBatchSize)
+	prod, err := newProducer(s.brokerAddr, cfg.Seed)
 	if err != nil {
 		return Paced{}, err
 	}

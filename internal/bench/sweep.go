@@ -87,7 +87,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepReport, error) {
 	if _, err := s.startProcessors(ctx, cfg.MaxBatch); err != nil {
 		return nil, err
 	}
-	prod, err := newProducer(s.brokerAddr, cfg.Seed, pacedBatchSize)
+	prod, err := newProducer(s.brokerAddr, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
