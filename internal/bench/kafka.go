@@ -98,6 +98,9 @@ func newProducer(broker string, seed uint64) (*producer, error) {
 		// nil: murmur2 of the key, as the Java client partitions.
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
+		// Uncompressed, as the figures before it were taken (franz-go
+		// would snappy them), so the processor reads the same bytes.
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		// A write is flushed whole, at once: no linger that would age the
 		// manifests' timestamps before they reach the broker.
 		kgo.ManualFlushing(),
