@@ -225,7 +225,10 @@ func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *
 	if err != nil {
 		return nil, nil, err
 	}
-	deps := process.Deps{Regimes: cfg.tables.regimes, Rates: cfg.tables.rates, Keyer: keyer, Counter: store, Linker: store, Recorder: store}
+	deps := process.Deps{Regimes: cfg.tables.regimes, Rates: cfg.tables.rates, Keyer: keyer, Counter: store, Linker: store}
+	if cfg.KeepDecisions {
+		deps.Recorder = store
+	}
 	if cfg.tables.shadow != nil {
 		// What-if totals live in a key space of their own.
 		shadowStore, err := window.New(rdb, window.Config{KeyPrefix: keyPrefix + "-shadow", TTL: cfg.StateTTL})

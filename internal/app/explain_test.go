@@ -117,3 +117,60 @@ func TestExplainAndQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepDecisionsOff: with --keep-decisions=false the outputs are the
+// contract's, the day totals are kept, and neither decisions nor alerts
+// are written to Redis; the queries for them say why they find nothing.
+func TestKeepDecisionsOff(t *testing.T) {
+	dir := testenv.ContractExamples(t)
+	redis := testenv.StartRedis(t)
+	cfg := testConfig(redis.URL())
+	cfg.KeepDecisions = false
+	a := startApp(t, cfg)
+	k := testenv.NewKafka(t, a.Brokers())
+	k.Produce(cfg.InputTopic, testenv.ReadTSV(t, filepath.Join(dir, "input.tsv")))
+	k.WaitCaughtUp(cfg.GroupID, cfg.InputTopic, 30*time.Second)
+
+	values := func(topic string) [][]byte {
+		var out [][]byte
+		for _, rec := range k.ReadAll(topic) {
+			out = append(out, rec.Value)
+		}
+		return out
+	}
+	testenv.CheckContractExamples(t, dir, testenv.Outputs{
+		Cleared: values(cfg.Topics.Cleared),
+		Formal:  values(cfg.Topics.Formal),
+		Alerts:  values(cfg.Topics.Alerts),
+		DLQ:     values(cfg.Topics.DLQ),
+	})
+
+	rdb := redis.Client()
+	ctx := t.Context()
+	for pattern, want := range map[string]bool{
+		cfg.KeyPrefix + ":{*":       true, // recipients' days
+		cfg.KeyPrefix + ":parcel:*": false,
+		cfg.KeyPrefix + ":alerts:*": false,
+	} {
+		keys, err := rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(keys) > 0; got != want {
+			t.Errorf("keys %s: %d", pattern, len(keys))
+		}
+	}
+
+	base := "http://" + a.HTTPAddr()
+	for _, url := range []string{"/v1/parcels/PUB-1", "/v1/alerts?date=2024-05-01"} {
+		resp, err := http.Get(base + url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || !bytes.Contains(body, []byte("--keep-decisions=false")) {
+			t.Errorf("GET %s: %d %s, want 404 naming --keep-decisions=false", url, resp.StatusCode, body)
+		}
+	}
+}

@@ -78,6 +78,8 @@ func (a *App) serveParcel(w http.ResponseWriter, r *http.Request) {
 	}
 	exp, err := a.Explain(r, id)
 	switch {
+	case errors.Is(err, window.ErrNotFound) && !a.cfg.KeepDecisions:
+		writeError(w, http.StatusNotFound, "no decision kept for parcel "+id+": this processor runs with --keep-decisions=false")
 	case errors.Is(err, window.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no decision kept for parcel "+id+" (never seen, or older than --state-ttl)")
 	case err != nil:
@@ -188,6 +190,11 @@ func (a *App) serveAlerts(w http.ResponseWriter, r *http.Request) {
 	alerts, err := a.store.Alerts(r.Context(), date)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+		return
+	}
+	if len(alerts) == 0 && !a.cfg.KeepDecisions {
+		// An empty list would say there were none.
+		writeError(w, http.StatusNotFound, "no alerts kept for "+date+": this processor runs with --keep-decisions=false")
 		return
 	}
 	out := make([]json.RawMessage, len(alerts))
