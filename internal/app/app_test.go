@@ -79,7 +79,14 @@ func TestContractExampleStream(t *testing.T) {
 	k := testenv.NewKafka(t, a.Brokers())
 	k.Produce(cfg.InputTopic, testenv.ReadTSV(t, filepath.Join(dir, "input.tsv")))
 	k.WaitCaughtUp(cfg.GroupID, cfg.InputTopic, 30*time.Second)
+	checkContractOutputs(t, dir, cfg, k)
+}
 
+// checkContractOutputs compares what the processor published for the
+// contract's example stream with expected.json, and checks that each
+// decision and rejection is keyed by its parcel id.
+func checkContractOutputs(t *testing.T, dir string, cfg app.Config, k *testenv.Kafka) {
+	t.Helper()
 	values := func(topic string) [][]byte {
 		var out [][]byte
 		for _, rec := range k.ReadAll(topic) {

@@ -130,20 +130,7 @@ func TestKeepDecisionsOff(t *testing.T) {
 	k := testenv.NewKafka(t, a.Brokers())
 	k.Produce(cfg.InputTopic, testenv.ReadTSV(t, filepath.Join(dir, "input.tsv")))
 	k.WaitCaughtUp(cfg.GroupID, cfg.InputTopic, 30*time.Second)
-
-	values := func(topic string) [][]byte {
-		var out [][]byte
-		for _, rec := range k.ReadAll(topic) {
-			out = append(out, rec.Value)
-		}
-		return out
-	}
-	testenv.CheckContractExamples(t, dir, testenv.Outputs{
-		Cleared: values(cfg.Topics.Cleared),
-		Formal:  values(cfg.Topics.Formal),
-		Alerts:  values(cfg.Topics.Alerts),
-		DLQ:     values(cfg.Topics.DLQ),
-	})
+	checkContractOutputs(t, dir, cfg, k)
 
 	rdb := redis.Client()
 	ctx := t.Context()

@@ -217,11 +217,7 @@ func TestApplyMovesTheFormerLayout(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
-		mk := func(parcel, value, name string) window.Op {
-			o := op(parcel, "DHL", value)
-			o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", name, 3
-			return o
-		}
+		mk := addressOp
 		first := mk("P-1", "700", "ann")
 		key := store.Key(&first)
 		// Two parcels, two names, 710.00, as the former script left them.
@@ -492,11 +488,7 @@ func TestOrderScopeSpansDays(t *testing.T) {
 func TestAddressScopeNeedsDistinctNames(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		store := newStore(t, rdb)
-		mk := func(parcel, value, name string) window.Op {
-			o := op(parcel, "DHL", value)
-			o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", name, 3
-			return o
-		}
+		mk := addressOp
 		got, err := store.Apply(context.Background(), []window.Op{
 			mk("P-1", "700", "ann"),
 			mk("P-2", "700", "ann"), // the same name again: still one
@@ -678,6 +670,14 @@ func TestResolveWritesOnlyWhenAsked(t *testing.T) {
 	})
 }
 
+// addressOp is an op of the day of address "addr-1", by member, whose
+// alert needs three distinct members.
+func addressOp(parcel, value, member string) window.Op {
+	o := op(parcel, "DHL", value)
+	o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", member, 3
+	return o
+}
+
 // nameKey is a name key as the processor makes them: 64 hex characters.
 func nameKey(name string) string {
 	return strings.Repeat(name[:1], 8) + strings.Repeat("0123456789abcdef", 4)[8:]
@@ -692,8 +692,7 @@ func TestAddressDayStaysCompact(t *testing.T) {
 	store := newStore(t, rdb)
 	var ops []window.Op
 	for i, name := range []string{"ann", "bob", "cat"} {
-		o := op("P-"+name, "DHL", "300")
-		o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", nameKey(name), 3
+		o := addressOp("P-"+name, "300", nameKey(name))
 		if len(o.Member) != 64 {
 			t.Fatalf("name key %d of %d characters", i, len(o.Member))
 		}
@@ -728,11 +727,7 @@ func TestAddressDayReadsWholeNameFields(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
-		mk := func(parcel, value, name string) window.Op {
-			o := op(parcel, "DHL", value)
-			o.Scope, o.Subject, o.Member, o.MinMembers = window.ScopeAddressDay, "addr-1", nameKey(name), 3
-			return o
-		}
+		mk := func(parcel, value, name string) window.Op { return addressOp(parcel, value, nameKey(name)) }
 		first := mk("P-1", "700", "ann")
 		key := store.Key(&first)
 		// P-1 (ann) and P-2 (bob), 710.00, as the script kept them before.
