@@ -184,10 +184,7 @@ func (p *producer) paced(ctx context.Context, rate float64, d time.Duration) err
 	return nil
 }
 
-func (p *producer) close() error {
-	p.client.Close()
-	return nil
-}
+func (p *producer) close() { p.client.Close() }
 
 // kafkaClient is the bench's admin view of the broker.
 type kafkaClient struct {

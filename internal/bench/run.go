@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"runtime"
@@ -174,7 +173,7 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 	}
 	start := time.Now()
 	err = prod.preload(ctx, parcels)
-	err = errors.Join(err, prod.close())
+	prod.close()
 	if err != nil {
 		return Figures{}, err
 	}
@@ -258,7 +257,7 @@ func pacedRun(ctx context.Context, cfg Config, rate float64, d time.Duration, ma
 	start := time.Now()
 	err = prod.paced(ctx, rate, d)
 	produceSeconds := time.Since(start).Seconds()
-	err = errors.Join(err, prod.close())
+	prod.close()
 	if err != nil {
 		return Paced{}, err
 	}

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -91,6 +90,7 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer prod.close()
 	type step struct{ startMS, endMS, produced int64 }
 	steps := make([]step, len(cfg.Fractions))
 	for i, f := range cfg.Fractions {
@@ -99,11 +99,11 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepReport, error) {
 		before := prod.produced
 		start := time.Now()
 		if err := prod.paced(ctx, target, cfg.StepDuration); err != nil {
-			return nil, errors.Join(err, prod.close())
+			return nil, err
 		}
 		end := time.Now()
 		if err := s.kafka.waitCaughtUp(ctx, s.procs, cfg.Stall, cfg.Timeout); err != nil {
-			return nil, errors.Join(err, prod.close())
+			return nil, err
 		}
 		steps[i] = step{startMS: start.UnixMilli(), endMS: end.UnixMilli(), produced: prod.produced - before}
 		point := SweepPoint{
@@ -114,9 +114,6 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepReport, error) {
 			LoadAverage:      loadAverage(),
 		}
 		rep.Points = append(rep.Points, point)
-	}
-	if err := prod.close(); err != nil {
-		return nil, err
 	}
 	rep.PeakRSSMB, _ = s.peakRSSMB()
 	s.stopProcessors()
