@@ -89,6 +89,9 @@ func (a *App) Ready(ctx context.Context) bool {
 	if a.consumer == nil || !a.consumer.Ready() {
 		return false
 	}
+	if a.rdb == nil {
+		return true // the memory store: nothing to reach
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	return a.rdb.Ping(ctx).Err() == nil
@@ -211,7 +214,8 @@ func (a *App) Run(ctx context.Context) (err error) {
 }
 
 // NewProcessor builds the processor of a validated cfg over rdb, with its
-// day totals under keyPrefix (and what-if totals under keyPrefix-shadow).
+// day totals under keyPrefix (and what-if totals under keyPrefix-shadow);
+// with a nil rdb, over stores in memory.
 func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *zap.Logger) (*process.Processor, *window.Store, error) {
 	if cfg.RecipientKeySecret == "" {
 		log.Warn("recipient keys use the fixed development secret: set RECIPIENT_KEY_SECRET before handling real recipients",
@@ -221,7 +225,7 @@ func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *
 	if err != nil {
 		return nil, nil, fmt.Errorf("recipient-key-secret: %w", err)
 	}
-	store, err := window.New(rdb, window.Config{KeyPrefix: keyPrefix, TTL: cfg.StateTTL})
+	store, err := openWindow(rdb, window.Config{KeyPrefix: keyPrefix, TTL: cfg.StateTTL})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -231,7 +235,7 @@ func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *
 	}
 	if cfg.tables.shadow != nil {
 		// What-if totals live in a key space of their own.
-		shadowStore, err := window.New(rdb, window.Config{KeyPrefix: keyPrefix + "-shadow", TTL: cfg.StateTTL})
+		shadowStore, err := openWindow(rdb, window.Config{KeyPrefix: keyPrefix + "-shadow", TTL: cfg.StateTTL})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -244,4 +248,13 @@ func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *
 		ClusterNames:    cfg.AddressClusterNames,
 	}, deps)
 	return p, store, err
+}
+
+// openWindow returns the store of the day totals: over rdb, or in memory
+// when rdb is nil.
+func openWindow(rdb redis.UniversalClient, cfg window.Config) (*window.Store, error) {
+	if rdb == nil {
+		return window.NewMemory(cfg)
+	}
+	return window.New(rdb, cfg)
 }

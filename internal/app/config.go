@@ -31,9 +31,9 @@ type Config struct {
 	EmbeddedKafkaAddr string
 	// RedisURL is redis://host:port/db (rediss:// for TLS), or a Redis
 	// Cluster as redis+cluster://host1:port,host2:port/ or several
-	// comma-separated redis:// URLs; empty uses an embedded in-memory store
-	// (miniredis), which runs the same Lua script. It may hold a user and
-	// password; it is never logged.
+	// comma-separated redis:// URLs; empty keeps the state in memory
+	// (window.NewMemory), which applies the same counting rules. It may
+	// hold a user and password; it is never logged.
 	RedisURL string
 	// RedisUsername and RedisPassword, when set, replace the credentials of
 	// RedisURL (an ACL user; a password alone is the default user's).

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 )
@@ -185,8 +184,8 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 }
 
 // OpenStore connects to the configured Redis (one server, or a Redis
-// Cluster, see parseRedisURL), or starts the embedded in-memory store when
-// cfg.RedisURL is empty. cfg.RedisUsername and cfg.RedisPassword, when set,
+// Cluster, see parseRedisURL); when cfg.RedisURL is empty it returns a nil
+// client, and the processor keeps its state in memory (window.NewMemory). cfg.RedisUsername and cfg.RedisPassword, when set,
 // replace the URL's credentials; cfg.RedisTLS adds a CA and a client
 // certificate (and turns TLS on). The returned function closes what it
 // opened. It logs where Redis is, never the URL or the password.
@@ -198,13 +197,8 @@ func OpenStore(cfg Config, log *zap.Logger) (redis.UniversalClient, func() error
 		if cfg.RedisTLS.On() || cfg.RedisPassword != "" || cfg.RedisUsername != "" {
 			return nil, nil, errors.New("redis-url: required with redis TLS or credentials")
 		}
-		mr := miniredis.NewMiniRedis()
-		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, nil, fmt.Errorf("start embedded store: %w", err)
-		}
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 		log.Warn("embedded in-memory store: day totals are kept in memory and lost when the process exits; use --redis-url for a real Redis")
-		return rdb, func() error { err := rdb.Close(); mr.Close(); return err }, nil
+		return nil, func() error { return nil }, nil
 	}
 	target, err := parseRedisURL(cfg.RedisURL)
 	if err != nil {

@@ -90,16 +90,21 @@ const DecisionCancelled = "cancelled"
 
 // Alert is an alert.v1 message.
 type Alert struct {
-	Schema          string   `json:"schema"`
-	AlertID         string   `json:"alert_id"`
-	Type            string   `json:"type"`
-	RecipientKey    string   `json:"recipient_key"`
-	EntryDate       string   `json:"entry_date"`
-	Regime          string   `json:"regime"`
-	Threshold       *string  `json:"threshold"`
-	DayTotal        string   `json:"day_total"`
+	Schema       string  `json:"schema"`
+	AlertID      string  `json:"alert_id"`
+	Type         string  `json:"type"`
+	RecipientKey string  `json:"recipient_key"`
+	EntryDate    string  `json:"entry_date"`
+	Regime       string  `json:"regime"`
+	Threshold    *string `json:"threshold"`
+	DayTotal     string  `json:"day_total"`
+	// ParcelIDs are the subject's first parcels in evaluation order, at
+	// most 1,000; Carriers their distinct carriers, sorted, at most 100;
+	// ParcelCount the number of parcels counted so far, also beyond 1,000
+	// (EVENTS.md, "Bounded alerts").
 	ParcelIDs       []string `json:"parcel_ids"`
 	Carriers        []string `json:"carriers"`
+	ParcelCount     int64    `json:"parcel_count"`
 	TriggerParcelID string   `json:"trigger_parcel_id"`
 	Version         int64    `json:"version"`
 	RaisedAt        string   `json:"raised_at"`

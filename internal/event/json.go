@@ -90,6 +90,8 @@ func (a *Alert) AppendJSON(dst []byte) []byte {
 	dst = appendStrings(dst, a.ParcelIDs)
 	dst = append(dst, `,"carriers":`...)
 	dst = appendStrings(dst, a.Carriers)
+	dst = append(dst, `,"parcel_count":`...)
+	dst = strconv.AppendInt(dst, a.ParcelCount, 10)
 	dst = appendStringField(dst, `,"trigger_parcel_id":`, a.TriggerParcelID)
 	dst = append(dst, `,"version":`...)
 	dst = strconv.AppendInt(dst, a.Version, 10)

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -336,14 +335,10 @@ func (s *itemSlab) take(n int) []decide.Item {
 }
 
 // regimeFacts are what every parcel under one regime needs of it: its
-// limits in cents for the day-total script and its threshold's text.
-// A batch works them out once per regime it meets, not once per parcel.
+// threshold's text. A batch works them out once per regime it meets, not
+// once per parcel.
 type regimeFacts struct {
 	regime *decide.Regime
-	// thresholdCents and giftCents are the threshold and the gift
-	// allowance in cents, when they convert (ok).
-	thresholdCents, giftCents int64
-	thresholdOK, giftOK       bool
 	// threshold is the threshold's text; nil when the regime has none.
 	threshold *string
 }
@@ -360,11 +355,6 @@ func (b *batchFacts) of(r *decide.Regime) *regimeFacts {
 		}
 	}
 	f := &regimeFacts{regime: r, threshold: thresholdText(r)}
-	var err error
-	f.thresholdCents, err = money.Cents(r.Threshold)
-	f.thresholdOK = err == nil
-	f.giftCents, err = money.Cents(r.GiftAllowance)
-	f.giftOK = err == nil
 	*b = append(*b, f)
 	return f
 }
@@ -461,8 +451,7 @@ func (p *Processor) Process(ctx context.Context, batch []Input, now time.Time) (
 		ops = p.appendOps(ops, pc)
 		if tabs.shadow != nil {
 			shadowOp := pc.op
-			shadowOp.Subject = pc.recipKey
-			setLimits(&shadowOp, pc.shadow, pc.decided, pc.m.Gift)
+			shadowOp.Subject, shadowOp.Regime = pc.recipKey, pc.shadow.regime
 			shadowOps = append(shadowOps, shadowOp)
 		}
 	}
@@ -562,7 +551,8 @@ func (p *Processor) link(ctx context.Context, parcels []parcel, rejects []string
 	var idx []int
 	for i := range parcels {
 		if rejects[i] == "" && parcels[i].hasLinks {
-			reqs = append(reqs, window.LinkRequest{Links: parcels[i].links[:], Own: parcels[i].recipKey, ParcelID: parcels[i].m.ParcelID})
+			reqs = append(reqs, window.LinkRequest{Links: parcels[i].links[:], Own: parcels[i].recipKey,
+				ParcelID: parcels[i].m.ParcelID, EntryDate: parcels[i].date})
 			idx = append(idx, i)
 		}
 	}
@@ -589,7 +579,7 @@ func (p *Processor) appendOps(ops []window.Op, pc *parcel) []window.Op {
 	// The order and address totals only raise alerts: no gift total, no
 	// outcome to keep.
 	alertOnly := day
-	alertOnly.Gift, alertOnly.ClearLimitCents, alertOnly.GiftLimitCents = false, window.Never, window.Never
+	alertOnly.Gift, alertOnly.Parcel = false, nil
 	if pc.orderKey = p.orderKey(pc.m); pc.orderKey != "" {
 		order := alertOnly
 		order.Scope, order.Subject = window.ScopeOrder, pc.orderKey
@@ -681,8 +671,9 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 		ValueCents: cents,
 		Scale:      money.Places(value),
 		Gift:       m.Gift,
+		Regime:     regime,
+		Parcel:     &pc.decided,
 	}
-	setLimits(&pc.op, pc.regime, pc.decided, m.Gift)
 	if tabs.shadow != nil {
 		shadow := tabs.shadow.At(m.ArrivalTime)
 		if shadow == nil {
@@ -744,27 +735,6 @@ func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Dec
 	return value, text, amounts, nil
 }
 
-// setLimits derives from the regime what the day-total script needs to
-// raise split alerts and to keep each parcel's outcome: the same rules as
-// decide.Decide and decide.DecideGift, reduced to limits on the totals.
-func setLimits(op *window.Op, f *regimeFacts, p decide.Parcel, gift bool) {
-	r := f.regime
-	op.AlertThresholdCents, op.ClearLimitCents, op.GiftLimitCents = window.NoAlert, window.Never, window.Never
-	if r.HasThreshold && r.Basis == decide.BasisRecipientDay && f.thresholdOK {
-		op.AlertThresholdCents = f.thresholdCents
-	}
-	if decide.Passes(r, p) {
-		if r.Basis == decide.BasisShipment {
-			op.ClearLimitCents = math.MaxInt64
-		} else if f.thresholdOK {
-			op.ClearLimitCents = f.thresholdCents
-		}
-	}
-	if gift && f.giftOK && decide.GiftApplies(r, p, decimal.Zero) {
-		op.GiftLimitCents = f.giftCents
-	}
-}
-
 func recipientOf(m *manifest.Manifest) identity.Recipient {
 	r := m.Recipient
 	return identity.Recipient{
@@ -817,6 +787,10 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 		return "parcel_id: parcel " + m.ParcelID + " is cancelled already", nil
 	case window.StatusSameEvent:
 		return "event_id: an " + string(m.Type) + " needs an event_id of its own, not the one of the decision it replaces", nil
+	case window.StatusOtherCarrier:
+		return "carrier: an " + string(m.Type) + " must come from the carrier that sent parcel " + m.ParcelID, nil
+	case window.StatusOverflow:
+		return "items: the recipient's total for " + pc.date + " would exceed the largest amount the processor represents (92,233,720,368,547,758.07)", nil
 	default:
 		return "", fmt.Errorf("day total: unknown status %q", res.Status)
 	}
@@ -878,7 +852,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 	*out = d.AppendJSON(*out)
 	value := out.since(start)
 	*outputs = append(*outputs, Output{Topic: topic, Key: out.text(m.ParcelID), Value: value})
-	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, Decision: value}
+	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date, Decision: value}
 	tally.count(m.Type, result, res.Duplicate)
 
 	if m.Type == manifest.TypeParcel {
@@ -962,7 +936,8 @@ func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *strin
 			Threshold:       threshold,
 			DayTotal:        money.Format(res.Total),
 			ParcelIDs:       res.AlertParcels,
-			Carriers:        distinctSorted(res.AlertCarriers),
+			Carriers:        distinctSorted(res.AlertCarriers, window.MaxAlertCarriers),
+			ParcelCount:     res.Seq,
 			TriggerParcelID: pc.m.ParcelID,
 			Version:         res.AlertVersion,
 			RaisedAt:        raisedAt,
@@ -974,7 +949,7 @@ func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *strin
 		build(event.AlertSplitShipment, pc.recipKey, pc.recipKey+":"+pc.date, res, fmt.Sprintf(
 			"%d parcels to one recipient with entry date %s add up to $%s, above %s, though at least one "+
 				"was within it alone: a possible split shipment (19 CFR 10.151).",
-			len(res.AlertParcels), pc.date, money.Format(res.Total), limit))
+			res.Seq, pc.date, money.Format(res.Total), limit))
 	}
 	if pc.orderOp >= 0 {
 		if res := results[pc.orderOp]; res.AlertVersion > 0 {
@@ -982,7 +957,7 @@ func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *strin
 			build(event.AlertSplitOrder, subject, "order:"+subject, res, fmt.Sprintf(
 				"%d parcels of one order, shipped separately, add up to $%s, above %s, though at least one "+
 					"was within it alone: several lots covered by a single order (19 CFR 10.151).",
-				len(res.AlertParcels), money.Format(res.Total), limit))
+				res.Seq, money.Format(res.Total), limit))
 		}
 	}
 	if pc.addrOp >= 0 {
@@ -991,7 +966,7 @@ func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *strin
 			build(event.AlertAddressCluster, subject, "address:"+subject+":"+pc.date, res, fmt.Sprintf(
 				"%d parcels to at least %d different names at one address with entry date %s add up to $%s, "+
 					"above %s: a possible split among recipients at one address.",
-				len(res.AlertParcels), p.cfg.ClusterNames, pc.date, money.Format(res.Total), limit))
+				res.Seq, p.cfg.ClusterNames, pc.date, money.Format(res.Total), limit))
 		}
 	}
 	return out
@@ -1029,8 +1004,11 @@ func (p *Processor) reject(in *Input, reason string, now time.Time, out *outBuf)
 	return Output{Topic: p.cfg.Topics.DLQ, Key: in.Key, Value: out.since(start)}
 }
 
-func distinctSorted(values []string) []string {
+// distinctSorted returns the distinct values, sorted, at most limit of
+// them (the first limit in sorted order).
+func distinctSorted(values []string, limit int) []string {
 	out := slices.Clone(values)
 	slices.Sort(out)
-	return slices.Compact(out)
+	out = slices.Compact(out)
+	return out[:min(len(out), limit)]
 }

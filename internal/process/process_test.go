@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/event"
@@ -21,13 +19,12 @@ import (
 	"github.com/s321/s321/internal/window"
 )
 
-// The processor is tested here against the embedded store (miniredis runs
-// the same Lua script as Redis); integration tests in internal/app run it
-// against redis-server through Kafka.
+// The processor is tested here against the memory store (it applies the
+// same counting rules as the Redis store); integration tests in
+// internal/app run it against redis-server through Kafka.
 
 type fixture struct {
 	p     *process.Processor
-	rdb   *redis.Client
 	store *window.Store
 	now   time.Time
 }
@@ -39,10 +36,7 @@ type options struct {
 
 func newFixture(t *testing.T, opts options) *fixture {
 	t.Helper()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { _ = rdb.Close() })
-	store, err := window.New(rdb, window.DefaultConfig())
+	store, err := window.NewMemory(window.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +59,7 @@ func newFixture(t *testing.T, opts options) *fixture {
 	if opts.shadow != nil {
 		shadowCfg := window.DefaultConfig()
 		shadowCfg.KeyPrefix = "s321-shadow"
-		shadowStore, err := window.New(rdb, shadowCfg)
+		shadowStore, err := window.NewMemory(shadowCfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +69,7 @@ func newFixture(t *testing.T, opts options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{p: p, rdb: rdb, store: store, now: time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)}
+	return &fixture{p: p, store: store, now: time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)}
 }
 
 // out is one published message, decoded.
@@ -356,20 +350,21 @@ func TestStoredOutcomeAgreesWithTheDecision(t *testing.T) {
 		if o.Topic == "manifests.dlq" || o.Topic == "alerts.split-shipment" {
 			continue
 		}
-		day := f.store.DayKey(o.RecipientKey, o.EntryDate)
-		// p:<parcel> ends with the outcome kept for the parcel.
-		state, err := f.rdb.HGet(context.Background(), day, "p:"+o.ParcelID).Result()
+		day, err := f.store.Day(context.Background(), o.RecipientKey, o.EntryDate)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fields := strings.Fields(state)
+		i := slices.IndexFunc(day.Parcels, func(p window.DayParcel) bool { return p.ParcelID == o.ParcelID })
+		if i < 0 {
+			t.Fatalf("%s: not in its day", o.ParcelID)
+		}
 		wantOutcome := "formal"
 		if o.Decision.Decision == "cleared" {
 			wantOutcome = "cleared"
 		}
 		// A redelivered parcel answers its first decision; its state is the first's too.
-		if fields[len(fields)-1] != wantOutcome {
-			t.Errorf("%s: decided %s, stored outcome %s (state %q)", o.ParcelID, o.Decision.Decision, fields[len(fields)-1], state)
+		if got := day.Parcels[i].Outcome; got != wantOutcome {
+			t.Errorf("%s: decided %s, stored outcome %s", o.ParcelID, o.Decision.Decision, got)
 		}
 		checked++
 	}

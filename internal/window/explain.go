@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,6 +25,9 @@ import (
 type ParcelRecord struct {
 	ParcelID   string
 	DecisionID string
+	// EntryDate is the parcel's entry date; the memory store forgets
+	// records by it.
+	EntryDate string
 	// Decision is the decision.v1 JSON as published.
 	Decision []byte
 }
@@ -46,7 +48,11 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	if len(parcels) == 0 && len(alerts) == 0 {
 		return nil
 	}
-	ttl := time.Duration(s.ttlMS) * time.Millisecond
+	if s.mem != nil {
+		s.mem.record(parcels, alerts)
+		return nil
+	}
+	ttl := s.ttl
 	record := func(parcels []ParcelRecord, cached bool) error {
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, p := range parcels {
@@ -57,7 +63,12 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 				pipe.PExpire(ctx, key, ttl)
 			}
 			for _, a := range alerts {
-				evalScript(ctx, pipe, keepNewer, cached, []string{s.alertsKey(a.EntryDate)}, a.AlertID, a.Version, a.Alert, s.ttlMS)
+				keys, args := []string{s.alertsKey(a.EntryDate)}, []any{a.AlertID, a.Version, a.Alert, s.ttl.Milliseconds()}
+				if cached {
+					keepNewer.EvalSha(ctx, pipe, keys, args...)
+				} else {
+					keepNewer.Eval(ctx, pipe, keys, args...)
+				}
 			}
 			return nil
 		})
@@ -100,6 +111,9 @@ var ErrNotFound = errors.New("not found")
 // ParcelHistory returns the decisions kept for a parcel, each once, oldest
 // first (by decided_at; a decision is JSON with that field).
 func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, error) {
+	if s.mem != nil {
+		return s.mem.parcelHistory(parcelID)
+	}
 	values, err := s.rdb.HGetAll(ctx, s.parcelKey(parcelID)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("parcel history: %w", err)
@@ -130,6 +144,9 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 // Alerts returns the latest version of every alert of an entry date, as
 // published, ordered by alert id.
 func (s *Store) Alerts(ctx context.Context, date string) ([][]byte, error) {
+	if s.mem != nil {
+		return s.mem.alertsOf(date), nil
+	}
 	values, err := s.rdb.HGetAll(ctx, s.alertsKey(date)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("alerts of %s: %w", date, err)
@@ -170,74 +187,69 @@ type Day struct {
 	Parcels      []DayParcel `json:"parcels"`
 }
 
-// Day returns a recipient's day, its parcels in evaluation order.
+// Day returns a recipient's day, its parcels in evaluation order (the
+// first MaxAlertParcels of them).
 func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error) {
 	key := s.DayKey(recipientKey, date)
-	var hash *redis.MapStringStringCmd
-	var list *redis.StringSliceCmd
-	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		hash = pipe.HGetAll(ctx, key)
-		list = pipe.LRange(ctx, key+":parcels", 0, -1)
-		return nil
-	})
+	if s.mem != nil {
+		return s.mem.day(key, recipientKey, date)
+	}
+	fields, err := s.rdb.HGetAll(ctx, key).Result()
 	if err != nil {
 		return nil, fmt.Errorf("day: %w", err)
 	}
-	fields := hash.Val()
 	if len(fields) == 0 {
 		return nil, ErrNotFound
 	}
+	var sub subject
+	for _, f := range []struct {
+		name string
+		to   *int64
+	}{{"n", &sub.n}, {"total", &sub.total}, {"gift_total", &sub.giftTotal}, {"alert_from", &sub.alertFrom}} {
+		*f.to, _ = strconv.ParseInt(fields[f.name], 10, 64)
+	}
 	scale, _ := strconv.ParseInt(fields["scale"], 10, 32)
+	sub.scale = int32(scale)
+	for seq := int64(1); seq <= min(sub.n, MaxAlertParcels); seq++ {
+		parcel, carrier, _ := strings.Cut(fields["l:"+strconv.FormatInt(seq, 10)], " ")
+		sub.entries = append(sub.entries, entry{parcel, carrier})
+	}
+	return dayOf(&sub, recipientKey, date, func(parcel string) *parcelRecord {
+		rec, err := parseParcelRecord(fields["p:"+parcel])
+		if err != nil {
+			return nil
+		}
+		return rec
+	}), nil
+}
+
+// dayOf describes a recipient's day from its subject; record finds a
+// parcel's record.
+func dayOf(sub *subject, recipientKey, date string, record func(parcel string) *parcelRecord) *Day {
 	day := &Day{
 		RecipientKey: recipientKey,
 		EntryDate:    date,
-		Total:        centsText(fields["total"], int32(scale)),
-		GiftTotal:    centsText(fields["gift_total"], money.MaxPlaces),
-		Parcels:      []DayParcel{},
+		Total:        money.Format(money.FromCents(sub.total, sub.scale)),
+		GiftTotal:    money.Format(money.FromCents(sub.giftTotal, money.MaxPlaces)),
+		AlertFrom:    sub.alertFrom,
+		Parcels:      make([]DayParcel, 0, len(sub.entries)),
 	}
-	day.AlertFrom, _ = strconv.ParseInt(fields["alert_from"], 10, 64)
-	// l:<seq> = "<parcel> <carrier>"; a day written before layout version
-	// 2, not touched since, still has them in its list.
-	entryList := list.Val()
-	if fields["l:1"] != "" {
-		n, _ := strconv.Atoi(fields["n"])
-		entryList = make([]string, 0, n)
-		for seq := 1; seq <= n; seq++ {
-			entryList = append(entryList, fields["l:"+strconv.Itoa(seq)])
-		}
-	}
-	for _, entry := range entryList {
-		parcel, carrier, _ := strings.Cut(entry, " ")
-		p := DayParcel{ParcelID: parcel, Carrier: carrier}
-		// p:<parcel> = "<seq> <total> <scale> <alert> <gift total>" (its
-		// first answer) then "<value cents> <gift> <status> <last event>
-		// <outcome>" (its state), which layout version 1 kept in s:<parcel>.
-		first := strings.Fields(fields["p:"+parcel])
-		state := first[min(5, len(first)):]
-		if len(state) == 0 {
-			state = strings.Fields(fields["s:"+parcel])
-		}
-		if len(state) == 5 {
-			p.Value = centsText(state[0], money.MaxPlaces)
-			p.Gift, p.Status, p.EventID, p.Outcome = state[1] == "1", state[2], state[3], state[4]
-		}
-		if len(first) >= 5 {
-			p.Evaluated, _ = strconv.ParseInt(first[0], 10, 64)
-			firstScale, _ := strconv.ParseInt(first[2], 10, 32)
-			p.DayTotal = centsText(first[1], int32(firstScale))
+	for _, e := range sub.entries {
+		p := DayParcel{ParcelID: e.parcel, Carrier: e.carrier}
+		if rec := record(e.parcel); rec != nil {
+			p.Value = money.Format(money.FromCents(rec.value, money.MaxPlaces))
+			p.Gift, p.EventID, p.Outcome = rec.gift, rec.lastEvent, string(rec.outcome)
+			if p.EventID == "" {
+				p.EventID = e.parcel
+			}
+			p.Status = "active"
+			if rec.cancelled {
+				p.Status = "cancelled"
+			}
+			p.Evaluated = rec.seq
+			p.DayTotal = money.Format(money.FromCents(rec.total, rec.scale))
 		}
 		day.Parcels = append(day.Parcels, p)
 	}
-	return day, nil
-}
-
-func centsText(text string, places int32) string {
-	if text == "" {
-		text = "0"
-	}
-	cents, err := strconv.ParseInt(text, 10, 64)
-	if err != nil {
-		return text
-	}
-	return money.Format(money.FromCents(cents, places))
+	return day
 }

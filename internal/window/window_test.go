@@ -8,37 +8,51 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/shopspring/decimal"
 
+	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/money"
 	"github.com/s321/s321/internal/testenv"
 	"github.com/s321/s321/internal/window"
 )
 
 // backends runs each test against a real redis-server and against the
-// embedded miniredis, since the processor runs the same script on both.
+// memory store, since both apply the same rules. rdb is nil for the
+// memory store.
 func backends(t *testing.T, fn func(t *testing.T, rdb redis.UniversalClient)) {
 	t.Run("redis-server", func(t *testing.T) {
 		fn(t, testenv.StartRedis(t).Client())
 	})
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		t.Cleanup(func() { _ = rdb.Close() })
-		fn(t, rdb)
+	t.Run("memory", func(t *testing.T) {
+		fn(t, nil)
 	})
 }
 
+// newStore returns a store over rdb, or in memory when rdb is nil.
 func newStore(t *testing.T, rdb redis.UniversalClient) *window.Store {
 	t.Helper()
-	store, err := window.New(rdb, window.DefaultConfig())
+	return newStoreWith(t, rdb, window.DefaultConfig())
+}
+
+func newStoreWith(t *testing.T, rdb redis.UniversalClient, cfg window.Config) *window.Store {
+	t.Helper()
+	var store *window.Store
+	var err error
+	if rdb == nil {
+		store, err = window.NewMemory(cfg)
+	} else {
+		store, err = window.New(rdb, cfg)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return store
 }
+
+// regime800 is a regime with an $800 threshold per recipient and day.
+var regime800 = &decide.Regime{ID: "test-800", Threshold: decimal.NewFromInt(800), HasThreshold: true,
+	Basis: decide.BasisRecipientDay, InformalEntryLimit: decimal.NewFromInt(2500)}
 
 func op(parcel, carrier, value string) window.Op {
 	d := decimal.RequireFromString(value)
@@ -48,7 +62,7 @@ func op(parcel, carrier, value string) window.Op {
 	}
 	return window.Op{
 		Subject: "rk1", EntryDate: "2024-05-01", ParcelID: parcel, Carrier: carrier,
-		ValueCents: cents, Scale: money.Places(d), AlertThresholdCents: 80000,
+		ValueCents: cents, Scale: money.Places(d), Regime: regime800,
 	}
 }
 
@@ -120,9 +134,11 @@ func TestApplyIsIdempotent(t *testing.T) {
 		if last := again[3]; !last.Duplicate || money.Format(last.Total) != "450.00" {
 			t.Errorf("redelivered P-1: %+v, want its first answer 450.00", last)
 		}
-		total, err := rdb.HGet(ctx, store.DayKey("rk1", "2024-05-01"), "total").Result()
-		if err != nil || total != "85100" {
-			t.Errorf("stored total %q (%v), want 85100 cents", total, err)
+		if rdb != nil {
+			total, err := rdb.HGet(ctx, store.DayKey("rk1", "2024-05-01"), "total").Result()
+			if err != nil || total != "85100" {
+				t.Errorf("stored total %q (%v), want 85100 cents", total, err)
+			}
 		}
 	})
 }
@@ -131,7 +147,7 @@ func TestApplyWithoutThresholdRaisesNoAlert(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		store := newStore(t, rdb)
 		a, b := op("P-1", "DHL", "700"), op("P-2", "DHL", "700")
-		a.AlertThresholdCents, b.AlertThresholdCents = window.NoAlert, window.NoAlert
+		a.Regime, b.Regime = nil, nil
 		got, err := store.Apply(context.Background(), []window.Op{a, b})
 		if err != nil {
 			t.Fatal(err)
@@ -194,77 +210,8 @@ func TestApplySetsTTL(t *testing.T) {
 	}
 }
 
-// writeFormerDay writes a subject as layout version 1 kept it: P-1 (700.00,
-// DHL) and P-2 (10.00, Fed Ex, in the state p2State), 710.00 in all.
-func writeFormerDay(t *testing.T, rdb redis.UniversalClient, key, p2State string) {
-	t.Helper()
-	ctx := context.Background()
-	if err := rdb.HSet(ctx, key, "total", 71000, "scale", 2, "n", 2, "alert_from", 0, "gift_total", 0,
-		"p:P-1", "1 70000 2 0 0", "s:P-1", "70000 0 active P-1 cleared",
-		"p:P-2", "2 71000 2 0 0", "s:P-2", p2State).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rdb.RPush(ctx, key+":parcels", "P-1 DHL", "P-2 Fed Ex").Err(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestApplyMovesTheFormerLayout: a subject written before layout version 2
-// kept its parcels in a list and its members in a set. The first op that
-// touches it moves both into the hash, so its alert lists and distinct
-// names go on where they were.
-func TestApplyMovesTheFormerLayout(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := context.Background()
-		store := newStore(t, rdb)
-		mk := addressOp
-		first := mk("P-1", "700", "ann")
-		key := store.Key(&first)
-		// Two parcels, two names, 710.00, as the former script left them.
-		writeFormerDay(t, rdb, key, "1000 0 active P-2 cleared")
-		if err := rdb.SAdd(ctx, key+":members", "ann", "bob").Err(); err != nil {
-			t.Fatal(err)
-		}
-		got, err := store.Apply(ctx, []window.Op{
-			mk("P-2", "10", "bob"),  // a redelivery: its first answer
-			mk("P-3", "10", "bob"),  // bob again: still two names
-			mk("P-4", "100", "cat"), // the third name, 820.00: raised
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !got[0].Duplicate || got[0].Seq != 2 || got[0].Total.StringFixed(2) != "710.00" {
-			t.Errorf("redelivery: %+v", got[0])
-		}
-		if got[1].Seq != 3 || got[1].AlertVersion != 0 {
-			t.Errorf("P-3: %+v", got[1])
-		}
-		if got[2].Seq != 4 || got[2].AlertVersion != 1 || got[2].Total.StringFixed(2) != "820.00" {
-			t.Errorf("P-4: %+v", got[2])
-		}
-		if want := []string{"DHL", "Fed Ex", "DHL", "DHL"}; !equal(got[2].AlertCarriers, want) {
-			t.Errorf("carriers %v, want %v", got[2].AlertCarriers, want)
-		}
-		for _, k := range []string{key + ":parcels", key + ":members"} {
-			if n, err := rdb.Exists(ctx, k).Result(); err != nil || n != 0 {
-				t.Errorf("%s: still there (%d, %v)", k, n, err)
-			}
-		}
-		// P-1's state is still in its s: field: an amend finds it.
-		amend := mk("P-1", "650", "ann")
-		amend.Kind, amend.EventID = window.KindAmend, "P-1-a1"
-		amended, err := store.Apply(ctx, []window.Op{amend})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a := amended[0]; a.Status != window.StatusOK || a.Total.StringFixed(2) != "770.00" || a.Superseded != "P-1" || a.SupersededOutcome != window.OutcomeCleared {
-			t.Errorf("amend: %+v", a)
-		}
-	})
-}
-
-// TestApplyAddsLargeTotalsExactly: beyond 2^53 cents a double no longer
-// holds every sum, so from 2^52 on the script adds with HINCRBY instead.
+// TestApplyAddsLargeTotalsExactly: totals are int64 cents, exact beyond
+// what a double holds (2^53).
 func TestApplyAddsLargeTotalsExactly(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		store := newStore(t, rdb)
@@ -412,9 +359,9 @@ func TestAmendAndCancel(t *testing.T) {
 		if err != nil || !res[0].Duplicate || money.Format(res[0].Total) != "10.00" {
 			t.Errorf("re-sent amend: %+v %v, want the duplicate answer 10.00", res, err)
 		}
-		total, _ := rdb.HGet(ctx, store.DayKey("rk1", "2024-05-01"), "total").Result()
-		if total != "1000" {
-			t.Errorf("stored total %s cents, want 1000 (P-1 amended to 10.00, P-2 cancelled)", total)
+		day, err := store.Day(ctx, "rk1", "2024-05-01")
+		if err != nil || day.Total != "10.00" {
+			t.Errorf("day total %+v (%v), want 10.00 (P-1 amended to 10.00, P-2 cancelled)", day, err)
 		}
 	})
 }
@@ -518,16 +465,18 @@ func TestRecordAndQuery(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
-		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
-			t.Fatal(err)
+		if rdb != nil {
+			if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "450.00"), op("P-2", "UPS", "400.00")}); err != nil {
 			t.Fatal(err)
 		}
 		err := store.Record(ctx,
 			[]window.ParcelRecord{
-				{ParcelID: "P-1", DecisionID: "d2", Decision: []byte(`{"decided_at":"2026-01-02T00:00:00.000Z"}`)},
 				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)},
+				{ParcelID: "P-1", DecisionID: "d2", Decision: []byte(`{"decided_at":"2026-01-02T00:00:00.000Z"}`)},
 				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)}, // redelivered
 			},
 			[]window.AlertRecord{
@@ -565,7 +514,7 @@ func TestRecordAndQuery(t *testing.T) {
 // got another decision than the first time and was counted under two keys.
 // Its answer is now pinned.
 func TestLinkAnswerIsPinnedPerParcel(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	redisOnly(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
 		first, err := store.Link(ctx, []window.LinkRequest{{Links: []string{"phoneZ"}, Own: "rk-b", ParcelID: "B-1"}})
@@ -590,14 +539,11 @@ func TestLinkAnswerIsPinnedPerParcel(t *testing.T) {
 // TestLinkRenewsAKnownLink: a link expires TTL after its last use, so a
 // phone used every few days stays linked.
 func TestLinkRenewsAKnownLink(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	redisOnly(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		cfg := window.DefaultConfig()
 		cfg.TTL = time.Hour
-		store, err := window.New(rdb, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		store := newStoreWith(t, rdb, cfg)
 		// Recorded long ago: a minute left.
 		if err := rdb.Set(ctx, "s321:link:{phoneY}", "rk-a", time.Minute).Err(); err != nil {
 			t.Fatal(err)
@@ -618,33 +564,11 @@ func TestLinkRenewsAKnownLink(t *testing.T) {
 	})
 }
 
-// TestDayReadsTheFormerLayout: a day written before layout version 2 and
-// not touched since is still listed, from its list and s: fields.
-func TestDayReadsTheFormerLayout(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := context.Background()
-		store := newStore(t, rdb)
-		key := store.DayKey("rk9", "2024-05-01")
-		writeFormerDay(t, rdb, key, "1000 0 cancelled P-2-c formal")
-		day, err := store.Day(ctx, "rk9", "2024-05-01")
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []window.DayParcel{
-			{ParcelID: "P-1", Carrier: "DHL", Value: "700.00", Status: "active", EventID: "P-1", Outcome: "cleared", DayTotal: "700.00", Evaluated: 1},
-			{ParcelID: "P-2", Carrier: "Fed Ex", Value: "10.00", Status: "cancelled", EventID: "P-2-c", Outcome: "formal", DayTotal: "710.00", Evaluated: 2},
-		}
-		if day.Total != "710.00" || !slices.Equal(day.Parcels, want) {
-			t.Errorf("day %+v", day)
-		}
-	})
-}
-
 // TestResolveWritesOnlyWhenAsked: Resolve answers from one round trip and
 // leaves the recording of new links and pins to the function it returns,
 // which the processor runs alongside the counting.
 func TestResolveWritesOnlyWhenAsked(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	redisOnly(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
 		keys, write, err := store.Resolve(ctx, []window.LinkRequest{
@@ -720,39 +644,8 @@ func TestAddressDayStaysCompact(t *testing.T) {
 	}
 }
 
-// TestAddressDayReadsWholeNameFields: a hash written before names were
-// shortened marks them by the whole key; the same name is not counted
-// again, a new one is.
-func TestAddressDayReadsWholeNameFields(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := context.Background()
-		store := newStore(t, rdb)
-		mk := func(parcel, value, name string) window.Op { return addressOp(parcel, value, nameKey(name)) }
-		first := mk("P-1", "700", "ann")
-		key := store.Key(&first)
-		// P-1 (ann) and P-2 (bob), 710.00, as the script kept them before.
-		if err := rdb.HSet(ctx, key, "n", 2, "total", 71000, "scale", 2, "nm", 2,
-			"l:1", "P-1 DHL", "l:2", "P-2 DHL",
-			"p:P-1", "1 70000 2 0 0 70000 0 active P-1 cleared",
-			"p:P-2", "2 71000 2 0 0 1000 0 active P-2 cleared",
-			"m:"+nameKey("ann"), 1, "m:"+nameKey("bob"), 1).Err(); err != nil {
-			t.Fatal(err)
-		}
-		got, err := store.Apply(ctx, []window.Op{
-			mk("P-3", "100", "ann"), // ann again: still two names
-			mk("P-4", "10", "cat"),  // the third name, 820.00: raised
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got[0].Seq != 3 || got[0].AlertVersion != 0 {
-			t.Errorf("P-3: %+v", got[0])
-		}
-		if got[1].Seq != 4 || got[1].AlertVersion != 1 || got[1].Total.StringFixed(2) != "820.00" {
-			t.Errorf("P-4: %+v", got[1])
-		}
-		if nm, err := rdb.HGet(ctx, key, "nm").Result(); err != nil || nm != "3" {
-			t.Errorf("nm %q (%v), want 3", nm, err)
-		}
-	})
+// redisOnly runs a test of what only the Redis store does (links recorded
+// by a second round trip, expiry by the clock).
+func redisOnly(t *testing.T, fn func(t *testing.T, rdb redis.UniversalClient)) {
+	fn(t, testenv.StartRedis(t).Client())
 }

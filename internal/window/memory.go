@@ -1,0 +1,264 @@
+package window
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// memory keeps subjects, links, and the records behind explanations in
+// this process, for the embedded default and for replay: the rules of
+// rules.go applied to subjects held whole, under one lock.
+//
+// It forgets in entry dates rather than by the clock: a subject, link or
+// record whose newest entry date is more than the TTL (in whole days,
+// at least one) before the newest entry date the store has seen is
+// dropped. A live stream thus keeps about the TTL's worth of days, and a
+// replay of years of history holds no more than that at any time.
+type memory struct {
+	mu       sync.Mutex
+	ttlDays  int64
+	subjects map[string]*memSubject
+	links    map[string]memLink // by link key
+	pins     map[string]memLink // by own recipient key and parcel id
+	parcels  map[string]*memParcel
+	alerts   map[string]map[string]memAlert // by entry date, then alert id
+	// newest is the newest entry date seen (days since 1970-01-01);
+	// swept the newest at the last sweep.
+	newest, swept int64
+}
+
+type memSubject struct {
+	*subject
+	day int64 // the newest entry date that changed it
+}
+
+type memLink struct {
+	key string
+	day int64
+}
+
+// memParcel is what Record kept of a parcel: its decisions in the order
+// recorded, each once.
+type memParcel struct {
+	decisions []memDecision
+	day       int64
+}
+
+type memDecision struct {
+	id   string
+	json []byte
+}
+
+type memAlert struct {
+	version int64
+	json    []byte
+}
+
+func newMemory(ttl time.Duration) *memory {
+	return &memory{
+		ttlDays:  max(int64((ttl+24*time.Hour-1)/(24*time.Hour)), 1),
+		subjects: map[string]*memSubject{},
+		links:    map[string]memLink{},
+		pins:     map[string]memLink{},
+		parcels:  map[string]*memParcel{},
+		alerts:   map[string]map[string]memAlert{},
+	}
+}
+
+func (m *memory) apply(st *Store, ops []Op) []Result {
+	results := make([]Result, len(ops))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range ops {
+		op := &ops[i]
+		key := st.Key(op)
+		day := m.seen(op.EntryDate)
+		ms := m.subjects[key]
+		if ms == nil {
+			ms = &memSubject{subject: newSubject(0)}
+			m.subjects[key] = ms
+		}
+		res := ms.apply(op)
+		ms.changed = changes{}
+		if res.Status == StatusOK && !res.Duplicate {
+			ms.day = max(ms.day, day)
+		}
+		if res.AlertVersion > 0 {
+			setAlertEntries(&res, ms.entries)
+		}
+		results[i] = res
+	}
+	return results
+}
+
+// seen notes an entry date and returns its day number; when the newest
+// date moves on, it sweeps what is older than the TTL.
+func (m *memory) seen(date string) int64 {
+	day, ok := dayNumber(date)
+	if !ok {
+		return m.newest
+	}
+	if day > m.newest {
+		m.newest = day
+	}
+	if m.newest > m.swept {
+		m.sweep(m.newest - m.ttlDays)
+		m.swept = m.newest
+	}
+	return day
+}
+
+// sweep drops everything last changed before day.
+func (m *memory) sweep(day int64) {
+	for key, s := range m.subjects {
+		if s.day < day {
+			delete(m.subjects, key)
+		}
+	}
+	for key, l := range m.links {
+		if l.day < day {
+			delete(m.links, key)
+		}
+	}
+	for key, l := range m.pins {
+		if l.day < day {
+			delete(m.pins, key)
+		}
+	}
+	for id, p := range m.parcels {
+		if p.day < day {
+			delete(m.parcels, id)
+		}
+	}
+	for date := range m.alerts {
+		if d, ok := dayNumber(date); ok && d < day {
+			delete(m.alerts, date)
+		}
+	}
+}
+
+// dayNumber reads a YYYY-MM-DD date as days since 1970-01-01.
+func dayNumber(date string) (int64, bool) {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return 0, false
+	}
+	return t.Unix() / 86400, true
+}
+
+// resolve is Store.Resolve in memory. Links and pins are recorded at
+// once: nothing leaves the process before the batch is published anyway.
+func (m *memory) resolve(reqs []LinkRequest) ([]string, func(context.Context) error, error) {
+	out := make([]string, len(reqs))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, req := range reqs {
+		out[i] = req.Own
+		day := m.seen(req.EntryDate)
+		pin := req.Own + "\x00" + req.ParcelID
+		if req.ParcelID != "" {
+			if p, ok := m.pins[pin]; ok {
+				out[i] = p.key
+				continue
+			}
+		}
+		for _, link := range req.Links {
+			if link == "" {
+				continue
+			}
+			if l, ok := m.links[link]; ok {
+				m.links[link] = memLink{key: l.key, day: max(l.day, day)}
+				if out[i] == req.Own {
+					out[i] = l.key
+				}
+			}
+		}
+		for _, link := range req.Links {
+			if _, ok := m.links[link]; !ok && link != "" {
+				m.links[link] = memLink{key: out[i], day: day}
+			}
+		}
+		if req.ParcelID != "" {
+			m.pins[pin] = memLink{key: out[i], day: day}
+		}
+	}
+	return out, func(context.Context) error { return nil }, nil
+}
+
+// record is Store.Record in memory.
+func (m *memory) record(parcels []ParcelRecord, alerts []AlertRecord) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range parcels {
+		day := m.seen(p.EntryDate)
+		kept := m.parcels[p.ParcelID]
+		if kept == nil {
+			kept = &memParcel{}
+			m.parcels[p.ParcelID] = kept
+		}
+		kept.day = max(kept.day, day)
+		i := slices.IndexFunc(kept.decisions, func(d memDecision) bool { return d.id == p.DecisionID })
+		if i < 0 {
+			kept.decisions = append(kept.decisions, memDecision{id: p.DecisionID, json: slices.Clone(p.Decision)})
+		} else {
+			kept.decisions[i].json = slices.Clone(p.Decision)
+		}
+	}
+	for _, a := range alerts {
+		m.seen(a.EntryDate)
+		day := m.alerts[a.EntryDate]
+		if day == nil {
+			day = map[string]memAlert{}
+			m.alerts[a.EntryDate] = day
+		}
+		if kept, ok := day[a.AlertID]; ok && kept.version >= a.Version {
+			continue
+		}
+		day[a.AlertID] = memAlert{version: a.Version, json: slices.Clone(a.Alert)}
+	}
+}
+
+// parcelHistory is Store.ParcelHistory in memory.
+func (m *memory) parcelHistory(parcelID string) ([][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	kept := m.parcels[parcelID]
+	if kept == nil {
+		return nil, ErrNotFound
+	}
+	out := make([][]byte, len(kept.decisions))
+	for i, d := range kept.decisions {
+		out[i] = d.json
+	}
+	return out, nil
+}
+
+// alertsOf is Store.Alerts in memory: the alerts of a date by id.
+func (m *memory) alertsOf(date string) [][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	day := m.alerts[date]
+	ids := make([]string, 0, len(day))
+	for id := range day {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		out[i] = day[id].json
+	}
+	return out
+}
+
+// day is Store.Day in memory.
+func (m *memory) day(key, recipientKey, date string) (*Day, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms := m.subjects[key]
+	if ms == nil {
+		return nil, ErrNotFound
+	}
+	return dayOf(ms.subject, recipientKey, date, func(parcel string) *parcelRecord { return ms.parcels[parcel] }), nil
+}

@@ -1,0 +1,621 @@
+package window
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Counting in Redis takes two pipelined round trips for a batch, three
+// when an alert lists parcels this process has not seen:
+//
+//  1. read: one HMGET per subject of the batch, of its figures and of the
+//     records of the parcels, events and members its ops name;
+//  2. write: the rules are applied in Go, and every subject that changed
+//     is written back by casScript, which writes a subject only while its
+//     version is still the one read (compare and set). A subject another
+//     processor changed in between is read again and its ops applied
+//     again, until its write goes through; only those ops are retried;
+//  3. entries: an alert lists its subject's first parcels, which are
+//     written once and never change, so a process caches them and reads
+//     from Redis only those it has not seen (entryCache).
+//
+// A write whose answer was lost (a timeout, a retry by go-redis) finds
+// the version moved on; the subject is read again, and the ops it has
+// already applied answer as duplicates. Nothing is counted twice.
+
+// casScript writes subjects back, each only while its version is the one
+// the caller read. ARGV[1] is the time to live in milliseconds; then for
+// each key of KEYS: the version read, the number of field-value pairs,
+// and the pairs (the new version among them). It answers 1 for each key
+// written and 0 for each key whose version had moved (nothing written).
+var casScript = redis.NewScript(`
+local ttl = ARGV[1]
+local written = {}
+local a = 2
+for i = 1, #KEYS do
+  local read, pairs = ARGV[a], tonumber(ARGV[a + 1])
+  local first, last = a + 2, a + 1 + 2 * pairs
+  if (redis.call('HGET', KEYS[i], 'v') or '0') == read then
+    for from = first, last, 1000 do
+      redis.call('HSET', KEYS[i], unpack(ARGV, from, math.min(from + 999, last)))
+    end
+    redis.call('PEXPIRE', KEYS[i], ttl)
+    written[i] = 1
+  else
+    written[i] = 0
+  end
+  a = last + 1
+end
+return written
+`)
+
+// The fields of a subject's figures, in the order load reads them.
+var figureFields = [...]string{"v", "o", "n", "total", "scale", "gift_total", "alert_from", "nm"}
+
+// maxAttempts bounds how often one subject is read and written again
+// because another processor changed it in between, within one Apply.
+const maxAttempts = 16
+
+// keysPerCall bounds the subjects of one casScript call: enough to spread
+// the cost of a call, few enough that one call holds a single-threaded
+// Redis for well under a millisecond.
+const keysPerCall = 64
+
+// redisSubject is a subject loaded from Redis: its key, the ops of the
+// batch that count toward it (indexes, in order), and the figures read.
+type redisSubject struct {
+	key    string
+	ops    []int
+	s      *subject
+	loaded subject // the figures as read, to write only those that changed
+}
+
+func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
+	// The batch's subjects, in the order they first appear.
+	byKey := make(map[string]*redisSubject, len(ops))
+	subjects := make([]*redisSubject, 0, len(ops))
+	for i := range ops {
+		key := s.Key(&ops[i])
+		rs := byKey[key]
+		if rs == nil {
+			rs = &redisSubject{key: key}
+			byKey[key] = rs
+			subjects = append(subjects, rs)
+		}
+		rs.ops = append(rs.ops, i)
+	}
+	results := make([]Result, len(ops))
+	pending := subjects
+	for attempt := 1; len(pending) > 0; attempt++ {
+		if attempt > maxAttempts {
+			return nil, fmt.Errorf("%d subjects changed by other processors %d times in a row", len(pending), maxAttempts)
+		}
+		if err := s.load(ctx, ops, pending); err != nil {
+			return nil, err
+		}
+		var changed []*redisSubject
+		for _, rs := range pending {
+			for _, i := range rs.ops {
+				results[i] = rs.s.apply(&ops[i])
+			}
+			if rs.s.changed.any() {
+				changed = append(changed, rs)
+			}
+		}
+		lost, err := s.commit(ctx, changed)
+		if err != nil {
+			return nil, err
+		}
+		pending = lost
+	}
+	if err := s.fillEntries(ctx, subjects, results); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// load reads the subjects, in one pipelined round trip.
+func (s *Store) load(ctx context.Context, ops []Op, subjects []*redisSubject) error {
+	cmds := make([]*redis.SliceCmd, len(subjects))
+	fields := make([][]string, len(subjects))
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for j, rs := range subjects {
+			f := make([]string, len(figureFields), len(figureFields)+2*len(rs.ops))
+			copy(f, figureFields[:])
+			for _, i := range rs.ops {
+				op := &ops[i]
+				f = append(f, "p:"+op.ParcelID)
+				if op.Kind == KindAmend || op.Kind == KindCancel {
+					f = append(f, "e:"+op.eventID())
+				}
+				if op.MinMembers > 0 && op.Member != "" {
+					f = append(f, memberField(op.Member))
+				}
+			}
+			fields[j] = f
+			cmds[j] = pipe.HMGet(ctx, rs.key, f...)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read subjects: %w", err)
+	}
+	for j, rs := range subjects {
+		sub, err := readSubject(fields[j], cmds[j].Val(), ops, rs.ops)
+		if err != nil {
+			return fmt.Errorf("read subject %s: %w", rs.key, err)
+		}
+		rs.s, rs.loaded = sub, *sub
+	}
+	return nil
+}
+
+// readSubject builds a subject from an HMGET of fields.
+func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*subject, error) {
+	if len(values) != len(fields) {
+		return nil, fmt.Errorf("%d values for %d fields", len(values), len(fields))
+	}
+	var figures [len(figureFields)]int64
+	for i := range figureFields {
+		text, _ := values[i].(string)
+		if text == "" {
+			continue
+		}
+		v, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", figureFields[i], err)
+		}
+		figures[i] = v
+	}
+	sub := &subject{version: figures[0], epoch: figures[1], n: figures[2], total: figures[3], scale: int32(figures[4]),
+		giftTotal: figures[5], alertFrom: figures[6], members: figures[7]}
+	if sub.version == 0 {
+		sub.epoch = rand.Int64N(1<<53) + 1
+		sub.changed.created = true
+	}
+	sub.firstSeq = sub.n + 1
+	k := len(figureFields)
+	for _, i := range opIndexes {
+		op := &ops[i]
+		text, _ := values[k].(string)
+		k++
+		if text != "" {
+			rec, err := parseParcelRecord(text)
+			if err != nil {
+				return nil, fmt.Errorf("field p:%s: %w", op.ParcelID, err)
+			}
+			if sub.parcels == nil {
+				sub.parcels = make(map[string]*parcelRecord, len(opIndexes))
+			}
+			sub.parcels[op.ParcelID] = rec
+		}
+		if op.Kind == KindAmend || op.Kind == KindCancel {
+			text, _ := values[k].(string)
+			k++
+			if text != "" {
+				rec, err := parseEventRecord(text)
+				if err != nil {
+					return nil, fmt.Errorf("field e:%s: %w", op.eventID(), err)
+				}
+				if sub.events == nil {
+					sub.events = make(map[string]*eventRecord, 1)
+				}
+				sub.events[op.eventID()] = rec
+			}
+		}
+		if op.MinMembers > 0 && op.Member != "" {
+			if values[k] != nil {
+				if sub.memberSeen == nil {
+					sub.memberSeen = make(map[string]bool, 1)
+				}
+				sub.memberSeen[op.Member] = true
+			}
+			k++
+		}
+	}
+	return sub, nil
+}
+
+// commit writes the changed subjects back, in one pipelined round trip,
+// and returns those whose version had moved (not written).
+func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisSubject, error) {
+	if len(subjects) == 0 {
+		return nil, nil
+	}
+	calls := s.planCalls(subjects)
+	ttl := strconv.FormatInt(s.ttl.Milliseconds(), 10)
+	run := func(cached bool) ([]*redis.Cmd, error) {
+		cmds := make([]*redis.Cmd, len(calls))
+		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for c, call := range calls {
+				keys := make([]string, len(call))
+				args := make([]any, 1, 1+16*len(call))
+				args[0] = ttl
+				for j, rs := range call {
+					keys[j] = rs.key
+					args = appendWrite(args, rs)
+				}
+				if cached {
+					cmds[c] = casScript.EvalSha(ctx, pipe, keys, args...)
+				} else {
+					cmds[c] = casScript.Eval(ctx, pipe, keys, args...)
+				}
+			}
+			return nil
+		})
+		return cmds, err
+	}
+	cmds, err := run(true)
+	if err != nil && isNoScript(err) {
+		// The script cache was flushed (or Redis restarted): send the
+		// script itself. A call that went through the first time finds
+		// its versions moved, and its subjects are read again.
+		cmds, err = run(false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write subjects: %w", err)
+	}
+	var lost []*redisSubject
+	for c, call := range calls {
+		written, ok := cmds[c].Val().([]any)
+		if !ok || len(written) != len(call) {
+			return nil, fmt.Errorf("write subjects: unexpected reply %v", cmds[c].Val())
+		}
+		for j, rs := range call {
+			if n, _ := written[j].(int64); n != 1 {
+				lost = append(lost, rs)
+			}
+		}
+	}
+	return lost, nil
+}
+
+// planCalls groups subjects into script calls: up to keysPerCall a call,
+// and on a Redis Cluster only subjects of one hash slot together.
+func (s *Store) planCalls(subjects []*redisSubject) [][]*redisSubject {
+	var calls [][]*redisSubject
+	if _, cluster := s.rdb.(*redis.ClusterClient); !cluster {
+		for start := 0; start < len(subjects); start += keysPerCall {
+			calls = append(calls, subjects[start:min(start+keysPerCall, len(subjects))])
+		}
+		return calls
+	}
+	bySlot := map[uint16][]*redisSubject{}
+	var slots []uint16
+	for _, rs := range subjects {
+		slot := hashSlot(hashTag(rs.key))
+		if _, ok := bySlot[slot]; !ok {
+			slots = append(slots, slot)
+		}
+		bySlot[slot] = append(bySlot[slot], rs)
+	}
+	for _, slot := range slots {
+		group := bySlot[slot]
+		for start := 0; start < len(group); start += keysPerCall {
+			calls = append(calls, group[start:min(start+keysPerCall, len(group))])
+		}
+	}
+	return calls
+}
+
+// hashTag is the part of key between its first { and the } after it.
+func hashTag(key string) string {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			return key[i+1 : i+1+j]
+		}
+	}
+	return key
+}
+
+// appendWrite appends a subject's part of a casScript call: the version
+// read, the number of pairs, and the fields that changed.
+func appendWrite(args []any, rs *redisSubject) []any {
+	sub, was := rs.s, &rs.loaded
+	at := len(args)
+	args = append(args, strconv.FormatInt(was.version, 10), 0, "v", was.version+1)
+	if sub.changed.created {
+		args = append(args, "o", sub.epoch)
+	}
+	if sub.n != was.n {
+		args = append(args, "n", sub.n)
+	}
+	if sub.total != was.total {
+		args = append(args, "total", sub.total)
+	}
+	if sub.scale != was.scale {
+		args = append(args, "scale", sub.scale)
+	}
+	if sub.giftTotal != was.giftTotal {
+		args = append(args, "gift_total", sub.giftTotal)
+	}
+	if sub.alertFrom != was.alertFrom {
+		args = append(args, "alert_from", sub.alertFrom)
+	}
+	if sub.members != was.members {
+		args = append(args, "nm", sub.members)
+	}
+	for _, id := range sub.changed.parcels {
+		args = append(args, "p:"+id, appendParcelRecord(nil, sub.parcels[id]))
+	}
+	for _, id := range sub.changed.events {
+		args = append(args, "e:"+id, appendEventRecord(nil, sub.events[id]))
+	}
+	for _, m := range sub.changed.members {
+		args = append(args, memberField(m), 1)
+	}
+	for i, e := range sub.entries {
+		args = append(args, "l:"+strconv.FormatInt(sub.firstSeq+int64(i), 10), e.parcel+" "+e.carrier)
+	}
+	args[at+1] = (len(args) - at - 2) / 2
+	return args
+}
+
+// memberField is the field that marks member as counted: its first 32
+// characters (128 bits of a name key), so that the field stays well
+// within the 64 bytes of a listpack entry.
+func memberField(member string) string {
+	return "m:" + member[:min(32, len(member))]
+}
+
+func isNoScript(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
+}
+
+// fillEntries gives every result with an alert its subject's first
+// parcels: from the entries cache, the entries this apply wrote, and for
+// the rest one pipelined read.
+func (s *Store) fillEntries(ctx context.Context, subjects []*redisSubject, results []Result) error {
+	type want struct {
+		rs   *redisSubject
+		have []entry // the first entries, from seq 1
+		need int64   // how many the results ask for
+		read *redis.SliceCmd
+		from int64 // the seq of the first entry read
+	}
+	var wants []*want
+	for _, rs := range subjects {
+		var need int64
+		for _, i := range rs.ops {
+			if results[i].AlertVersion > 0 {
+				need = max(need, min(results[i].Seq, MaxAlertParcels))
+			}
+		}
+		if need > 0 {
+			wants = append(wants, &want{rs: rs, need: need, have: s.entries.get(rs.key, rs.s.epoch)})
+		}
+	}
+	if len(wants) == 0 {
+		return nil
+	}
+	// What is neither cached nor written by this apply: the entries from
+	// the end of the cache up to those this apply wrote.
+	reads := false
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for _, w := range wants {
+			upTo := min(w.need, w.rs.s.firstSeq-1)
+			w.from = int64(len(w.have)) + 1
+			if w.from > upTo {
+				continue
+			}
+			fields := make([]string, 0, upTo-w.from+1)
+			for seq := w.from; seq <= upTo; seq++ {
+				fields = append(fields, "l:"+strconv.FormatInt(seq, 10))
+			}
+			w.read = pipe.HMGet(ctx, w.rs.key, fields...)
+			reads = true
+		}
+		if !reads {
+			return errNothingToRead
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errNothingToRead) {
+		return fmt.Errorf("read alert parcels: %w", err)
+	}
+	for _, w := range wants {
+		// Appending to a cached slice must never write into its array:
+		// other batches read it.
+		have := w.have[:len(w.have):len(w.have)]
+		if w.read != nil {
+			for _, v := range w.read.Val() {
+				text, _ := v.(string)
+				if text == "" {
+					return fmt.Errorf("read alert parcels of %s: entry %d is missing", w.rs.key, int64(len(have))+1)
+				}
+				parcel, carrier, _ := strings.Cut(text, " ")
+				have = append(have, entry{parcel, carrier})
+			}
+		}
+		if int64(len(have)) == w.rs.s.firstSeq-1 {
+			have = append(have, w.rs.s.entries...)
+		}
+		if int64(len(have)) < w.need {
+			return fmt.Errorf("read alert parcels of %s: %d entries of %d", w.rs.key, len(have), w.need)
+		}
+		s.entries.put(w.rs.key, w.rs.s.epoch, have)
+		for _, i := range w.rs.ops {
+			if results[i].AlertVersion > 0 {
+				setAlertEntries(&results[i], have)
+			}
+		}
+	}
+	return nil
+}
+
+// errNothingToRead ends a pipeline that queued nothing.
+var errNothingToRead = errors.New("nothing to read")
+
+// setAlertEntries lists the first parcels of the subject up to res's.
+func setAlertEntries(res *Result, entries []entry) {
+	n := min(res.Seq, MaxAlertParcels, int64(len(entries)))
+	res.AlertParcels = make([]string, n)
+	res.AlertCarriers = make([]string, n)
+	for i := range n {
+		res.AlertParcels[i], res.AlertCarriers[i] = entries[i].parcel, entries[i].carrier
+	}
+}
+
+// entryCacheSize bounds the entries a process caches, about 40 bytes
+// each: some 10 MB.
+const entryCacheSize = 1 << 18
+
+// entryCache keeps the first parcels of subjects with an alert. A
+// subject's entries are written once, with its count, and never change
+// for as long as the key lives; the epoch tells a key from one that
+// expired and was created again.
+type entryCache struct {
+	mu       sync.Mutex
+	subjects map[string]cachedEntries
+	size     int // entries held
+	limit    int
+}
+
+type cachedEntries struct {
+	epoch   int64
+	entries []entry
+}
+
+func newEntryCache(limit int) *entryCache {
+	return &entryCache{subjects: map[string]cachedEntries{}, limit: limit}
+}
+
+// get returns the cached first entries of key in its epoch, or nil.
+func (c *entryCache) get(key string, epoch int64) []entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if got, ok := c.subjects[key]; ok && got.epoch == epoch {
+		return got.entries
+	}
+	return nil
+}
+
+// put caches entries, when they are more than cached; past the limit it
+// starts again from empty.
+func (c *entryCache) put(key string, epoch int64, entries []entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old, ok := c.subjects[key]
+	if ok && old.epoch == epoch && len(old.entries) >= len(entries) {
+		return
+	}
+	if c.size+len(entries) > c.limit {
+		clear(c.subjects)
+		c.size = 0
+	}
+	c.size += len(entries) - len(old.entries)
+	c.subjects[key] = cachedEntries{epoch: epoch, entries: entries}
+}
+
+// A parcel's record as Redis keeps it, separated by spaces: its first
+// answer (seq, total, scale, alert version, gift total), then its state
+// (value, gift 0|1, a|c for active or cancelled, c|f for the outcome
+// cleared or formal, the latest event id or - for the parcel's own, and
+// last the carrier, which may itself hold spaces). Only Go reads it.
+func appendParcelRecord(dst []byte, r *parcelRecord) []byte {
+	dst = strconv.AppendInt(dst, r.seq, 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, r.total, 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, int64(r.scale), 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, r.alert, 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, r.giftTotal, 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, r.value, 10)
+	dst = append(dst, ' ', flag(r.gift, '1', '0'), ' ', flag(r.cancelled, 'c', 'a'), ' ', flag(r.outcome == OutcomeCleared, 'c', 'f'), ' ')
+	if r.lastEvent == "" {
+		dst = append(dst, '-')
+	} else {
+		dst = append(dst, r.lastEvent...)
+	}
+	dst = append(dst, ' ')
+	return append(dst, r.carrier...)
+}
+
+func flag(on bool, yes, no byte) byte {
+	if on {
+		return yes
+	}
+	return no
+}
+
+// parseParcelRecord reads what appendParcelRecord wrote.
+func parseParcelRecord(text string) (*parcelRecord, error) {
+	var r parcelRecord
+	var n [6]int64
+	rest := text
+	for i := range n {
+		var word string
+		var ok bool
+		word, rest, ok = strings.Cut(rest, " ")
+		if !ok {
+			return nil, fmt.Errorf("record %q: too few values", text)
+		}
+		v, err := strconv.ParseInt(word, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("record %q: %w", text, err)
+		}
+		n[i] = v
+	}
+	// "g s o event carrier"
+	if len(rest) < 7 || rest[1] != ' ' || rest[3] != ' ' || rest[5] != ' ' {
+		return nil, fmt.Errorf("record %q: bad state", text)
+	}
+	r.seq, r.total, r.scale, r.alert, r.giftTotal, r.value = n[0], n[1], int32(n[2]), n[3], n[4], n[5]
+	r.gift, r.cancelled = rest[0] == '1', rest[2] == 'c'
+	r.outcome = OutcomeFormal
+	if rest[4] == 'c' {
+		r.outcome = OutcomeCleared
+	}
+	event, carrier, ok := strings.Cut(rest[6:], " ")
+	if !ok {
+		return nil, fmt.Errorf("record %q: no carrier", text)
+	}
+	if event != "-" {
+		r.lastEvent = event
+	}
+	r.carrier = carrier
+	return &r, nil
+}
+
+// An event's record: total, scale, gift total, the outcome of the decision
+// it superseded (c|f), and that decision's event id.
+func appendEventRecord(dst []byte, r *eventRecord) []byte {
+	dst = strconv.AppendInt(dst, r.total, 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, int64(r.scale), 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, r.giftTotal, 10)
+	dst = append(dst, ' ', flag(r.outcome == OutcomeCleared, 'c', 'f'), ' ')
+	return append(dst, r.superseded...)
+}
+
+func parseEventRecord(text string) (*eventRecord, error) {
+	words := strings.Split(text, " ")
+	if len(words) != 5 {
+		return nil, fmt.Errorf("event record %q: %d values, want 5", text, len(words))
+	}
+	var n [3]int64
+	for i := range n {
+		v, err := strconv.ParseInt(words[i], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("event record %q: %w", text, err)
+		}
+		n[i] = v
+	}
+	r := &eventRecord{total: n[0], scale: int32(n[1]), giftTotal: n[2], superseded: words[4], outcome: OutcomeFormal}
+	if words[3] == "c" {
+		r.outcome = OutcomeCleared
+	}
+	return r, nil
+}
