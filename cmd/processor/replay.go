@@ -62,6 +62,8 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer closeStore()
+	// Nothing queries a replay's decisions afterwards: they go to --out.
+	cfg.KeepDecisions = false
 	processor, _, err := app.NewProcessor(cfg, rdb, *prefix, log)
 	if err != nil {
 		return err

@@ -70,6 +70,14 @@ type Input struct {
 type Output struct {
 	Topic      string
 	Key, Value []byte
+	// What Value says, for a caller that counts outputs without decoding
+	// them (replay's summary): the input's source; for a decision its
+	// entry date, decision and reasons; for a rejection its error.
+	Source    event.Source
+	EntryDate string
+	Decision  string
+	Reasons   []string
+	Rejection string
 }
 
 // Topics names the output topics.
@@ -576,10 +584,10 @@ func (p *Processor) appendOps(ops []window.Op, pc *parcel) []window.Op {
 	day.Subject = pc.recipKey
 	pc.dayOp, pc.orderOp, pc.addrOp = len(ops), -1, -1
 	ops = append(ops, day)
-	// The order and address totals only raise alerts: no gift total, no
-	// outcome to keep.
+	// The order and address totals only raise alerts: no gift total (and
+	// no outcome to keep, which the rules keep for a recipient's day only).
 	alertOnly := day
-	alertOnly.Gift, alertOnly.Parcel = false, nil
+	alertOnly.Gift = false
 	if pc.orderKey = p.orderKey(pc.m); pc.orderKey != "" {
 		order := alertOnly
 		order.Scope, order.Subject = window.ScopeOrder, pc.orderKey
@@ -743,8 +751,12 @@ func recipientOf(m *manifest.Manifest) identity.Recipient {
 	}
 }
 
-// evaluate decides a counted parcel under r with the totals of res.
+// evaluate decides a counted parcel under r with the totals of res: as
+// the counting rules decided it, or for a duplicate, again.
 func evaluate(r *decide.Regime, pc *parcel, res window.Result) decide.Result {
+	if result, ok := res.Decided(); ok {
+		return result
+	}
 	if pc.m.Gift {
 		return decide.DecideGift(r, pc.decided, res.Total, res.GiftTotal)
 	}
@@ -851,7 +863,8 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 	start := len(*out)
 	*out = d.AppendJSON(*out)
 	value := out.since(start)
-	*outputs = append(*outputs, Output{Topic: topic, Key: out.text(m.ParcelID), Value: value})
+	*outputs = append(*outputs, Output{Topic: topic, Key: out.text(m.ParcelID), Value: value,
+		Source: pc.in.Source, EntryDate: pc.date, Decision: decision, Reasons: reasons})
 	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date, Decision: value}
 	tally.count(m.Type, result, res.Duplicate)
 
@@ -860,7 +873,8 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 			start := len(*out)
 			*out = a.alert.AppendJSON(*out)
 			value := out.since(start)
-			*outputs = append(*outputs, Output{Topic: p.cfg.Topics.Alerts, Key: out.text(a.key), Value: value})
+			*outputs = append(*outputs, Output{Topic: p.cfg.Topics.Alerts, Key: out.text(a.key), Value: value,
+				Source: pc.in.Source, EntryDate: pc.date})
 			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.alert.AlertID, EntryDate: a.alert.EntryDate, Version: a.alert.Version, Alert: value})
 			tally.countAlert(a.alert.Type)
 		}
@@ -1001,7 +1015,7 @@ func (p *Processor) reject(in *Input, reason string, now time.Time, out *outBuf)
 		}
 		maxRaw = max(maxRaw/2, 1)
 	}
-	return Output{Topic: p.cfg.Topics.DLQ, Key: in.Key, Value: out.since(start)}
+	return Output{Topic: p.cfg.Topics.DLQ, Key: in.Key, Value: out.since(start), Source: in.Source, Rejection: reason}
 }
 
 // distinctSorted returns the distinct values, sorted, at most limit of

@@ -12,13 +12,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/process"
@@ -70,7 +71,10 @@ type ErrorCount struct {
 }
 
 // Run decides every line of in and writes the decisions to out (nil: not
-// written), one JSON object a line, in input order.
+// written), one JSON object a line, in input order. Reading and deciding
+// run in one goroutine, counting and writing what was decided in another,
+// so a batch is written while the next is decided; batches are decided
+// one after the other, in input order, as a partition's are.
 func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writer, now func() time.Time) (*Summary, error) {
 	if cfg.BatchSize < 1 {
 		cfg.BatchSize = 1000
@@ -79,33 +83,63 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		cfg.MaxLineBytes = 1 << 20
 	}
 	sum := &Summary{ByDay: map[string]*Day{}, Errors: map[string]*ErrorCount{}}
-	reader := bufio.NewReaderSize(in, 64<<10)
 	var writer *bufio.Writer
 	if out != nil {
 		writer = bufio.NewWriterSize(out, 256<<10)
 	}
-	var read int64
-	batch := make([]process.Input, 0, cfg.BatchSize)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		outputs, err := p.Process(ctx, batch, now())
-		if err != nil {
-			return err
-		}
-		for _, o := range outputs {
-			if err := sum.add(cfg.Topics, o, writer); err != nil {
-				return err
+	// decided is a batch's outputs and how far the input was read then.
+	type decided struct {
+		outputs []process.Output
+		read    int64
+	}
+	batches := make(chan decided, 2)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(batches)
+		lines, err := decide(ctx, cfg, p, in, now, func(outputs []process.Output, read int64) error {
+			select {
+			case batches <- decided{outputs, read}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		sum.Lines = lines
+		return err
+	})
+	g.Go(func() error {
+		for b := range batches {
+			for _, o := range b.outputs {
+				if err := sum.add(cfg.Topics, o, writer); err != nil {
+					return err
+				}
+			}
+			if cfg.Progress != nil {
+				cfg.Progress(b.read)
 			}
 		}
-		batch = batch[:0]
-		if cfg.Progress != nil {
-			cfg.Progress(read)
-		}
-		return ctx.Err()
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return sum, err
 	}
-	lineNo := 0
+	if writer != nil {
+		if err := writer.Flush(); err != nil {
+			return sum, fmt.Errorf("write decisions: %w", err)
+		}
+	}
+	return sum, nil
+}
+
+// decide reads in a batch at a time, decides each batch and hands its
+// outputs to done, and returns the number of lines decided.
+func decide(ctx context.Context, cfg Config, p Processor, in io.Reader, now func() time.Time,
+	done func(outputs []process.Output, read int64) error) (int, error) {
+	reader := bufio.NewReaderSize(in, 64<<10)
+	topic := "replay:" + cfg.Name
+	var read int64
+	lines, lineNo := 0, 0
+	batch := make([]process.Input, 0, cfg.BatchSize)
 	for {
 		line, n, err := readLine(reader, cfg.MaxLineBytes)
 		read += int64(n)
@@ -114,30 +148,29 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		}
 		// Blank lines are skipped; offsets are line numbers in the file.
 		if len(bytes.TrimSpace(line)) > 0 {
-			sum.Lines++
-			batch = append(batch, process.Input{
-				Value:  line,
-				Source: event.Source{Topic: "replay:" + cfg.Name, Offset: int64(lineNo)},
-			})
+			lines++
+			batch = append(batch, process.Input{Value: line, Source: event.Source{Topic: topic, Offset: int64(lineNo)}})
 		}
 		if len(batch) == cfg.BatchSize || (err != nil && len(batch) > 0) {
-			if ferr := flush(); ferr != nil {
-				return sum, ferr
+			outputs, perr := p.Process(ctx, batch, now())
+			if perr != nil {
+				return lines, perr
 			}
+			if derr := done(outputs, read); derr != nil {
+				return lines, derr
+			}
+			batch = batch[:0]
 		}
 		if errors.Is(err, io.EOF) {
-			break
+			return lines, nil
 		}
 		if err != nil {
-			return sum, fmt.Errorf("read input: %w", err)
+			return lines, fmt.Errorf("read input: %w", err)
+		}
+		if ctx.Err() != nil {
+			return lines, ctx.Err()
 		}
 	}
-	if writer != nil {
-		if err := writer.Flush(); err != nil {
-			return sum, fmt.Errorf("write decisions: %w", err)
-		}
-	}
-	return sum, nil
 }
 
 // readLine reads one line without its newline. A line longer than max is
@@ -160,41 +193,30 @@ func readLine(r *bufio.Reader, max int) ([]byte, int, error) {
 	}
 }
 
+// add counts one output, and writes it to w when it is a decision.
 func (s *Summary) add(topics process.Topics, o process.Output, w *bufio.Writer) error {
 	switch o.Topic {
 	case topics.Alerts:
 		s.Alerts++
 		return nil
 	case topics.DLQ:
-		var r event.Rejected
-		if err := json.Unmarshal(o.Value, &r); err != nil {
-			return fmt.Errorf("read rejection: %w", err)
-		}
 		s.Rejected++
-		e := s.Errors[r.Error]
+		e := s.Errors[o.Rejection]
 		if e == nil {
-			e = &ErrorCount{FirstLine: int(r.Source.Offset)}
-			s.Errors[r.Error] = e
+			e = &ErrorCount{FirstLine: int(o.Source.Offset)}
+			s.Errors[o.Rejection] = e
 		}
 		e.Count++
 		return nil
 	}
-	var d struct {
-		EntryDate string   `json:"entry_date"`
-		Decision  string   `json:"decision"`
-		Reasons   []string `json:"reasons"`
-	}
-	if err := json.Unmarshal(o.Value, &d); err != nil {
-		return fmt.Errorf("read decision: %w", err)
-	}
 	s.Decisions++
-	day := s.ByDay[d.EntryDate]
+	day := s.ByDay[o.EntryDate]
 	if day == nil {
 		day = &Day{Decisions: map[string]int{}, Reasons: map[string]int{}}
-		s.ByDay[d.EntryDate] = day
+		s.ByDay[o.EntryDate] = day
 	}
-	day.Decisions[d.Decision]++
-	for _, r := range d.Reasons {
+	day.Decisions[o.Decision]++
+	for _, r := range o.Reasons {
 		day.Reasons[r]++
 	}
 	if w == nil {

@@ -190,10 +190,10 @@ type Day struct {
 // Day returns a recipient's day, its parcels in evaluation order (the
 // first MaxAlertParcels of them).
 func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error) {
-	key := s.DayKey(recipientKey, date)
 	if s.mem != nil {
-		return s.mem.day(key, recipientKey, date)
+		return s.mem.day(recipientKey, date)
 	}
+	key := s.DayKey(recipientKey, date)
 	fields, err := s.rdb.HGetAll(ctx, key).Result()
 	if err != nil {
 		return nil, fmt.Errorf("day: %w", err)

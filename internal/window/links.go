@@ -149,4 +149,3 @@ func (s *Store) linkKey(link string) string {
 func (s *Store) pinKey(req LinkRequest) string {
 	return s.prefix + ":pin:{" + req.Own + "}:" + req.ParcelID
 }
-

@@ -19,7 +19,7 @@ import (
 type memory struct {
 	mu       sync.Mutex
 	ttlDays  int64
-	subjects map[string]*memSubject
+	subjects map[memKey]*memSubject
 	links    map[string]memLink // by link key
 	pins     map[string]memLink // by own recipient key and parcel id
 	parcels  map[string]*memParcel
@@ -29,8 +29,23 @@ type memory struct {
 	newest, swept int64
 }
 
+// memKey is a subject's key: its scope, its subject key, and its entry
+// date (none for an order).
+type memKey struct {
+	scope         Scope
+	subject, date string
+}
+
+func keyOf(op *Op) memKey {
+	k := memKey{scope: op.Scope, subject: op.Subject, date: op.EntryDate}
+	if op.Scope == ScopeOrder {
+		k.date = ""
+	}
+	return k
+}
+
 type memSubject struct {
-	*subject
+	subject
 	day int64 // the newest entry date that changed it
 }
 
@@ -59,7 +74,7 @@ type memAlert struct {
 func newMemory(ttl time.Duration) *memory {
 	return &memory{
 		ttlDays:  max(int64((ttl+24*time.Hour-1)/(24*time.Hour)), 1),
-		subjects: map[string]*memSubject{},
+		subjects: map[memKey]*memSubject{},
 		links:    map[string]memLink{},
 		pins:     map[string]memLink{},
 		parcels:  map[string]*memParcel{},
@@ -67,21 +82,20 @@ func newMemory(ttl time.Duration) *memory {
 	}
 }
 
-func (m *memory) apply(st *Store, ops []Op) []Result {
+func (m *memory) apply(ops []Op) []Result {
 	results := make([]Result, len(ops))
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i := range ops {
 		op := &ops[i]
-		key := st.Key(op)
+		key := keyOf(op)
 		day := m.seen(op.EntryDate)
 		ms := m.subjects[key]
 		if ms == nil {
-			ms = &memSubject{subject: newSubject(0)}
+			ms = &memSubject{subject: subject{firstSeq: 1}, day: day}
 			m.subjects[key] = ms
 		}
 		res := ms.apply(op)
-		ms.changed = changes{}
 		if res.Status == StatusOK && !res.Duplicate {
 			ms.day = max(ms.day, day)
 		}
@@ -253,12 +267,15 @@ func (m *memory) alertsOf(date string) [][]byte {
 }
 
 // day is Store.Day in memory.
-func (m *memory) day(key, recipientKey, date string) (*Day, error) {
+func (m *memory) day(recipientKey, date string) (*Day, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms := m.subjects[key]
+	ms := m.subjects[memKey{scope: ScopeRecipientDay, subject: recipientKey, date: date}]
 	if ms == nil {
 		return nil, ErrNotFound
 	}
-	return dayOf(ms.subject, recipientKey, date, func(parcel string) *parcelRecord { return ms.parcels[parcel] }), nil
+	return dayOf(&ms.subject, recipientKey, date, func(parcel string) *parcelRecord {
+		rec, _ := ms.parcels.get(parcel)
+		return rec
+	}), nil
 }

@@ -175,7 +175,7 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 		figures[i] = v
 	}
 	sub := &subject{version: figures[0], epoch: figures[1], n: figures[2], total: figures[3], scale: int32(figures[4]),
-		giftTotal: figures[5], alertFrom: figures[6], members: figures[7]}
+		giftTotal: figures[5], alertFrom: figures[6], members: figures[7], track: true}
 	if sub.version == 0 {
 		sub.epoch = rand.Int64N(1<<53) + 1
 		sub.changed.created = true
@@ -191,10 +191,7 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 			if err != nil {
 				return nil, fmt.Errorf("field p:%s: %w", op.ParcelID, err)
 			}
-			if sub.parcels == nil {
-				sub.parcels = make(map[string]*parcelRecord, len(opIndexes))
-			}
-			sub.parcels[op.ParcelID] = rec
+			sub.parcels.set(op.ParcelID, *rec)
 		}
 		if op.Kind == KindAmend || op.Kind == KindCancel {
 			text, _ := values[k].(string)
@@ -204,18 +201,12 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 				if err != nil {
 					return nil, fmt.Errorf("field e:%s: %w", op.eventID(), err)
 				}
-				if sub.events == nil {
-					sub.events = make(map[string]*eventRecord, 1)
-				}
-				sub.events[op.eventID()] = rec
+				sub.events.set(op.eventID(), *rec)
 			}
 		}
 		if op.MinMembers > 0 && op.Member != "" {
 			if values[k] != nil {
-				if sub.memberSeen == nil {
-					sub.memberSeen = make(map[string]bool, 1)
-				}
-				sub.memberSeen[op.Member] = true
+				sub.memberSeen.set(op.Member, struct{}{})
 			}
 			k++
 		}
@@ -343,10 +334,12 @@ func appendWrite(args []any, rs *redisSubject) []any {
 		args = append(args, "nm", sub.members)
 	}
 	for _, id := range sub.changed.parcels {
-		args = append(args, "p:"+id, appendParcelRecord(nil, sub.parcels[id]))
+		rec, _ := sub.parcels.get(id)
+		args = append(args, "p:"+id, appendParcelRecord(nil, rec))
 	}
 	for _, id := range sub.changed.events {
-		args = append(args, "e:"+id, appendEventRecord(nil, sub.events[id]))
+		rec, _ := sub.events.get(id)
+		args = append(args, "e:"+id, appendEventRecord(nil, rec))
 	}
 	for _, m := range sub.changed.members {
 		args = append(args, memberField(m), 1)

@@ -40,11 +40,11 @@ type subject struct {
 	scale                                   int32
 
 	// parcels and events hold the records of the parcels and amend or
-	// cancel events loaded (a nil record: not counted); members, the
-	// members loaded (false: not a member).
-	parcels    map[string]*parcelRecord
-	events     map[string]*eventRecord
-	memberSeen map[string]bool
+	// cancel events loaded (absent: not counted); memberSeen, the members
+	// loaded (absent: not a member).
+	parcels    smallMap[parcelRecord]
+	events     smallMap[eventRecord]
+	memberSeen smallMap[struct{}]
 
 	// firstSeq is the seq of the first entry in entries: the entries the
 	// subject holds from there on, "<parcel> <carrier>" (only the first
@@ -53,6 +53,8 @@ type subject struct {
 	firstSeq int64
 	entries  []entry
 
+	// track is set where what changed must be written back (Redis).
+	track   bool
 	changed changes
 }
 
@@ -104,11 +106,6 @@ type eventRecord struct {
 	outcome    Outcome
 }
 
-// newSubject returns an empty subject of the given epoch.
-func newSubject(epoch int64) *subject {
-	return &subject{epoch: epoch, firstSeq: 1, changed: changes{created: true}}
-}
-
 // apply applies op to s and returns its result; the caller fills the
 // alert's parcels. An op that would take a total beyond what int64 cents
 // hold changes nothing and answers StatusOverflow.
@@ -116,7 +113,7 @@ func (s *subject) apply(op *Op) Result {
 	if op.Kind == KindAmend || op.Kind == KindCancel {
 		return s.change(op)
 	}
-	if rec := s.parcels[op.ParcelID]; rec != nil {
+	if rec, ok := s.parcels.get(op.ParcelID); ok {
 		return Result{Duplicate: true, Status: StatusOK, Seq: rec.seq,
 			totalCents: rec.total, scale: rec.scale, AlertVersion: rec.alert, giftCents: rec.giftTotal}
 	}
@@ -131,9 +128,11 @@ func (s *subject) apply(op *Op) Result {
 	seq := s.n + 1
 	s.n, s.total, s.giftTotal = seq, total, giftTotal
 	s.scale = max(s.scale, op.Scale)
-	if op.MinMembers > 0 && op.Member != "" && !s.memberSeen[op.Member] {
-		s.setMember(op.Member)
-		s.members++
+	if op.MinMembers > 0 && op.Member != "" {
+		if _, seen := s.memberSeen.get(op.Member); !seen {
+			s.setMember(op.Member)
+			s.members++
+		}
 	}
 	if seq <= MaxAlertParcels {
 		s.entries = append(s.entries, entry{op.ParcelID, op.Carrier})
@@ -147,13 +146,14 @@ func (s *subject) apply(op *Op) Result {
 	// threshold counted per recipient and day publishes it again, one
 	// version higher.
 	var alert int64
-	if r := op.Regime; r != nil && r.HasThreshold && r.Basis == decide.BasisRecipientDay {
-		dayTotal := money.FromCents(total, s.scale)
+	res := Result{Status: StatusOK, Seq: seq, totalCents: total, scale: s.scale, giftCents: giftTotal}
+	res.setTotal(money.FromCents(total, s.scale))
+	if r := op.Regime; r != nil && r.HasThreshold && r.Basis == decide.BasisRecipientDay && op.Parcel != nil {
 		var raise bool
 		if op.MinMembers > 0 {
-			raise = s.members >= int64(op.MinMembers) && dayTotal.GreaterThan(r.Threshold)
+			raise = s.members >= int64(op.MinMembers) && res.Total.GreaterThan(r.Threshold)
 		} else {
-			raise = decide.DailyTotalApplies(r, money.FromCents(op.ValueCents, op.Scale), dayTotal)
+			raise = decide.DailyTotalApplies(r, op.Parcel.Value, res.Total)
 		}
 		if s.alertFrom == 0 && raise {
 			s.alertFrom = seq
@@ -162,27 +162,29 @@ func (s *subject) apply(op *Op) Result {
 			alert = seq - s.alertFrom + 1
 		}
 	}
+	res.AlertVersion = alert
 
-	rec := &parcelRecord{seq: seq, total: total, scale: s.scale, alert: alert, giftTotal: giftTotal,
-		value: op.ValueCents, gift: op.Gift, outcome: s.outcome(op), carrier: op.Carrier}
+	rec := parcelRecord{seq: seq, total: total, scale: s.scale, alert: alert, giftTotal: giftTotal,
+		value: op.ValueCents, gift: op.Gift, outcome: s.decide(op, &res), carrier: op.Carrier}
 	if op.EventID != "" && op.EventID != op.ParcelID {
 		rec.lastEvent = op.EventID
 	}
 	s.setParcel(op.ParcelID, rec)
 	s.changed.figures = true
-	return Result{Status: StatusOK, Seq: seq, totalCents: total, scale: s.scale, AlertVersion: alert, giftCents: giftTotal}
+	return res
 }
 
 // change applies an amend or a cancel.
 func (s *subject) change(op *Op) Result {
-	if done := s.events[op.EventID]; done != nil {
+	if done, ok := s.events.get(op.EventID); ok {
 		return Result{Duplicate: true, Status: StatusOK, totalCents: done.total, scale: done.scale, giftCents: done.giftTotal,
 			Superseded: done.superseded, SupersededOutcome: done.outcome}
 	}
-	rec := s.parcels[op.ParcelID]
-	if rec == nil {
+	found, ok := s.parcels.get(op.ParcelID)
+	if !ok {
 		return Result{Status: StatusUnknown}
 	}
+	rec := *found
 	last := rec.lastEvent
 	if last == "" {
 		last = op.ParcelID
@@ -209,63 +211,108 @@ func (s *subject) change(op *Op) Result {
 	}
 	s.total, s.giftTotal = total, giftTotal
 	was := rec.outcome
-	next := *rec
-	next.lastEvent = op.EventID
+	rec.lastEvent = op.EventID
 	if op.Kind == KindCancel {
-		next.cancelled = true
+		rec.cancelled = true
 	} else {
 		s.scale = max(s.scale, op.Scale)
-		next.value = op.ValueCents
-		next.outcome = s.outcome(op)
 	}
-	s.setParcel(op.ParcelID, &next)
-	s.setEvent(op.EventID, &eventRecord{total: total, scale: s.scale, giftTotal: giftTotal, superseded: last, outcome: was})
+	res := Result{Status: StatusOK, totalCents: total, scale: s.scale, giftCents: giftTotal, Superseded: last, SupersededOutcome: was}
+	if op.Kind == KindAmend {
+		res.setTotal(money.FromCents(total, s.scale))
+		rec.value, rec.outcome = op.ValueCents, s.decide(op, &res)
+	}
+	s.setParcel(op.ParcelID, rec)
+	s.setEvent(op.EventID, eventRecord{total: total, scale: s.scale, giftTotal: giftTotal, superseded: last, outcome: was})
 	s.changed.figures = true
-	return Result{Status: StatusOK, totalCents: total, scale: s.scale, giftCents: giftTotal, Superseded: last, SupersededOutcome: was}
+	return res
 }
 
-// outcome is the decision the subject keeps for a parcel counted by op
-// (the topic a later cancel goes to): decide's, with the totals as they
-// now stand. Without a regime (order and address subjects) it is formal.
-func (s *subject) outcome(op *Op) Outcome {
-	if op.Regime == nil || op.Parcel == nil {
+// decide is the decision the subject keeps for a parcel counted (or
+// amended) by op, with the totals of res: decide's, whose result res
+// carries for the caller. Subjects other than a recipient's day keep no
+// decision that matters (formal): only their alerts are published.
+func (s *subject) decide(op *Op, res *Result) Outcome {
+	if op.Regime == nil || op.Parcel == nil || op.Scope != ScopeRecipientDay {
 		return OutcomeFormal
 	}
-	dayTotal := money.FromCents(s.total, s.scale)
-	var result decide.Result
 	if op.Gift {
-		result = decide.DecideGift(op.Regime, *op.Parcel, dayTotal, money.FromCents(s.giftTotal, money.MaxPlaces))
+		res.decided = decide.DecideGift(op.Regime, *op.Parcel, res.Total, money.FromCents(s.giftTotal, money.MaxPlaces))
 	} else {
-		result = decide.Decide(op.Regime, *op.Parcel, dayTotal)
+		res.decided = decide.Decide(op.Regime, *op.Parcel, res.Total)
 	}
-	if result.Decision == decide.Cleared {
+	res.hasDecided = true
+	if res.decided.Decision == decide.Cleared {
 		return OutcomeCleared
 	}
 	return OutcomeFormal
 }
 
-func (s *subject) setParcel(id string, rec *parcelRecord) {
-	if s.parcels == nil {
-		s.parcels = make(map[string]*parcelRecord, 1)
+func (s *subject) setParcel(id string, rec parcelRecord) {
+	s.parcels.set(id, rec)
+	if s.track {
+		s.changed.parcels = append(s.changed.parcels, id)
 	}
-	s.parcels[id] = rec
-	s.changed.parcels = append(s.changed.parcels, id)
 }
 
-func (s *subject) setEvent(id string, rec *eventRecord) {
-	if s.events == nil {
-		s.events = make(map[string]*eventRecord, 1)
+func (s *subject) setEvent(id string, rec eventRecord) {
+	s.events.set(id, rec)
+	if s.track {
+		s.changed.events = append(s.changed.events, id)
 	}
-	s.events[id] = rec
-	s.changed.events = append(s.changed.events, id)
 }
 
 func (s *subject) setMember(member string) {
-	if s.memberSeen == nil {
-		s.memberSeen = make(map[string]bool, 1)
+	s.memberSeen.set(member, struct{}{})
+	if s.track {
+		s.changed.members = append(s.changed.members, member)
 	}
-	s.memberSeen[member] = true
-	s.changed.members = append(s.changed.members, member)
+}
+
+// smallMap maps strings to values, holding its first entries in slices:
+// most subjects hold one to three parcels, which a slice keeps in one
+// allocation where a map takes several. Past smallMapLinear entries it
+// indexes them in a map as well. A pointer get returns is good until the
+// next set.
+type smallMap[V any] struct {
+	keys  []string
+	vals  []V
+	index map[string]int
+}
+
+const smallMapLinear = 16
+
+func (m *smallMap[V]) get(key string) (*V, bool) {
+	if m.index != nil {
+		i, ok := m.index[key]
+		if !ok {
+			return nil, false
+		}
+		return &m.vals[i], true
+	}
+	for i, k := range m.keys {
+		if k == key {
+			return &m.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+func (m *smallMap[V]) set(key string, v V) {
+	if p, ok := m.get(key); ok {
+		*p = v
+		return
+	}
+	m.keys = append(m.keys, key)
+	m.vals = append(m.vals, v)
+	if m.index != nil {
+		m.index[key] = len(m.keys) - 1
+	} else if len(m.keys) > smallMapLinear {
+		m.index = make(map[string]int, 2*len(m.keys))
+		for i, k := range m.keys {
+			m.index[k] = i
+		}
+	}
 }
 
 // addCents adds two amounts in cents; ok is false when the sum does not

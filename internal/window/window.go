@@ -213,14 +213,34 @@ type Result struct {
 	Superseded        string
 	SupersededOutcome Outcome
 
-	// The totals in cents and the scale, as the rules give them.
+	// The totals in cents and the scale, as the rules give them, and
+	// whether Total is set already.
 	totalCents, giftCents int64
 	scale                 int32
+	hasTotal              bool
+	// decided is the decision the rules took for the parcel (a recipient's
+	// day, a new parcel or an amend), when hasDecided.
+	decided    decide.Result
+	hasDecided bool
+}
+
+// Decided returns the decision the rules took with this result's totals
+// (decide.Decide or decide.DecideGift under the op's Regime), for an op
+// of a recipient's day that counted a new parcel or an amend; ok is
+// false otherwise (a duplicate: the caller decides with the totals).
+func (r *Result) Decided() (result decide.Result, ok bool) {
+	return r.decided, r.hasDecided
+}
+
+func (r *Result) setTotal(total decimal.Decimal) {
+	r.Total, r.hasTotal = total, true
 }
 
 // finish writes the totals of r as amounts.
 func (r *Result) finish() {
-	r.Total = money.FromCents(r.totalCents, r.scale)
+	if !r.hasTotal {
+		r.Total = money.FromCents(r.totalCents, r.scale)
+	}
 	r.GiftTotal = money.FromCents(r.giftCents, money.MaxPlaces)
 }
 
@@ -301,7 +321,7 @@ func (s *Store) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 	var results []Result
 	var err error
 	if s.mem != nil {
-		results = s.mem.apply(s, ops)
+		results = s.mem.apply(ops)
 	} else if results, err = s.applyRedis(ctx, ops); err != nil {
 		return nil, fmt.Errorf("count parcels: %w", err)
 	}

@@ -62,7 +62,7 @@ func op(parcel, carrier, value string) window.Op {
 	}
 	return window.Op{
 		Subject: "rk1", EntryDate: "2024-05-01", ParcelID: parcel, Carrier: carrier,
-		ValueCents: cents, Scale: money.Places(d), Regime: regime800,
+		ValueCents: cents, Scale: money.Places(d), Regime: regime800, Parcel: &decide.Parcel{Value: d},
 	}
 }
 
