@@ -1,0 +1,141 @@
+package process_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s321/s321/internal/decide"
+	"github.com/s321/s321/internal/event"
+	"github.com/s321/s321/internal/generate"
+	"github.com/s321/s321/internal/identity"
+	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/testenv"
+	"github.com/s321/s321/internal/window"
+)
+
+// The benchmarks drive a processor's batches in-process over each store,
+// with generated traffic, so `go test -cpuprofile` shows where a batch's
+// time goes. Over Redis they also report what redis-server spent per
+// parcel (INFO's used_cpu_user and used_cpu_sys) and its commands per
+// parcel (INFO commandstats).
+
+func BenchmarkProcessMemory(b *testing.B) {
+	store, err := window.NewMemory(window.DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkProcess(b, store, nil)
+}
+
+func BenchmarkProcessRedis(b *testing.B) {
+	server := testenv.StartRedis(b, "--appendonly", "no")
+	rdb := redis.NewClient(&redis.Options{Addr: server.Addr})
+	b.Cleanup(func() { _ = rdb.Close() })
+	store, err := window.New(rdb, window.DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkProcess(b, store, rdb)
+}
+
+func benchmarkProcess(b *testing.B, store *window.Store, rdb *redis.Client) {
+	keyer, err := identity.NewKeyer([]byte("a-benchmark-secret-of-enough-length"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	zone, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := process.New(process.Config{Topics: process.DefaultTopics(), EntryDayZone: zone, MaxMessageBytes: 1 << 20, ClusterNames: 3},
+		process.Deps{Regimes: decide.Builtin(), Keyer: keyer, Counter: store, Linker: store, Recorder: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gen, err := generate.New(generate.DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	const size = 1000
+	batch := make([]process.Input, size)
+	ctx := context.Background()
+	now := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
+	var cpuBefore float64
+	var callsBefore map[string]int64
+	if rdb != nil {
+		cpuBefore, callsBefore = redisUsage(b, rdb)
+	}
+	parcels := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		for i := range batch {
+			msg := gen.Next()
+			batch[i] = process.Input{Key: msg.Key, Value: msg.Value, Source: event.Source{Topic: "manifests", Offset: int64(parcels + i)}}
+		}
+		b.StartTimer()
+		if _, err := p.Process(ctx, batch, now); err != nil {
+			b.Fatal(err)
+		}
+		parcels += size
+	}
+	b.ReportMetric(float64(parcels)/b.Elapsed().Seconds(), "parcels/s")
+	if rdb != nil {
+		cpu, calls := redisUsage(b, rdb)
+		b.ReportMetric((cpu-cpuBefore)*1e6/float64(parcels), "redis-µs/parcel")
+		var n int64
+		for cmd, c := range calls {
+			n += c - callsBefore[cmd]
+		}
+		b.ReportMetric(float64(n)/float64(parcels), "redis-commands/parcel")
+		for cmd, c := range calls {
+			if per := float64(c-callsBefore[cmd]) / float64(parcels); per >= 0.01 {
+				b.Logf("%s: %.2f calls/parcel", cmd, per)
+			}
+		}
+		b.Logf("%s", commandTimes(b, rdb))
+	}
+}
+
+// commandTimes returns INFO commandstats' lines.
+func commandTimes(b *testing.B, rdb *redis.Client) string {
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return info
+}
+
+// redisUsage reads redis-server's CPU seconds and calls by command.
+func redisUsage(b *testing.B, rdb *redis.Client) (float64, map[string]int64) {
+	b.Helper()
+	info, err := rdb.Info(context.Background(), "cpu", "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cpu float64
+	calls := map[string]int64{}
+	for _, line := range strings.Split(info, "\r\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch {
+		case name == "used_cpu_user" || name == "used_cpu_sys":
+			v, _ := strconv.ParseFloat(value, 64)
+			cpu += v
+		case strings.HasPrefix(name, "cmdstat_"):
+			for _, field := range strings.Split(value, ",") {
+				if n, ok := strings.CutPrefix(field, "calls="); ok {
+					calls[strings.TrimPrefix(name, "cmdstat_")], _ = strconv.ParseInt(n, 10, 64)
+				}
+			}
+		}
+	}
+	return cpu, calls
+}
