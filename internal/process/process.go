@@ -663,9 +663,9 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	}
 	recipient := recipientOf(m)
 	*pc = parcel{
-		in:       in,
-		m:        m,
-		regime:   tabs.facts.of(regime),
+		in:     in,
+		m:      m,
+		regime: tabs.facts.of(regime),
 		decided: decide.Parcel{
 			Value:          value,
 			Items:          items,
