@@ -231,7 +231,7 @@ var unitDesignators = map[string]string{
 	"OFC": "#", "OFFICE": "#",
 	"SPC": "#", "SPACE": "#",
 	"TRLR": "#", "TRAILER": "#",
-	"LOT": "#",
+	"LOT":  "#",
 	"PIER": "#", "SLIP": "#", "STOP": "#",
 	"PH": "#", "PENTHOUSE": "#",
 	"HNGR": "#", "HANGAR": "#",
