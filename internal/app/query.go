@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/window"
@@ -31,7 +34,7 @@ var (
 var ReasonMeanings = map[string]string{
 	"DE_MINIMIS_SUSPENDED":       "the regime in force at arrival grants no de minimis",
 	"ORIGIN_EXCLUDED":            "an item's country of origin is excluded from de minimis by the regime",
-	"RESTRICTED_GOODS":           "an item is restricted (alcohol, tobacco, arms, hazardous goods) and never qualifies",
+	"RESTRICTED_GOODS":           "an item is restricted and never qualifies: goods subject to excise taxes (alcohol, tobacco, arms), or to an antidumping or countervailing duty order, or others the regime names",
 	"VALUE_OVER_THRESHOLD":       "the parcel's own value is above the de minimis threshold",
 	"DAILY_TOTAL_OVER_THRESHOLD": "the parcel is within the threshold alone, but the recipient's total for the day is above it (19 CFR 10.151)",
 }
@@ -247,6 +250,9 @@ func (e *Explanation) WriteText(w io.Writer) error {
 	for _, r := range e.Reasons {
 		fmt.Fprintf(&b, "  %s: %s\n", r.Code, r.Meaning)
 	}
+	if why := e.giftNotHonoured(d.Exemption); why != "" {
+		fmt.Fprintf(&b, "  gift claim not honoured: %s\n", why)
+	}
 	if e.Day != nil {
 		fmt.Fprintf(&b, "  recipient %s…: day total $%s after this parcel, made up at the time of:\n", d.RecipientKey[:min(12, len(d.RecipientKey))], d.RecipientDayTotal)
 		for _, p := range e.Day.Parcels {
@@ -281,4 +287,51 @@ func (e *Explanation) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// giftNotHonoured says why the parcel, declared a bona fide gift, was not
+// cleared as one, or "" when it was, or was no gift. The day keeps the
+// claim of every parcel that is not a purchase: a parcel naming a seller,
+// marketplace or order is no gift whatever it declares (19 CFR 10.152) and
+// is kept as none, so it is not explained here.
+func (e *Explanation) giftNotHonoured(exemption *string) string {
+	if e.Day == nil || exemption != nil && *exemption == "gift" {
+		return ""
+	}
+	var this *window.DayParcel
+	var seq int64
+	for i := range e.Day.Parcels {
+		if e.Day.Parcels[i].ParcelID == e.ParcelID {
+			this = &e.Day.Parcels[i]
+			seq = this.Evaluated
+		}
+	}
+	if this == nil || !this.Gift {
+		return ""
+	}
+	if e.Regime == nil || e.Regime.GiftAllowance == nil {
+		return "the regime in force grants no gift allowance"
+	}
+	allowance, err := decimal.NewFromString(*e.Regime.GiftAllowance)
+	if err != nil {
+		return ""
+	}
+	giftTotal := decimal.Zero
+	for _, p := range e.Day.Parcels {
+		if p.Gift && p.Evaluated > 0 && p.Evaluated <= seq && p.Status != "cancelled" {
+			if value, err := decimal.NewFromString(p.Value); err == nil {
+				giftTotal = giftTotal.Add(value)
+			}
+		}
+	}
+	if giftTotal.GreaterThan(allowance) {
+		why := fmt.Sprintf("the recipient's gifts that day came to $%s with this parcel, over the $%s allowance (19 U.S.C. 1321(a)(2)(A))",
+			giftTotal.StringFixed(2), allowance.String())
+		if len(e.Regime.GiftAllowanceByShipperCountry) > 0 {
+			countries := slices.Sorted(maps.Keys(e.Regime.GiftAllowanceByShipperCountry))
+			why += "; gifts sent from " + strings.Join(countries, ", ") + " have their own allowance"
+		}
+		return why
+	}
+	return "an item is restricted, and restricted goods are never exempt as gifts"
 }

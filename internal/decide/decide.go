@@ -51,6 +51,9 @@ const (
 	EntryInformal EntryType = "informal"
 	// EntryFormal: refused, and worth more than the informal-entry limit.
 	EntryFormal EntryType = "formal"
+	// EntryMail: refused, arriving by mail, and worth no more than the
+	// informal-entry limit: a mail entry (19 CFR 145.12).
+	EntryMail EntryType = "mail"
 )
 
 // Item is the part of a manifest item a decision looks at.
@@ -71,6 +74,19 @@ type Parcel struct {
 	Value decimal.Decimal
 	// Items are the parcel's items.
 	Items []Item
+	// Postal is true for a parcel that arrives through the international
+	// postal network (manifest mode "postal"): refused and within the
+	// informal-entry limit, it needs a mail entry, not an informal one.
+	Postal bool
+	// Purchase is true when the manifest names a seller, a marketplace or an
+	// order number: the parcel was bought, so it is not a bona fide gift
+	// whatever it declares (19 CFR 10.152).
+	Purchase bool
+	// ShipperCountry is the ISO 3166-1 alpha-2 country the parcel was sent
+	// from (manifest shipper.country), compared without regard to ASCII
+	// case; empty when not given. It chooses the gift allowance (see
+	// Regime.GiftAllowanceByShipperCountry).
+	ShipperCountry string
 }
 
 // Result is the decision for one parcel.
@@ -184,6 +200,9 @@ func Decide(r *Regime, p Parcel, dayTotal decimal.Decimal) Result {
 	entryType := EntryFormal
 	if compareMoney(p.Value, limit) <= 0 {
 		entryType = EntryInformal
+		if p.Postal {
+			entryType = EntryMail
+		}
 	}
 	return Result{
 		Decision:  FormalEntryRequired,
@@ -193,14 +212,72 @@ func Decide(r *Regime, p Parcel, dayTotal decimal.Decimal) Result {
 }
 
 // GiftApplies reports whether a parcel declared a bona fide gift is cleared
-// as one (19 U.S.C. 1321(a)(2)(A), 19 CFR 10.152): the regime grants a gift
-// allowance, no item is restricted, and the recipient's total of gifts for
-// the entry date, this parcel included (giftTotal), is within the allowance.
-// The allowance is separate from the de minimis threshold, and holds where
-// the regime grants no de minimis at all.
+// as one (19 U.S.C. 1321(a)(2)(A), 19 CFR 10.152): GiftRefused finds no
+// reason against it.
 func GiftApplies(r *Regime, p Parcel, giftTotal decimal.Decimal) bool {
-	return r != nil && r.HasGiftAllowance && !r.restricts(p.Items) &&
-		compareMoney(giftTotal, r.GiftAllowance) <= 0
+	return GiftRefused(r, p, giftTotal) == ""
+}
+
+// GiftRefusal is why a parcel declared a bona fide gift is not cleared as
+// one.
+type GiftRefusal string
+
+// The reasons a gift claim is not honoured, in the order GiftRefused checks
+// them.
+const (
+	// GiftNoAllowance: the regime grants no gift allowance (nil regime
+	// included).
+	GiftNoAllowance GiftRefusal = "no_gift_allowance"
+	// GiftPurchase: the manifest names a seller, a marketplace or an order
+	// number, so the parcel is a purchase, not a bona fide gift (19 CFR
+	// 10.152).
+	GiftPurchase GiftRefusal = "purchase"
+	// GiftRestricted: an item is restricted, and restricted goods are never
+	// exempt as gifts.
+	GiftRestricted GiftRefusal = "restricted_goods"
+	// GiftOverAllowance: the recipient's gifts of the day, this parcel
+	// included, are above the allowance.
+	GiftOverAllowance GiftRefusal = "over_gift_allowance"
+)
+
+// GiftRefused returns why a parcel declared a bona fide gift is not cleared
+// as one, or "" when it is: the regime grants a gift allowance, the parcel
+// is not a purchase, no item is restricted, and the recipient's total of
+// gifts for the entry date, this parcel included (giftTotal), is within
+// the allowance that applies to it (GiftAllowance). The allowance is
+// separate from the de minimis threshold, and holds where the regime grants
+// no de minimis at all.
+func GiftRefused(r *Regime, p Parcel, giftTotal decimal.Decimal) GiftRefusal {
+	allowance, ok := GiftAllowance(r, p)
+	switch {
+	case !ok:
+		return GiftNoAllowance
+	case p.Purchase:
+		return GiftPurchase
+	case r.restricts(p.Items):
+		return GiftRestricted
+	case compareMoney(giftTotal, allowance) > 0:
+		return GiftOverAllowance
+	}
+	return ""
+}
+
+// GiftAllowance returns the gift allowance that applies to p under r: the
+// allowance for p's shipper country when the regime gives one (gifts sent
+// from the U.S. Virgin Islands, Guam or American Samoa, 19 U.S.C.
+// 1321(a)(2)(A)), else the regime's. ok is false when r grants none.
+func GiftAllowance(r *Regime, p Parcel) (allowance decimal.Decimal, ok bool) {
+	if r == nil || !r.HasGiftAllowance {
+		return decimal.Decimal{}, false
+	}
+	if p.ShipperCountry != "" {
+		for _, a := range r.GiftAllowanceByShipperCountry {
+			if strings.EqualFold(a.Country, p.ShipperCountry) {
+				return a.Allowance, true
+			}
+		}
+	}
+	return r.GiftAllowance, true
 }
 
 // DecideGift evaluates a parcel declared a gift: cleared as a gift when
@@ -230,7 +307,7 @@ func (r *Regime) excludesOrigin(items []Item) bool {
 func (r *Regime) restricts(items []Item) bool {
 	for i := range items {
 		item := &items[i]
-		if item.HTSCode != "" && r.restrictsHTS(item.HTSCode) {
+		if item.HTSCode != "" && (r.restrictsHTS(item.HTSCode) || r.restrictsGoods(item)) {
 			return true
 		}
 		if item.Category != "" {
@@ -238,6 +315,25 @@ func (r *Regime) restricts(items []Item) bool {
 				if strings.EqualFold(item.Category, category) {
 					return true
 				}
+			}
+		}
+	}
+	return false
+}
+
+// restrictsGoods reports whether one of the regime's RestrictedGoods (a
+// product of given origins, as an antidumping or countervailing duty order
+// names it) covers the item: its HTS code starts with the entry's prefix
+// and its origin is one of the entry's.
+func (r *Regime) restrictsGoods(item *Item) bool {
+	for i := range r.RestrictedGoods {
+		goods := &r.RestrictedGoods[i]
+		if !digitsHavePrefix(item.HTSCode, goods.HTSPrefix) {
+			continue
+		}
+		for _, country := range goods.Origins {
+			if strings.EqualFold(item.OriginCountry, country) {
+				return true
 			}
 		}
 	}

@@ -124,9 +124,9 @@ func TestDecide(t *testing.T) {
 func TestHTSMatching(t *testing.T) {
 	us800 := regimeAt(t, "2020-06-01T12:00:00Z", "us-321-800")
 	// A copy from Regimes has no precomputed matcher: it must agree.
-	copied := Builtin().Regimes()[1]
+	copied := Builtin().Regimes()[2]
 	if copied.ID != "us-321-800" {
-		t.Fatalf("Regimes()[1] = %s", copied.ID)
+		t.Fatalf("Regimes()[2] = %s", copied.ID)
 	}
 	tests := []struct {
 		code       string
@@ -138,7 +138,17 @@ func TestHTSMatching(t *testing.T) {
 		{"22.03", true},
 		{"2202", false},
 		{"2202.10.0000", false},
-		{"2207.10", false},
+		{"2207.10", true},
+		{"2207.20.0000", true},
+		{"2209.00", false},
+		{"4813.10.0000", true},
+		{"4813.90", true},
+		{"4812", false},
+		{"9507.10.0000", true},
+		{"9507.30.8000", true},
+		{"9506.99.0520", true},
+		{"9506.99.1500", false},
+		{"9506.62", false},
 		{"2208.30.3000", true},
 		{"3303.00.3000", true},
 		{"3303.00.30", true},
@@ -169,7 +179,7 @@ func TestHTSMatching(t *testing.T) {
 
 // A copy from Regimes changed by the caller is decided by what it now says.
 func TestChangedCopy(t *testing.T) {
-	copied := Builtin().Regimes()[1]
+	copied := Builtin().Regimes()[2]
 	copied.RestrictedHTSPrefixes = []string{"6109"}
 	p := Parcel{Value: dec("10"), Items: []Item{shirt}}
 	if got := Screen(&copied, p); !slices.Equal(got, []Reason{ReasonRestricted}) {
@@ -189,8 +199,11 @@ func TestCategories(t *testing.T) {
 		{"alcohol", true},
 		{"tobacco", true},
 		{"firearms", true},
-		{"hazmat", true},
-		{"Hazmat", true},
+		// hazmat is no Section 321 rule: the built-in table does not
+		// restrict it (a file may).
+		{"hazmat", false},
+		{"Hazmat", false},
+		{"Alcohol", true},
 		{"", false},
 		{"apparel", false},
 	}

@@ -71,6 +71,11 @@ type Regime struct {
 	// the de minimis threshold and may outlive it (EO 14324 kept it).
 	GiftAllowance    decimal.Decimal
 	HasGiftAllowance bool
+	// GiftAllowanceByShipperCountry replaces GiftAllowance for gifts sent
+	// from the countries it names: $200 from the U.S. Virgin Islands, Guam
+	// and American Samoa (19 U.S.C. 1321(a)(2)(A)). It applies only where
+	// HasGiftAllowance is true. Countries are upper case, each once.
+	GiftAllowanceByShipperCountry []ShipperAllowance
 	// ExcludedOrigins are the ISO 3166-1 alpha-2 countries (upper case)
 	// whose goods get no de minimis under this regime.
 	ExcludedOrigins []string
@@ -81,6 +86,11 @@ type Regime struct {
 	// RestrictedCategories are the item categories that get no de minimis:
 	// the table's restricted_everywhere list followed by the regime's own.
 	RestrictedCategories []string
+	// RestrictedGoods are products of given origins that get no de
+	// minimis, as an antidumping or countervailing duty order names a
+	// product from a country: the table's restricted_everywhere list
+	// followed by the regime's own.
+	RestrictedGoods []Goods
 	// Source cites the law or order the regime comes from.
 	Source string
 
@@ -90,6 +100,20 @@ type Regime struct {
 	// restrictedHTS holds RestrictedHTSPrefixes for matching an item's code
 	// in one pass without allocating.
 	restrictedHTS prefixTrie
+}
+
+// ShipperAllowance is the gift allowance for gifts sent from one country.
+type ShipperAllowance struct {
+	Country   string // ISO 3166-1 alpha-2, upper case
+	Allowance decimal.Decimal
+}
+
+// Goods is a product of given origins that gets no de minimis: an item
+// whose HTS code starts with HTSPrefix and whose origin is one of Origins.
+type Goods struct {
+	HTSPrefix string   // digits only
+	Origins   []string // ISO 3166-1 alpha-2, upper case, at least one
+	Source    string   // the order or case that names the goods
 }
 
 // Table is a parsed, validated regime table: entries in strictly increasing
@@ -191,6 +215,11 @@ func (t *Table) Regimes() []Regime {
 		r.ExcludedOrigins = slices.Clone(r.ExcludedOrigins)
 		r.RestrictedHTSPrefixes = slices.Clone(r.RestrictedHTSPrefixes)
 		r.RestrictedCategories = slices.Clone(r.RestrictedCategories)
+		r.GiftAllowanceByShipperCountry = slices.Clone(r.GiftAllowanceByShipperCountry)
+		r.RestrictedGoods = slices.Clone(r.RestrictedGoods)
+		for j := range r.RestrictedGoods {
+			r.RestrictedGoods[j].Origins = slices.Clone(r.RestrictedGoods[j].Origins)
+		}
 		out[i] = r
 	}
 	return out
@@ -271,6 +300,7 @@ func ParseTable(data []byte) (*Table, error) {
 type restrictions struct {
 	htsPrefixes []string // digits only
 	categories  []string
+	goods       []Goods
 }
 
 func parseEverywhere(raw json.RawMessage) (restrictions, error) {
@@ -298,6 +328,10 @@ func parseEverywhere(raw json.RawMessage) (restrictions, error) {
 			out.categories, err = parseCategories(f.value, func(field, rule string) error {
 				return fieldErr(".categories"+field, rule)
 			})
+		case "goods":
+			out.goods, err = parseGoods(f.value, func(field, rule string) error {
+				return fieldErr(".goods"+field, rule)
+			})
 		default:
 			err = fieldErr("."+f.name, "unknown field")
 		}
@@ -311,7 +345,8 @@ func parseEverywhere(raw json.RawMessage) (restrictions, error) {
 // regimeFields are the fields an entry may have.
 var regimeFields = []string{
 	"id", "start", "threshold", "basis", "informal_entry_limit", "gift_allowance",
-	"excluded_origins", "restricted_hts_prefixes", "restricted_categories", "source",
+	"gift_allowance_by_shipper_country", "excluded_origins", "restricted_hts_prefixes",
+	"restricted_categories", "restricted_goods", "source",
 }
 
 func parseRegime(index int, raw json.RawMessage, everywhere restrictions) (Regime, error) {
@@ -420,6 +455,17 @@ func parseRegime(index int, raw json.RawMessage, everywhere restrictions) (Regim
 		r.GiftAllowance, r.HasGiftAllowance = allowance, true
 	}
 
+	if v, ok := values["gift_allowance_by_shipper_country"]; ok && !isNull(v) {
+		if r.GiftAllowanceByShipperCountry, err = parseShipperAllowances(v, func(field, rule string) error {
+			return entryErr("gift_allowance_by_shipper_country"+field, rule)
+		}); err != nil {
+			return r, err
+		}
+		if !r.HasGiftAllowance && len(r.GiftAllowanceByShipperCountry) > 0 {
+			return r, entryErr("gift_allowance_by_shipper_country", "needs a gift_allowance: it replaces that allowance for the countries it names")
+		}
+	}
+
 	if v, ok := values["excluded_origins"]; ok {
 		origins, err := parseStrings(v, func(field, rule string) error {
 			return entryErr("excluded_origins"+field, rule)
@@ -450,6 +496,15 @@ func parseRegime(index int, raw json.RawMessage, everywhere restrictions) (Regim
 			return r, err
 		}
 	}
+	var ownGoods []Goods
+	if v, ok := values["restricted_goods"]; ok {
+		if ownGoods, err = parseGoods(v, func(field, rule string) error {
+			return entryErr("restricted_goods"+field, rule)
+		}); err != nil {
+			return r, err
+		}
+	}
+	r.RestrictedGoods = append(slices.Clone(everywhere.goods), ownGoods...)
 	r.RestrictedHTSPrefixes = dedupe(dedupe(nil, everywhere.htsPrefixes), ownPrefixes)
 	r.RestrictedCategories = dedupe(dedupe(nil, everywhere.categories), ownCategories)
 	r.restrictedHTS = newPrefixTrie(r.RestrictedHTSPrefixes)
@@ -541,6 +596,97 @@ func parseCategories(raw json.RawMessage, fieldErr func(field, rule string) erro
 	return list, nil
 }
 
+// parseShipperAllowances reads {"VI": "200", ...}: an allowance for each
+// country named.
+func parseShipperAllowances(raw json.RawMessage, fieldErr func(field, rule string) error) ([]ShipperAllowance, error) {
+	fields, err := decodeObject(raw)
+	if err != nil {
+		return nil, fieldErr("", "must be an object of country codes to decimal strings")
+	}
+	if name := repeatedField(fields); name != "" {
+		return nil, fieldErr("."+name, "appears more than once")
+	}
+	out := make([]ShipperAllowance, 0, len(fields))
+	for _, f := range fields {
+		if !isCountryCode(f.name) {
+			return nil, fieldErr("."+f.name, "must be an ISO 3166-1 alpha-2 code in upper case")
+		}
+		var text string
+		if err := json.Unmarshal(f.value, &text); err != nil || isNull(f.value) {
+			return nil, fieldErr("."+f.name, "must be a decimal string")
+		}
+		allowance, rule := parseMoney(text)
+		if rule != "" {
+			return nil, fieldErr("."+f.name, rule)
+		}
+		out = append(out, ShipperAllowance{Country: f.name, Allowance: allowance})
+	}
+	return out, nil
+}
+
+// goodsFields are the fields of a restricted_goods entry.
+var goodsFields = []string{"hts_prefix", "origins", "source"}
+
+// parseGoods reads [{"hts_prefix": "7306.30", "origins": ["CN"], "source":
+// "A-570-910"}, ...]: products restricted when of one of the origins.
+func parseGoods(raw json.RawMessage, fieldErr func(field, rule string) error) ([]Goods, error) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fieldErr("", "must be an array of objects")
+	}
+	out := make([]Goods, 0, len(list))
+	for i, entry := range list {
+		at := "[" + strconv.Itoa(i) + "]"
+		fields, err := decodeObject(entry)
+		if err != nil {
+			return nil, fieldErr(at, "must be an object")
+		}
+		if name := repeatedField(fields); name != "" {
+			return nil, fieldErr(at+"."+name, "appears more than once")
+		}
+		var g Goods
+		for _, f := range fields {
+			switch f.name {
+			case "hts_prefix":
+				prefixes, err := parseHTSPrefixes(json.RawMessage("["+string(f.value)+"]"), func(_, rule string) error {
+					return fieldErr(at+".hts_prefix", rule)
+				})
+				if err != nil {
+					return nil, err
+				}
+				g.HTSPrefix = prefixes[0]
+			case "origins":
+				origins, err := parseStrings(f.value, func(field, rule string) error {
+					return fieldErr(at+".origins"+field, rule)
+				})
+				if err != nil {
+					return nil, err
+				}
+				for j, country := range origins {
+					if !isCountryCode(country) {
+						return nil, fieldErr(at+".origins["+strconv.Itoa(j)+"]", "must be an ISO 3166-1 alpha-2 code in upper case")
+					}
+				}
+				g.Origins = dedupe(nil, origins)
+			case "source":
+				if err := json.Unmarshal(f.value, &g.Source); err != nil {
+					return nil, fieldErr(at+".source", "must be a string")
+				}
+			default:
+				return nil, fieldErr(at+"."+f.name, "unknown field (known: "+strings.Join(goodsFields, ", ")+")")
+			}
+		}
+		if g.HTSPrefix == "" {
+			return nil, fieldErr(at+".hts_prefix", "is required")
+		}
+		if len(g.Origins) == 0 {
+			return nil, fieldErr(at+".origins", "must name at least one country: an order covers a product from a country")
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
 // parseStrings reads an array of strings; null is an empty list.
 func parseStrings(raw json.RawMessage, fieldErr func(field, rule string) error) ([]string, error) {
 	var list []string
@@ -615,6 +761,17 @@ type RegimeDoc struct {
 	RestrictedHTSPrefixes []string `json:"restricted_hts_prefixes"`
 	RestrictedCategories  []string `json:"restricted_categories"`
 	Source                string   `json:"source"`
+	// The fields below are left out when empty, so a table that does not
+	// use them keeps the version it had before they existed.
+	GiftAllowanceByShipperCountry map[string]string `json:"gift_allowance_by_shipper_country,omitempty"`
+	RestrictedGoods               []GoodsDoc        `json:"restricted_goods,omitempty"`
+}
+
+// GoodsDoc is a Goods in the table file's format.
+type GoodsDoc struct {
+	HTSPrefix string   `json:"hts_prefix"`
+	Origins   []string `json:"origins"`
+	Source    string   `json:"source"`
 }
 
 // canonicalFormat names the canonical form, so changing it changes every
@@ -652,6 +809,21 @@ func (r Regime) Doc() RegimeDoc {
 		allowance := r.GiftAllowance.String()
 		c.GiftAllowance = &allowance
 	}
+	if len(r.GiftAllowanceByShipperCountry) > 0 {
+		c.GiftAllowanceByShipperCountry = make(map[string]string, len(r.GiftAllowanceByShipperCountry))
+		for _, a := range r.GiftAllowanceByShipperCountry {
+			c.GiftAllowanceByShipperCountry[a.Country] = a.Allowance.String()
+		}
+	}
+	for _, g := range r.RestrictedGoods {
+		c.RestrictedGoods = append(c.RestrictedGoods, GoodsDoc{HTSPrefix: g.HTSPrefix, Origins: sorted(g.Origins), Source: g.Source})
+	}
+	slices.SortFunc(c.RestrictedGoods, func(a, b GoodsDoc) int {
+		if n := strings.Compare(a.HTSPrefix, b.HTSPrefix); n != 0 {
+			return n
+		}
+		return strings.Compare(strings.Join(a.Origins, ","), strings.Join(b.Origins, ","))
+	})
 	return c
 }
 

@@ -61,15 +61,17 @@ func TestBuiltinTable(t *testing.T) {
 		start     string // RFC 3339, empty for the open first entry
 		threshold string // empty for none
 		excluded  []string
+		informal  string
 	}
 	wants := []want{
-		{"us-321-200", "", "200", nil},
-		{"us-321-800", "2016-03-10T05:01:00Z", "800", nil},
-		{"us-321-800-cn-hk-excluded", "2025-02-04T05:01:00Z", "800", []string{"CN", "HK"}},
-		{"us-321-800", "2025-02-07T05:00:00Z", "800", nil},
-		{"us-321-800-cn-hk-excluded", "2025-05-02T04:01:00Z", "800", []string{"CN", "HK"}},
-		{"us-321-suspended", "2025-08-29T04:01:00Z", "", nil},
-		{"us-321-repealed", "2027-07-01T04:00:00Z", "", nil},
+		{"us-321-200", "", "200", nil, "2000"},
+		{"us-321-200", "2013-01-07T05:00:00Z", "200", nil, "2500"},
+		{"us-321-800", "2016-03-10T05:01:00Z", "800", nil, "2500"},
+		{"us-321-800-cn-hk-excluded", "2025-02-04T05:01:00Z", "800", []string{"CN", "HK"}, "2500"},
+		{"us-321-800", "2025-02-07T05:00:00Z", "800", nil, "2500"},
+		{"us-321-800-cn-hk-excluded", "2025-05-02T04:01:00Z", "800", []string{"CN", "HK"}, "2500"},
+		{"us-321-suspended", "2025-08-29T04:01:00Z", "", nil, "2500"},
+		{"us-321-repealed", "2027-07-01T04:00:00Z", "", nil, "2500"},
 	}
 	regimes := Builtin().Regimes()
 	if len(regimes) != len(wants) {
@@ -97,17 +99,26 @@ func TestBuiltinTable(t *testing.T) {
 			if r.Basis != BasisRecipientDay {
 				t.Errorf("Basis = %q", r.Basis)
 			}
-			if !r.InformalEntryLimit.Equal(decimal.NewFromInt(2500)) {
-				t.Errorf("InformalEntryLimit = %s", r.InformalEntryLimit)
+			if !r.InformalEntryLimit.Equal(decimal.RequireFromString(w.informal)) {
+				t.Errorf("InformalEntryLimit = %s, want %s", r.InformalEntryLimit, w.informal)
+			}
+			if r.Source == "" {
+				t.Error("Source is empty")
+			}
+			wantInsular := []ShipperAllowance{{"VI", dec("200")}, {"GU", dec("200")}, {"AS", dec("200")}}
+			if !slices.EqualFunc(r.GiftAllowanceByShipperCountry, wantInsular, func(a, b ShipperAllowance) bool {
+				return a.Country == b.Country && a.Allowance.Equal(b.Allowance)
+			}) {
+				t.Errorf("GiftAllowanceByShipperCountry = %v, want %v", r.GiftAllowanceByShipperCountry, wantInsular)
 			}
 			if !slices.Equal(r.ExcludedOrigins, w.excluded) {
 				t.Errorf("ExcludedOrigins = %v, want %v", r.ExcludedOrigins, w.excluded)
 			}
-			wantPrefixes := []string{"2203", "2204", "2205", "2206", "2208", "24", "93", "33030030"}
+			wantPrefixes := []string{"2203", "2204", "2205", "2206", "2207", "2208", "24", "4813", "33030030", "93", "9507", "95069905"}
 			if !slices.Equal(r.RestrictedHTSPrefixes, wantPrefixes) {
 				t.Errorf("RestrictedHTSPrefixes = %v, want %v", r.RestrictedHTSPrefixes, wantPrefixes)
 			}
-			wantCategories := []string{"alcohol", "tobacco", "firearms", "hazmat"}
+			wantCategories := []string{"alcohol", "tobacco", "firearms"}
 			if !slices.Equal(r.RestrictedCategories, wantCategories) {
 				t.Errorf("RestrictedCategories = %v, want %v", r.RestrictedCategories, wantCategories)
 			}
@@ -127,6 +138,8 @@ func TestBuiltinAt(t *testing.T) {
 	}{
 		{"zero time", time.Time{}, "us-321-200"},
 		{"long ago", utc("1994-01-01T00:00:00Z"), "us-321-200"},
+		{"CBP Dec. 12-19 one second before", utc("2013-01-07T04:59:59Z"), "us-321-200"},
+		{"CBP Dec. 12-19 at start", utc("2013-01-07T05:00:00Z"), "us-321-200"},
 		{"TFTEA one second before", utc("2016-03-10T05:00:59Z"), "us-321-200"},
 		{"TFTEA at start", utc("2016-03-10T05:01:00Z"), "us-321-800"},
 		{"EO 14195 one second before", utc("2025-02-04T05:00:59Z"), "us-321-800"},

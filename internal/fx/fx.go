@@ -2,7 +2,8 @@
 // effective-dated exchange rates, exactly.
 //
 // It owns the rates file format (CSV: currency,valid_from,usd_per_unit) and
-// the conversion rule: the rate in force on the parcel's entry date, the
+// the conversion rule: the rate in force on the date the caller gives (the
+// date of exportation, 19 CFR 159.32, or the entry date), the
 // product computed exactly in decimal, rounded half-up to the cent. It does
 // no I/O (the caller reads the file) and reads no clock.
 package fx

@@ -282,9 +282,26 @@ func normalizeStreet(buf []byte, street []aword) ([]byte, []aword) {
 		start = 1
 	}
 
-	// Suffix: the last suffix word after the house number.
+	// Highway-style addresses ("Highway 50", "State Route 9", "US Hwy 1",
+	// "County Road 12"): the designator, written one canonical way, stands
+	// where a suffix stands, so a directional before it is a
+	// predirectional and one after the route number a postdirectional.
 	suffix := -1
-	for k := len(street) - 1; k >= start; k-- {
+	highway := false
+	for k := start; k < len(street); k++ {
+		if n, canon := highwayAt(buf, street, k); n > 0 {
+			buf, street[k].span = replace(buf, canon)
+			street[k].info = &plainWord
+			for m := k + 1; m < k+n; m++ {
+				street[m].span = span{}
+			}
+			street = compactWords(street)
+			suffix, highway = k, true
+			break
+		}
+	}
+	// Suffix: the last suffix word after the house number.
+	for k := len(street) - 1; k >= start && !highway; k-- {
 		if street[k].info.suffix != "" {
 			suffix = k
 			break
@@ -296,9 +313,21 @@ func normalizeStreet(buf []byte, street []aword) ([]byte, []aword) {
 	}
 
 	// Predirectional: a directional first among several words before the
-	// suffix; a lone directional is the street's name ("North St").
+	// suffix, or before a highway designator; a lone directional before a
+	// suffix is the street's name, spelled out ("W Ave" is "WEST AVE").
+	// A single letter before ST stays a letter: lettered streets ("N St",
+	// "E St NE" in Washington) outnumber abbreviated "North Streets".
 	nameStart := start
-	if end-start > 1 {
+	if end-start == 1 && suffix >= 0 && !highway {
+		abbr := street[start].info.dir
+		letterStreet := len(abbr) == 1 && street[suffix].info.suffix == "ST"
+		if full := directionalNames[abbr]; full != "" && !letterStreet {
+			buf, street[start].span = replace(buf, full)
+			street[start].info = &plainWord
+			nameStart++
+		}
+	}
+	if end-start > 1 || highway && end-start == 1 {
 		if abbr := street[start].info.dir; abbr != "" {
 			if end-start > 2 {
 				if both := compoundDirectional(abbr, street[start+1].info.dir); both != "" {
@@ -364,6 +393,80 @@ func normalizeStreet(buf []byte, street []aword) ([]byte, []aword) {
 		}
 	}
 	return buf, compactWords(street)
+}
+
+// highwayAt returns how many words at street[k] name a numbered highway's
+// designator, and the designator's canonical text, when a route number (a
+// word starting with a digit) follows; else 0. The designators are those
+// Publication 28 section 237 writes, in their common variants: HWY, RTE,
+// STATE HWY, STATE RTE (State Road too, and SR), US HWY (US Route, U S
+// Highway, US alone), COUNTY RD (CR, CO RD), COUNTY HWY and COUNTY RTE.
+func highwayAt(buf []byte, street []aword, k int) (int, string) {
+	word := func(i int) string {
+		if k+i < len(street) {
+			return string(text(buf, street[k+i].span))
+		}
+		return ""
+	}
+	numbered := func(n int) bool {
+		w := word(n)
+		return w != "" && isDigit(w[0])
+	}
+	road := func(w string) string {
+		switch w {
+		case "HIGHWAY", "HIGHWY", "HIWAY", "HIWY", "HWAY", "HWY":
+			return "HWY"
+		case "ROUTE", "RTE", "RT":
+			return "RTE"
+		case "ROAD", "RD":
+			return "RD"
+		}
+		return ""
+	}
+	first := word(0)
+	switch first {
+	case "US":
+		if r := road(word(1)); (r == "HWY" || r == "RTE") && numbered(2) {
+			return 2, "US HWY"
+		}
+		if numbered(1) {
+			return 1, "US HWY"
+		}
+	case "U":
+		if word(1) == "S" {
+			if r := road(word(2)); (r == "HWY" || r == "RTE") && numbered(3) {
+				return 3, "US HWY"
+			}
+		}
+	case "STATE", "ST":
+		switch road(word(1)) {
+		case "HWY":
+			if numbered(2) {
+				return 2, "STATE HWY"
+			}
+		case "RTE", "RD":
+			if numbered(2) {
+				return 2, "STATE RTE"
+			}
+		}
+	case "SR":
+		if numbered(1) {
+			return 1, "STATE RTE"
+		}
+	case "COUNTY", "CO", "CNTY":
+		if r := road(word(1)); r != "" && numbered(2) {
+			return 2, "COUNTY " + r
+		}
+	case "CR":
+		if numbered(1) {
+			return 1, "COUNTY RD"
+		}
+	default:
+		if r := road(first); (r == "HWY" || r == "RTE") && numbered(1) {
+			return 1, r
+		}
+	}
+	return 0, ""
 }
 
 // compactWords drops the empty words.

@@ -108,8 +108,11 @@
 //     they are a directional. Before the suffix, the first word is a
 //     predirectional when more words stand between it and the suffix: "123
 //     North Main St" is "123 N MAIN ST", but in "123 North St" NORTH is the
-//     street's name and stays as written ("123 N St" stays "123 N ST", the
-//     letter streets of Washington, DC, so these two do not match). Two
+//     street's name. A directional that is the name is spelled out
+//     (Publication 28 section 233): "123 W Ave" is "123 WEST AVE", like
+//     "123 West Avenue". A single letter before ST stays a letter ("123 N
+//     St" stays "123 N ST", the letter streets of Washington, DC, so it
+//     does not match "123 North St"). Two
 //     directionals that make a compound (north or south, then east or
 //     west) are one predirectional when a name word still follows ("North
 //     East 5th St" is "NE 5TH ST"); otherwise the second is the name ("123
@@ -119,6 +122,16 @@
 //     the same rule for the first word, and a directional that is the last
 //     word after at least one name word is a postdirectional ("123 Broadway
 //     North" is "123 BROADWAY N").
+//   - Highways (Publication 28 section 237): a designator followed by a
+//     route number is written one way and stands where a suffix stands:
+//     HIGHWAY, HIWAY and HWY are HWY; ROUTE, RT and RTE are RTE; STATE
+//     ROUTE, STATE ROAD, STATE RTE, ST RTE and SR are STATE RTE; STATE
+//     HIGHWAY is STATE HWY; US HIGHWAY, US ROUTE, U S HWY and US alone are
+//     US HWY; COUNTY ROAD, CO RD and CR are COUNTY RD (COUNTY HWY and
+//     COUNTY RTE likewise). A directional before the designator is a
+//     predirectional ("North Highway 50" is "N HWY 50"), one after the
+//     number a postdirectional ("Hwy 50 West" is "HWY 50 W"). HWY and RTE
+//     stay apart, as do state, county and US roads.
 //   - Ordinal words are numbers: FIRST to TWENTIETH and the tens (THIRTIETH
 //     ... NINETIETH), tens combined with FIRST to NINTH ("Twenty-Third" is
 //     "23RD"). Other numbers are left as written.

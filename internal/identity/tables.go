@@ -144,6 +144,31 @@ var streetSuffixes = map[string]string{
 	"WAY": "WAY", "WY": "WAY",
 	"WELL": "WL", "WL": "WL",
 	"WELLS": "WLS", "WLS": "WLS",
+	// Further Appendix C1 suffixes and their standard abbreviations.
+	"TRAFFICWAY": "TRFY", "TRFY": "TRFY", "UNDERPASS": "UPAS", "UPAS": "UPAS", "RUE": "RUE",
+	"THROUGHWAY": "TRWY", "TRWY": "TRWY", "KNOLLS": "KNLS", "KNLS": "KNLS", "MEWS": "MEWS",
+	"PINES": "PNES", "PNES": "PNES", "PINE": "PNE", "PNE": "PNE", "RAMP": "RAMP", "SHOAL": "SHL",
+	"SHL": "SHL", "SHOALS": "SHLS", "SHLS": "SHLS", "SPUR": "SPUR", "SPURS": "SPUR",
+	"STRAVENUE": "STRA", "STRA": "STRA", "STRAV": "STRA", "STRAVEN": "STRA", "STRAVN": "STRA",
+	"STRVN": "STRA", "STRVNUE": "STRA", "STREAM": "STRM", "STREME": "STRM", "STRM": "STRM",
+	"CROSSROAD": "XRD", "XRD": "XRD", "CROSSROADS": "XRDS", "XRDS": "XRDS", "CURVE": "CURV",
+	"CURV": "CURV", "LAND": "LAND", "NECK": "NCK", "NCK": "NCK", "CREST": "CRST", "CRST": "CRST",
+	"BURG": "BG", "BG": "BG", "BURGS": "BGS", "BGS": "BGS", "GLENS": "GLNS", "GLNS": "GLNS",
+	"LOAF": "LF", "LF": "LF", "LOCKS": "LCKS", "LCKS": "LCKS", "BLUFFS": "BLFS", "BLFS": "BLFS",
+	"BROOKS": "BRKS", "BRKS": "BRKS", "CENTERS": "CTRS", "CTRS": "CTRS", "CIRCLES": "CIRS",
+	"CIRS": "CIRS", "CLIFFS": "CLFS", "CLFS": "CLFS", "COMMONS": "CMNS", "CMNS": "CMNS",
+	"CORNERS": "CORS", "CORS": "CORS", "COURTS": "CTS", "CTS": "CTS", "COVES": "CVS", "CVS": "CVS",
+	"DRIVES": "DRS", "DRS": "DRS", "EXTENSIONS": "EXTS", "EXTS": "EXTS", "FLATS": "FLTS",
+	"FLTS": "FLTS", "FORDS": "FRDS", "FRDS": "FRDS", "FORKS": "FRKS", "FRKS": "FRKS",
+	"GREENS": "GRNS", "GRNS": "GRNS", "GROVES": "GRVS", "GRVS": "GRVS", "HARBORS": "HBRS",
+	"HBRS": "HBRS", "JUNCTIONS": "JCTS", "JCTS": "JCTS", "KEYS": "KYS", "KYS": "KYS",
+	"LIGHTS": "LGTS", "LGTS": "LGTS", "MILLS": "MLS", "MLS": "MLS", "MOUNTAINS": "MTNS",
+	"MTNS": "MTNS", "PORTS": "PRTS", "PRTS": "PRTS", "RIDGES": "RDGS", "RDGS": "RDGS", "ROADS": "RDS",
+	"RDS": "RDS", "SPRINGS": "SPGS", "SPGS": "SPGS", "SQUARES": "SQS", "SQS": "SQS", "STREETS": "STS",
+	"STS": "STS", "VIEWS": "VWS", "VWS": "VWS", "VILLAGES": "VLGS", "VLGS": "VLGS", "WAYS": "WAYS",
+	"UNIONS": "UNS", "UNS": "UNS", "VALLEYS": "VLYS", "VLYS": "VLYS", "SHORES": "SHRS",
+	"SHRS": "SHRS", "RAPID": "RPD", "RPD": "RPD", "PASSAGE": "PSGE", "PSGE": "PSGE", "WALL": "WALL",
+	"MANORS": "MNRS", "MNRS": "MNRS", "FORGES": "FRGS", "FRGS": "FRGS",
 }
 
 // streetNameWords maps words that are not suffixes but are abbreviated in
@@ -160,6 +185,14 @@ var directionals = map[string]string{
 	"NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
 	"N": "N", "S": "S", "E": "E", "W": "W",
 	"NE": "NE", "NW": "NW", "SE": "SE", "SW": "SW",
+}
+
+// directionalNames spells out a directional abbreviation: a directional
+// that is itself the street's name is written in full (Publication 28
+// section 233), so "W Ave" and "West Avenue" are the same street.
+var directionalNames = map[string]string{
+	"N": "NORTH", "S": "SOUTH", "E": "EAST", "W": "WEST",
+	"NE": "NORTHEAST", "NW": "NORTHWEST", "SE": "SOUTHEAST", "SW": "SOUTHWEST",
 }
 
 // compoundDirectional returns the one directional two consecutive
@@ -198,8 +231,9 @@ var unitDesignators = map[string]string{
 	"OFC": "#", "OFFICE": "#",
 	"SPC": "#", "SPACE": "#",
 	"TRLR": "#", "TRAILER": "#",
-	"LOT": "#",
-	"PH":  "#", "PENTHOUSE": "#",
+	"LOT":  "#",
+	"PIER": "#", "SLIP": "#", "STOP": "#",
+	"PH": "#", "PENTHOUSE": "#",
 	"HNGR": "#", "HANGAR": "#",
 }
 

@@ -25,6 +25,7 @@ const (
 	ruleMode        = "must be one of air, ocean, truck, rail, postal"
 	rulePort        = "must be 4 digits"
 	ruleArrival     = "must be an RFC 3339 date-time with an offset, like 2025-08-28T14:03:00-04:00"
+	ruleDate        = "must be a calendar date YYYY-MM-DD, like 2025-08-27"
 	ruleItemsMin    = "must have at least 1 item"
 	ruleItemsMax    = "must have at most 1000 items"
 	ruleHTS         = "must be 4 to 10 digits, dots allowed"
@@ -84,7 +85,7 @@ type wireManifest struct {
 	recipientFields                                                     wireRecipient
 	shipper                                                             field // kind only: the members are in shipperFields
 	shipperFields                                                       wireShipper
-	seller, marketplace, orderID, gift                                  field
+	seller, marketplace, orderID, gift, exportDate                      field
 	items                                                               field // kind only
 
 	itemCount int         // elements in the items array, valid or not
@@ -150,6 +151,8 @@ func (s *scanner) readMessage(w *wireManifest) *FieldError {
 			f = &w.orderID
 		case "gift":
 			f = &w.gift
+		case "export_date":
+			f = &w.exportDate
 		case "recipient":
 			err = s.readRecipient(w, level)
 		case "shipper":
@@ -432,6 +435,15 @@ func (w *wireManifest) build() (*Manifest, *FieldError) {
 		return nil, &FieldError{Field: "gift", Rule: rule}
 	}
 
+	exportDate, present, rule := text(&w.exportDate)
+	if rule == "" && present && !isDate(exportDate) {
+		rule = ruleDate
+	}
+	if rule != "" {
+		return nil, &FieldError{Field: "export_date", Rule: rule}
+	}
+	m.ExportDate = exportDate
+
 	switch {
 	case w.items.dup:
 		rule = ruleRepeated
@@ -682,6 +694,18 @@ func isLetters(s string, n int) bool {
 		}
 	}
 	return true
+}
+
+// isDate reports whether s is a calendar date written YYYY-MM-DD, the
+// year from 0001.
+func isDate(s string) bool {
+	if len(s) != len("2006-01-02") || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	year, ok1 := digits(s[0:4])
+	month, ok2 := digits(s[5:7])
+	day, ok3 := digits(s[8:10])
+	return ok1 && ok2 && ok3 && year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(month, year)
 }
 
 func isPortCode(s string) bool {

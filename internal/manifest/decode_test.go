@@ -151,7 +151,7 @@ func TestDecodeDefaults(t *testing.T) {
 // defaults and null required members are reported missing.
 func TestDecodeNullIsAbsent(t *testing.T) {
 	data := edited(t, func(m map[string]any) {
-		for _, name := range []string{"event_id", "type", "mode", "port_of_entry", "shipper", "seller", "marketplace", "order_id", "gift"} {
+		for _, name := range []string{"event_id", "type", "mode", "port_of_entry", "shipper", "seller", "marketplace", "order_id", "gift", "export_date"} {
 			m[name] = nil
 		}
 		for _, name := range []string{"address_line2", "country", "phone", "email"} {
@@ -168,6 +168,26 @@ func TestDecodeNullIsAbsent(t *testing.T) {
 	}
 	_, err := Decode(edited(t, func(m map[string]any) { m["parcel_id"] = nil }))
 	wantFieldError(t, err, "parcel_id", "is required")
+}
+
+func TestDecodeExportDate(t *testing.T) {
+	tests := []struct{ name, value string }{
+		{"a day", "2025-08-27"},
+		{"29 February of a leap year", "2024-02-29"},
+		{"the first day of year 1", "0001-01-01"},
+		{"31 December 9999", "9999-12-31"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustDecode(t, edited(t, func(m map[string]any) { m["export_date"] = tc.value }))
+			if m.ExportDate != tc.value {
+				t.Errorf("ExportDate = %q, want %q", m.ExportDate, tc.value)
+			}
+		})
+	}
+	if m := mustDecode(t, []byte(minimal)); m.ExportDate != "" {
+		t.Errorf("ExportDate without the field = %q, want empty", m.ExportDate)
+	}
 }
 
 func TestDecodeExamples(t *testing.T) {
@@ -248,6 +268,16 @@ func TestDecodeRejects(t *testing.T) {
 		{"port 5 digits", func(m map[string]any) { m["port_of_entry"] = "47011" }, "port_of_entry", "must be 4 digits"},
 		{"port letters", func(m map[string]any) { m["port_of_entry"] = "47A1" }, "port_of_entry", "must be 4 digits"},
 		{"port number", func(m map[string]any) { m["port_of_entry"] = 4701 }, "port_of_entry", "must be a string"},
+		{"export_date empty", func(m map[string]any) { m["export_date"] = "" }, "export_date", ruleDate},
+		{"export_date a date-time", func(m map[string]any) { m["export_date"] = "2025-08-27T10:00:00Z" }, "export_date", ruleDate},
+		{"export_date month 13", func(m map[string]any) { m["export_date"] = "2025-13-01" }, "export_date", ruleDate},
+		{"export_date 30 February", func(m map[string]any) { m["export_date"] = "2024-02-30" }, "export_date", ruleDate},
+		{"export_date 29 February 2025", func(m map[string]any) { m["export_date"] = "2025-02-29" }, "export_date", ruleDate},
+		{"export_date day 0", func(m map[string]any) { m["export_date"] = "2025-08-00" }, "export_date", ruleDate},
+		{"export_date year 0", func(m map[string]any) { m["export_date"] = "0000-01-01" }, "export_date", ruleDate},
+		{"export_date slashes", func(m map[string]any) { m["export_date"] = "2025/08/27" }, "export_date", ruleDate},
+		{"export_date short", func(m map[string]any) { m["export_date"] = "2025-8-27" }, "export_date", ruleDate},
+		{"export_date number", func(m map[string]any) { m["export_date"] = 20250827 }, "export_date", "must be a string"},
 		{"arrival missing", func(m map[string]any) { delete(m, "arrival_time") }, "arrival_time", "is required"},
 		{"arrival no offset", func(m map[string]any) { m["arrival_time"] = "2025-03-01T15:04:05" }, "arrival_time", ruleArrival},
 		{"arrival number", func(m map[string]any) { m["arrival_time"] = 1740841445 }, "arrival_time", "must be a string"},

@@ -46,6 +46,11 @@ type Manifest struct {
 	OrderID     string
 	Gift        bool // the sender declares a bona fide gift
 
+	// ExportDate is the date the goods left the country of export, as
+	// written: empty, or a valid calendar date YYYY-MM-DD. It chooses the
+	// exchange rate (19 CFR 159.32).
+	ExportDate string
+
 	Items []Item // 1..MaxItems, in message order
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/s321/s321/internal/identity"
 	"github.com/s321/s321/internal/manifest"
 	"github.com/s321/s321/internal/money"
+	"github.com/s321/s321/internal/port"
 	"github.com/s321/s321/internal/window"
 )
 
@@ -633,8 +634,20 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	if regime == nil {
 		return &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
 	}
-	date := tabs.dates.text(decide.EntryDate(m.ArrivalTime, p.cfg.EntryDayZone))
-	value, valueText, declared, err := valueInUSD(m, tabs.rates, date)
+	// The day of importation is the date at the port (19 CFR 101.1); the
+	// configured zone serves parcels without a port the table knows.
+	zone := p.cfg.EntryDayZone
+	if portZone, ok := port.Builtin().Zone(m.PortOfEntry); ok {
+		zone = portZone
+	}
+	date := tabs.dates.text(decide.EntryDate(m.ArrivalTime, zone))
+	// Foreign values convert at the rate of the date of exportation when
+	// the manifest gives it (19 CFR 159.32), else of the entry date.
+	rateDate := date
+	if m.ExportDate != "" {
+		rateDate = m.ExportDate
+	}
+	value, valueText, declared, err := valueInUSD(m, tabs.rates, rateDate, m.ExportDate != "")
 	if err != nil {
 		return err
 	}
@@ -648,10 +661,16 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	}
 	recipient := recipientOf(m)
 	*pc = parcel{
-		in:       in,
-		m:        m,
-		regime:   tabs.facts.of(regime),
-		decided:  decide.Parcel{Value: value, Items: items},
+		in:     in,
+		m:      m,
+		regime: tabs.facts.of(regime),
+		decided: decide.Parcel{
+			Value:          value,
+			Items:          items,
+			Postal:         m.Mode == "postal",
+			Purchase:       isPurchase(m),
+			ShipperCountry: m.Shipper.Country,
+		},
 		date:     date,
 		value:    valueText,
 		declared: declared,
@@ -678,9 +697,11 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 		Carrier:    m.Carrier,
 		ValueCents: cents,
 		Scale:      money.Places(value),
-		Gift:       m.Gift,
-		Regime:     regime,
-		Parcel:     &pc.decided,
+		// A purchase is no bona fide gift whatever it declares: it neither
+		// counts toward the recipient's gifts nor is cleared as one.
+		Gift:   m.Gift && !pc.decided.Purchase,
+		Regime: regime,
+		Parcel: &pc.decided,
 	}
 	if tabs.shadow != nil {
 		shadow := tabs.shadow.At(m.ArrivalTime)
@@ -692,10 +713,17 @@ func (p *Processor) prepare(tabs tables, in *Input, pc *parcel) error {
 	return nil
 }
 
+// isPurchase reports whether the manifest names a seller, a marketplace or
+// an order number: the parcel was bought (19 CFR 10.152).
+func isPurchase(m *manifest.Manifest) bool {
+	return strings.TrimSpace(m.Seller) != "" || strings.TrimSpace(m.Marketplace) != "" || strings.TrimSpace(m.OrderID) != ""
+}
+
 // valueInUSD sums the items' values in US dollars, converting each item in
-// another currency with the rate in force on the entry date, and sums the
-// amounts as declared, by currency. It also returns the total's text.
-func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Decimal, string, declared, error) {
+// another currency with the rate in force on date (the date of exportation
+// when exportDate, else the entry date), and sums the amounts as declared,
+// by currency. It also returns the total's text.
+func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string, exportDate bool) (decimal.Decimal, string, declared, error) {
 	// Most parcels declare a single currency: sums[0] is the first one,
 	// the rest (rare) follow.
 	type currencySum struct {
@@ -709,6 +737,9 @@ func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string) (decimal.Dec
 		usd, err := rates.ToUSD(item.Value, item.Currency, date)
 		if err != nil {
 			rule := err.Error()
+			if exportDate {
+				rule += ", the export_date"
+			}
 			if rates.Len() == 0 {
 				rule += " (no exchange rates are configured: --fx-rates)"
 			}
@@ -757,7 +788,7 @@ func evaluate(r *decide.Regime, pc *parcel, res window.Result) decide.Result {
 	if result, ok := res.Decided(); ok {
 		return result
 	}
-	if pc.m.Gift {
+	if pc.op.Gift {
 		return decide.DecideGift(r, pc.decided, res.Total, res.GiftTotal)
 	}
 	return decide.Decide(r, pc.decided, res.Total)

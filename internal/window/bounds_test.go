@@ -89,6 +89,7 @@ func TestTwoProcessorsCountOneSubject(t *testing.T) {
 			t.Errorf("no parcel got seq %d", seq)
 		}
 	}
+	t.Logf("subjects written again after a conflict: %d and %d", stores[0].Conflicts(), stores[1].Conflicts())
 	day, err := stores[0].Day(ctx, "rk1", "2024-05-01")
 	if err != nil || day.Total != "500.00" {
 		t.Errorf("day %+v (%v), want 500.00", day, err)

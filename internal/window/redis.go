@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -60,8 +61,14 @@ return written
 var figureFields = [...]string{"v", "o", "n", "total", "scale", "gift_total", "alert_from", "nm"}
 
 // maxAttempts bounds how often one subject is read and written again
-// because another processor changed it in between, within one Apply.
-const maxAttempts = 16
+// because another processor changed it in between, within one Apply;
+// after each lost attempt the store waits a random while of up to
+// maxBackoff, doubling from a millisecond, so that processors that keep
+// meeting on one subject take turns.
+const (
+	maxAttempts = 32
+	maxBackoff  = 64 * time.Millisecond
+)
 
 // keysPerCall bounds the subjects of one casScript call: enough to spread
 // the cost of a call, few enough that one call holds a single-threaded
@@ -96,6 +103,15 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 	for attempt := 1; len(pending) > 0; attempt++ {
 		if attempt > maxAttempts {
 			return nil, fmt.Errorf("%d subjects changed by other processors %d times in a row", len(pending), maxAttempts)
+		}
+		if attempt > 1 {
+			s.conflicts.Add(int64(len(pending)))
+			wait := time.Duration(rand.Int64N(int64(min(maxBackoff, time.Millisecond<<(attempt-2))) + 1))
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 		if err := s.load(ctx, ops, pending); err != nil {
 			return nil, err

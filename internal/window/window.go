@@ -44,6 +44,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -255,7 +256,14 @@ type Store struct {
 	// entries caches the first parcels of subjects with an alert
 	// (Redis only).
 	entries *entryCache
+	// conflicts counts subjects written again because another processor
+	// had changed them since they were read (Redis only).
+	conflicts atomic.Int64
 }
+
+// Conflicts returns how many times a subject was read and written again
+// because another processor had changed it in between.
+func (s *Store) Conflicts() int64 { return s.conflicts.Load() }
 
 // New returns a Store over rdb.
 func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
