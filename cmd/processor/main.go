@@ -44,7 +44,7 @@ commands:
   replay    decide a file of manifest.v1 lines without Kafka (--input, --out)
   explain   ask a running processor why a parcel got its decision
   generate  write seeded manifest.v1 traffic to stdout (JSONL) or a topic (--count or --rate/--duration)
-  bench     measure throughput, latency and memory end to end on this machine (--sweep plots load)
+  dlq       export rejected messages to a file to repair, and resend them to the input topic
 
 "processor <command> -h" lists a command's flags.
 `
@@ -73,8 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runExplain(ctx, args[1:], stdout, stderr)
 	case "generate":
 		err = runGenerate(ctx, args[1:], stdout, stderr)
-	case "bench":
-		err = runBench(ctx, args[1:], stdout, stderr)
+	case "dlq":
+		err = runDLQ(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,6 +51,7 @@ func TestRunReportsEveryField(t *testing.T) {
 	cfg.BaselineParcels = 500
 	cfg.PacedDuration = 2 * time.Second
 	cfg.RedisLimitOps = 5000
+	cfg.ReplayParcels = 2000
 	cfg.Stall = 30 * time.Second
 	cfg.Timeout = 3 * time.Minute
 	var progress bytes.Buffer
@@ -71,7 +73,8 @@ func TestRunReportsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"parcels", "seconds", "parcels_per_second", "p50_ms", "p99_ms", "latency_from",
-		"peak_rss_mb", "baseline", "redis_limit_per_second", "drain_latency", "paced", "outputs", "load_average", "machine"} {
+		"peak_rss_mb", "baseline", "redis_limit_per_second", "drain_latency", "paced", "outputs", "load_average", "machine",
+		"redis_us_per_parcel", "processor_us_per_parcel", "broker_us_per_parcel", "replay_per_second", "replay", "build"} {
 		if _, ok := fields[key]; !ok {
 			t.Errorf("report has no %q: %s", key, line)
 		}
@@ -96,6 +99,12 @@ func TestRunReportsEveryField(t *testing.T) {
 	}
 	if rep.SpeedupVsBaseline <= 0 || rep.FractionOfRedisLimit <= 0 {
 		t.Errorf("speedup %g, fraction of redis limit %g: want both above 0", rep.SpeedupVsBaseline, rep.FractionOfRedisLimit)
+	}
+	if rep.Replay == nil || rep.Replay.Parcels != cfg.ReplayParcels || rep.ReplayPerSecond != rep.Replay.ParcelsPerSecond || rep.ReplayPerSecond <= 0 || rep.Replay.CPUUSPerParcel <= 0 {
+		t.Errorf("replay %+v at %g/s: want %d parcels at a positive rate and CPU", rep.Replay, rep.ReplayPerSecond, cfg.ReplayParcels)
+	}
+	if rep.Build != cfg.Executable || rep.Executable != cfg.Executable {
+		t.Errorf("build %q, executable %q: want both %q", rep.Build, rep.Executable, cfg.Executable)
 	}
 	if rep.Machine.CPUs < 1 || rep.Machine.RedisVersion == "" {
 		t.Errorf("machine %+v: want CPUs and the redis version", rep.Machine)
@@ -128,6 +137,16 @@ func checkFigures(t *testing.T, name string, f Figures, parcels, maxBatch int) {
 	// the generator sends a few bad messages, so both kinds appear.
 	if f.Outputs.Decisions+f.Outputs.Rejected < parcels || f.Outputs.Decisions == 0 || f.Outputs.Rejected == 0 {
 		t.Errorf("%s: outputs %+v for %d parcels: want a decision or rejection each, both kinds present", name, f.Outputs, parcels)
+	}
+	if _, err := os.Stat("/proc/self/stat"); err == nil {
+		// CPU a parcel is CPU seconds over parcels; the broker may use
+		// under a clock tick on a small run, the processor and Redis not.
+		if f.ProcessorUSPerParcel <= 0 || f.RedisUSPerParcel <= 0 || f.BrokerUSPerParcel < 0 {
+			t.Errorf("%s: µs a parcel processor %g, redis %g, broker %g: want processor and redis above 0", name, f.ProcessorUSPerParcel, f.RedisUSPerParcel, f.BrokerUSPerParcel)
+		}
+		if want := f.CPU.Processors * 1e6 / float64(parcels); math.Abs(f.ProcessorUSPerParcel-want) > 0.05e6/float64(parcels)+0.05 {
+			t.Errorf("%s: processor %g µs a parcel is not %g CPU seconds over %d parcels", name, f.ProcessorUSPerParcel, f.CPU.Processors, parcels)
+		}
 	}
 	if f.Drain.Count != f.Outputs.Decisions {
 		t.Errorf("%s: %d latencies for %d decisions", name, f.Drain.Count, f.Outputs.Decisions)

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Config is what one `processor bench` run measures.
+// Config is what one `s321-bench` run measures.
 type Config struct {
 	// Executable is the processor binary started as the broker and the
 	// processors (`<Executable> broker ...`, `<Executable> run ...`).
@@ -34,6 +34,10 @@ type Config struct {
 	Paced bool
 	// PacedDuration is how long the paced run produces. Default 20s.
 	PacedDuration time.Duration
+	// ReplayParcels is the number of generated manifests decided by
+	// `<Executable> replay` on its embedded store; 0 skips it. Default
+	// 100,000.
+	ReplayParcels int
 	// RedisLimitOps is the number of parcels whose Redis work is applied
 	// to measure redis-server alone; 0 skips it. Default 200,000.
 	RedisLimitOps int
@@ -60,6 +64,7 @@ func DefaultConfig() Config {
 		BaselineParcels: 20_000,
 		Paced:           true,
 		PacedDuration:   20 * time.Second,
+		ReplayParcels:   100_000,
 		RedisLimitOps:   200_000,
 		Seed:            1,
 		Stall:           60 * time.Second,
@@ -91,6 +96,9 @@ func (c Config) Validate() error {
 	if c.Paced && (c.PacedDuration < time.Second || c.PacedDuration > time.Hour) {
 		errs = append(errs, fmt.Errorf("paced duration %s: must be in [1s, 1h]", c.PacedDuration))
 	}
+	if c.ReplayParcels < 0 || c.ReplayParcels > 100_000_000 {
+		errs = append(errs, fmt.Errorf("replay parcels %d: must be in [0, 100000000]", c.ReplayParcels))
+	}
 	if c.RedisLimitOps < 0 || c.RedisLimitOps > 10_000_000 {
 		errs = append(errs, fmt.Errorf("redis limit ops %d: must be in [0, 10000000]", c.RedisLimitOps))
 	}
@@ -103,7 +111,7 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// SweepConfig is what `processor bench --sweep` measures: offered load at
+// SweepConfig is what `s321-bench --sweep` measures: offered load at
 // fractions of the maximum rate, each for StepDuration.
 type SweepConfig struct {
 	Config

@@ -51,7 +51,7 @@ func WritePlot(path string, rep *SweepReport) error {
 	limit := max(maxX, maxY) * 1.08
 
 	top := plot.New()
-	top.Title.Text = fmt.Sprintf("processor bench --sweep: %d partitions, %d instance(s), %d CPUs, %gs per step%s",
+	top.Title.Text = fmt.Sprintf("s321-bench --sweep: %d partitions, %d instance(s), %d CPUs, %gs per step%s",
 		rep.Partitions, rep.Instances, rep.Machine.CPUs, rep.StepSeconds, loadRange(rep.Points))
 	top.X.Label.Text = "offered load (manifests/s)"
 	top.Y.Label.Text = "achieved throughput (answers/s)"

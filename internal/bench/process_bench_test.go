@@ -12,7 +12,6 @@ import (
 	"github.com/s321/s321/internal/generate"
 	"github.com/s321/s321/internal/process"
 	"github.com/s321/s321/internal/testenv"
-	"github.com/s321/s321/internal/window"
 )
 
 // The benchmarks below drive the processor's hot path in-process, so
@@ -66,11 +65,8 @@ func benchmarkProcess(b *testing.B, counter process.Counter, linker process.Link
 // process, decide, encode.
 func BenchmarkProcessRedis(b *testing.B) {
 	srv := testenv.StartRedis(b, "--appendfsync", "everysec")
-	store, err := window.New(srv.Client(), window.Config{KeyPrefix: "bench" + strconv.FormatInt(time.Now().UnixNano(), 36), TTL: time.Hour})
+	store, err := newStore(context.Background(), srv.Client(), "bench"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	if err != nil {
-		b.Fatal(err)
-	}
-	if err := store.Load(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	benchmarkProcess(b, store, store)
@@ -79,7 +75,8 @@ func BenchmarkProcessRedis(b *testing.B) {
 // BenchmarkProcessCPU is the same batch with Redis answered in memory:
 // the processor's own CPU cost per parcel.
 func BenchmarkProcessCPU(b *testing.B) {
-	benchmarkProcess(b, &discard{}, &discard{})
+	discard := &recorder{discard: true}
+	benchmarkProcess(b, discard, discard)
 }
 
 // BenchmarkRedisWork is the Redis side of a batch alone: the links and
@@ -107,8 +104,10 @@ func BenchmarkRedisWork(b *testing.B) {
 func benchmarkRedisWork(b *testing.B, rdb *redis.Client, batches []Batch) {
 	ctx := context.Background()
 	round := 0
-	var store *window.Store
-	var err error
+	store, err := newStore(ctx, rdb, "apply0")
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		batch := batches[i%len(batches)]
@@ -116,42 +115,15 @@ func benchmarkRedisWork(b *testing.B, rdb *redis.Client, batches []Batch) {
 			// A new key space each pass keeps every op a first count.
 			b.StopTimer()
 			round++
-			store, err = window.New(rdb, window.Config{KeyPrefix: "apply" + strconv.Itoa(round), TTL: time.Hour})
+			store, err = newStore(ctx, rdb, "apply"+strconv.Itoa(round))
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
 		}
-		if _, err := store.Link(ctx, batch.Links); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := store.Apply(ctx, batch.Ops); err != nil {
+		if err := applyBatch(ctx, store, batch); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.N*limitBatch)/b.Elapsed().Seconds(), "parcels/s")
-}
-
-// discard is a process.Counter and process.Linker that answers every op
-// as a first count with a zero total and every link with the parcel's own
-// key, without keeping anything.
-type discard struct{ results []window.Result }
-
-func (d *discard) Apply(_ context.Context, ops []window.Op) ([]window.Result, error) {
-	if cap(d.results) < len(ops) {
-		d.results = make([]window.Result, len(ops))
-	}
-	results := d.results[:len(ops)]
-	for i := range results {
-		results[i] = window.Result{Seq: 1, Status: window.StatusOK}
-	}
-	return results, nil
-}
-
-func (d *discard) Resolve(_ context.Context, reqs []window.LinkRequest) ([]string, func(context.Context) error, error) {
-	keys := make([]string, len(reqs))
-	for i, req := range reqs {
-		keys[i] = req.Own
-	}
-	return keys, func(context.Context) error { return nil }, nil
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"runtime"
@@ -46,6 +47,13 @@ type Figures struct {
 	// CPU is the CPU time each kind of child used from readiness to
 	// catching up (the bench itself is idle then).
 	CPU CPUSeconds `json:"cpu_seconds"`
+	// RedisUSPerParcel, ProcessorUSPerParcel and BrokerUSPerParcel are
+	// those CPU times over Parcels, in microseconds: what one parcel costs
+	// each process in the drain (the processors' summed). Redis's
+	// append-only-file rewrites run in a forked child and are not in it.
+	RedisUSPerParcel     float64 `json:"redis_us_per_parcel"`
+	ProcessorUSPerParcel float64 `json:"processor_us_per_parcel"`
+	BrokerUSPerParcel    float64 `json:"broker_us_per_parcel"`
 	// RedisPerParcel is what redis-server ran during the drain, per
 	// command, in calls and microseconds per parcel (INFO commandstats;
 	// the commands a script runs count again inside its evalsha).
@@ -67,8 +75,13 @@ type Paced struct {
 	LoadAverage []float64 `json:"load_average"`
 }
 
-// Report is what `processor bench` prints, as one JSON line.
+// Report is what `s321-bench` prints for one processor binary, as one
+// JSON line.
 type Report struct {
+	// Build names the processor binary measured (the NAME of
+	// --processor NAME=PATH, else its path), Executable is its path.
+	Build      string `json:"build"`
+	Executable string `json:"executable"`
 	Figures
 	// Baseline is the straightforward design: the same binary with
 	// --max-batch 1, one Redis round trip and one produce per message.
@@ -81,7 +94,61 @@ type Report struct {
 	// with the baseline's and with RedisLimitPerSecond; 0 when not run.
 	SpeedupVsBaseline    float64 `json:"speedup_vs_baseline"`
 	FractionOfRedisLimit float64 `json:"fraction_of_redis_limit"`
-	Machine              Machine `json:"machine"`
+	// ReplayPerSecond is Replay's parcels a second, 0 when not run.
+	ReplayPerSecond float64 `json:"replay_per_second"`
+	Replay          *Replay `json:"replay,omitempty"`
+	Machine         Machine `json:"machine"`
+}
+
+// Build is one processor binary to measure.
+type Build struct {
+	// Name labels the binary's report ("base", "head", a commit).
+	Name string
+	// Executable is the binary's path.
+	Executable string
+}
+
+// RunEach measures every build in turn with cfg (cfg.Executable is
+// replaced by each build's), on fresh stacks, and returns a report for
+// each in the same order. redis-server alone does not depend on the
+// processor binary, so it is measured once and shared by every report.
+func RunEach(ctx context.Context, cfg Config, builds []Build) ([]*Report, error) {
+	if len(builds) == 0 {
+		return nil, errors.New("no processor binary to measure")
+	}
+	each := cfg
+	each.RedisLimitOps = 0
+	reports := make([]*Report, 0, len(builds))
+	for _, b := range builds {
+		each.Executable = b.Executable
+		logf(cfg.Log, "measuring %s (%s)", b.Name, b.Executable)
+		rep, err := Run(ctx, each)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.Name, err)
+		}
+		rep.Build = b.Name
+		reports = append(reports, rep)
+	}
+	if cfg.RedisLimitOps > 0 {
+		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.Log)
+		if err != nil {
+			return nil, fmt.Errorf("redis limit: %w", err)
+		}
+		for _, rep := range reports {
+			rep.setRedisLimit(limit)
+		}
+	}
+	return reports, nil
+}
+
+// setRedisLimit records redis-server's limit and the fraction of it the
+// drain reached.
+func (r *Report) setRedisLimit(limit RedisLimit) {
+	r.RedisLimit = &limit
+	r.RedisLimitPerSecond = limit.PerSecond
+	if limit.PerSecond > 0 {
+		r.FractionOfRedisLimit = round3(r.ParcelsPerSecond / limit.PerSecond)
+	}
 }
 
 // Machine describes where the figures were taken.
@@ -94,7 +161,8 @@ type Machine struct {
 }
 
 // Run measures the processor as cfg says: a drain run, a paced run at
-// half its rate, the baseline (drain and paced), and redis-server alone.
+// half its rate, the baseline (drain and paced), `processor replay` on a
+// generated file, and redis-server alone.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("bench config: %w", err)
@@ -102,7 +170,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, ErrNoRedis
 	}
-	rep := &Report{Machine: machine()}
+	rep := &Report{Build: cfg.Executable, Executable: cfg.Executable, Machine: machine()}
 
 	main, err := measure(ctx, cfg, cfg.Parcels, cfg.MaxBatch, "main")
 	if err != nil {
@@ -121,16 +189,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rep.SpeedupVsBaseline = round1(main.ParcelsPerSecond / baseline.ParcelsPerSecond)
 		}
 	}
+	if cfg.ReplayParcels > 0 {
+		replay, err := measureReplay(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		rep.Replay = &replay
+		rep.ReplayPerSecond = replay.ParcelsPerSecond
+	}
 	if cfg.RedisLimitOps > 0 {
 		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.Log)
 		if err != nil {
 			return nil, fmt.Errorf("redis limit: %w", err)
 		}
-		rep.RedisLimit = &limit
-		rep.RedisLimitPerSecond = limit.PerSecond
-		if limit.PerSecond > 0 {
-			rep.FractionOfRedisLimit = round3(main.ParcelsPerSecond / limit.PerSecond)
-		}
+		rep.setRedisLimit(limit)
 	}
 	return rep, nil
 }
@@ -188,7 +260,8 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 		return Figures{}, err
 	}
 	caughtUp := time.Now()
-	cpu := s.cpu().since(cpuBefore)
+	cpuUsed := s.cpu().minus(cpuBefore)
+	cpu := cpuUsed.rounded()
 	perParcel, err := s.redisPerParcel(ctx, parcels)
 	if err != nil {
 		return Figures{}, err
@@ -228,8 +301,13 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 		LoadAverage:      load,
 		CPU:              cpu,
 		RedisPerParcel:   perParcel,
+
+		RedisUSPerParcel:     usPerParcel(cpuUsed.Redis, parcels),
+		ProcessorUSPerParcel: usPerParcel(cpuUsed.Processors, parcels),
+		BrokerUSPerParcel:    usPerParcel(cpuUsed.Broker, parcels),
 	}
-	logf(cfg.Log, "%s: CPU seconds while draining: processors %.1f, broker %.1f, redis %.1f", name, cpu.Processors, cpu.Broker, cpu.Redis)
+	logf(cfg.Log, "%s: CPU while draining: processors %.1f s (%.1f µs a parcel), broker %.1f s (%.1f µs), redis %.1f s (%.1f µs)", name,
+		cpu.Processors, fig.ProcessorUSPerParcel, cpu.Broker, fig.BrokerUSPerParcel, cpu.Redis, fig.RedisUSPerParcel)
 	logf(cfg.Log, "%s: %d parcels in %.2fs = %.0f/s, drain p50 %.0fms p99 %.0fms, peak RSS %.1f MiB",
 		name, parcels, fig.Seconds, fig.ParcelsPerSecond, fig.Drain.P50MS, fig.Drain.P99MS, fig.PeakRSSMB)
 	return fig, nil

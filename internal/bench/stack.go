@@ -160,13 +160,18 @@ func (s *stack) cpu() CPUSeconds {
 	return c
 }
 
-// since returns the CPU time used between before and c, rounded.
-func (c CPUSeconds) since(before CPUSeconds) CPUSeconds {
+// minus returns the CPU time used between before and c.
+func (c CPUSeconds) minus(before CPUSeconds) CPUSeconds {
 	return CPUSeconds{
-		Processors: round1(c.Processors - before.Processors),
-		Broker:     round1(c.Broker - before.Broker),
-		Redis:      round1(c.Redis - before.Redis),
+		Processors: c.Processors - before.Processors,
+		Broker:     c.Broker - before.Broker,
+		Redis:      c.Redis - before.Redis,
 	}
+}
+
+// rounded returns c to a tenth of a second, for the report.
+func (c CPUSeconds) rounded() CPUSeconds {
+	return CPUSeconds{Processors: round1(c.Processors), Broker: round1(c.Broker), Redis: round1(c.Redis)}
 }
 
 // redisPerParcel reads what redis-server has run so far, per parcel.

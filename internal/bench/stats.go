@@ -51,6 +51,15 @@ func perSecond(n int64, seconds float64) float64 {
 	return math.Round(float64(n) / seconds)
 }
 
+// usPerParcel returns seconds of CPU over parcels in microseconds,
+// rounded to a tenth, or 0 for no parcels.
+func usPerParcel(seconds float64, parcels int) float64 {
+	if parcels <= 0 {
+		return 0
+	}
+	return round1(seconds * 1e6 / float64(parcels))
+}
+
 // round1 and round3 round to 1 and 3 decimal places, for the report.
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 func round2(v float64) float64 { return math.Round(v*100) / 100 }

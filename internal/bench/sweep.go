@@ -29,7 +29,7 @@ type SweepPoint struct {
 	LoadAverage    []float64 `json:"load_average"`
 }
 
-// SweepReport is what `processor bench --sweep` prints.
+// SweepReport is what `s321-bench --sweep` prints.
 type SweepReport struct {
 	// MaxRate is the rate the fractions are of, and MaxRateFrom where it
 	// came from ("flag" or "drain of N").
