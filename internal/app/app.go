@@ -167,7 +167,11 @@ func (a *App) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("http-addr: %w", err)
 		}
 		a.httpAddr = listener.Addr().String()
-		httpServer = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 5 * time.Second}
+		if host, _, _ := net.SplitHostPort(a.cfg.HTTPAddr); !isLoopback(host) && a.cfg.WebConfigFile == "" {
+			log.Warn("the HTTP server is reachable beyond loopback without --web-config-file: anyone who reaches it reads the metrics, the status page and the /v1 queries (recipient keys, alerts); give it a web configuration with basic_auth_users and TLS",
+				zap.String("http_addr", a.httpAddr))
+		}
+		httpServer = a.newHTTPServer(a.handler())
 	}
 	close(a.started)
 	log.Info("processor starting",
@@ -193,7 +197,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 	})
 	if httpServer != nil {
 		g.Go(func() error {
-			if err := httpServer.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+			if err := a.serveHTTP(httpServer, listener); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("http server: %w", err)
 			}
 			return nil

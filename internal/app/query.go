@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/window"
@@ -20,11 +23,23 @@ import (
 //
 //	GET /v1/parcels/{parcel_id}                      why a parcel got its decision
 //	GET /v1/recipients/{recipient_key}/days/{date}   a recipient's day: parcels and totals
-//	GET /v1/alerts?date=YYYY-MM-DD                   the latest version of each alert of a day
+//	GET /v1/alerts?date=YYYY-MM-DD[&limit=N][&after=CURSOR]   the latest version of each alert of a day, a page at a time
+//
+// An error body says what was wrong with the request, never why the state
+// could not be read: Redis's errors name its addresses, and are logged.
 
 var (
 	parcelIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 	hexKeyPattern   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// alertIDPattern is an alert id as a cursor: event.AlertID is 32 hex
+	// characters; the pattern allows more so that ids stay opaque.
+	alertIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+)
+
+// The page sizes of GET /v1/alerts.
+const (
+	defaultAlertsPage = 100
+	maxAlertsPage     = window.MaxAlertsPage
 )
 
 // ReasonMeanings explain the reason codes to people.
@@ -70,6 +85,13 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
+// stateUnavailable answers 503 for a query whose state could not be read,
+// and logs why: the body says nothing of Redis, its addresses or errors.
+func (a *App) stateUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Warn("query failed", zap.String("component", "http"), zap.String("path", r.URL.Path), zap.Error(err))
+	writeError(w, http.StatusServiceUnavailable, "state unavailable: retry later")
+}
+
 func (a *App) serveParcel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !parcelIDPattern.MatchString(id) {
@@ -83,7 +105,7 @@ func (a *App) serveParcel(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, window.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no decision kept for parcel "+id+" (never seen, or older than --state-ttl)")
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+		a.stateUnavailable(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, exp)
 	}
@@ -145,7 +167,8 @@ func (a *App) Explain(r *http.Request, parcelID string) (*Explanation, error) {
 			}
 		}
 	}
-	alerts, err := a.store.Alerts(ctx, latest.EntryDate)
+	// The parcel's own alerts, from its index: never the whole day's.
+	alerts, err := a.store.ParcelAlerts(ctx, parcelID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,33 +198,52 @@ func (a *App) serveDay(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, window.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no parcels kept for this recipient on "+date)
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+		a.stateUnavailable(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, day)
 	}
 }
 
 func (a *App) serveAlerts(w http.ResponseWriter, r *http.Request) {
-	date := r.URL.Query().Get("date")
+	query := r.URL.Query()
+	date := query.Get("date")
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		writeError(w, http.StatusBadRequest, "date: required, YYYY-MM-DD")
 		return
 	}
-	alerts, err := a.store.Alerts(r.Context(), date)
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+	limit := defaultAlertsPage
+	if text := query.Get("limit"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > maxAlertsPage {
+			writeError(w, http.StatusBadRequest, "limit: a whole number from 1 to "+strconv.Itoa(maxAlertsPage))
+			return
+		}
+		limit = n
+	}
+	after := query.Get("after")
+	if after != "" && !alertIDPattern.MatchString(after) {
+		writeError(w, http.StatusBadRequest, "after: the next of a previous page")
 		return
 	}
-	if len(alerts) == 0 && !a.cfg.KeepDecisions {
+	page, err := a.store.AlertsPage(r.Context(), date, after, limit)
+	if err != nil {
+		a.stateUnavailable(w, r, err)
+		return
+	}
+	if len(page.Alerts) == 0 && after == "" && !a.cfg.KeepDecisions {
 		// An empty list would say there were none.
 		writeError(w, http.StatusNotFound, "no alerts kept for "+date+": this processor runs with --keep-decisions=false")
 		return
 	}
-	out := make([]json.RawMessage, len(alerts))
-	for i, raw := range alerts {
+	out := make([]json.RawMessage, len(page.Alerts))
+	for i, raw := range page.Alerts {
 		out[i] = raw
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"date": date, "alerts": out})
+	var next *string
+	if page.Next != "" {
+		next = &page.Next
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"date": date, "alerts": out, "next": next})
 }
 
 // WriteText writes the explanation for a person.
