@@ -247,7 +247,7 @@ func (c *Config) RequireSecret(where string) error {
 	case c.RecipientKeySecret == "":
 		return fmt.Errorf("%w: required %s: %s; the development secret is public and only for the embedded broker and store", ErrSecretRequired, where, how)
 	case c.RecipientKeySecret == DevRecipientKeySecret:
-		return fmt.Errorf("%w: the development secret is public and must not be used %s: %s", ErrSecretRequired, where, how)
+		return fmt.Errorf("%w: the development secret must not be used %s, since it is public: %s", ErrSecretRequired, where, how)
 	case len(c.RecipientKeySecret) < 16:
 		return fmt.Errorf("%w: must be at least 16 bytes: %s", ErrSecretRequired, how)
 	}

@@ -15,8 +15,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/s321/s321/internal/decide"
+	"github.com/s321/s321/internal/termsafe"
 	"github.com/s321/s321/internal/window"
 )
+
+// safe escapes a value printed inside a line of text for a person.
+var safe = termsafe.Line
 
 // The query endpoints read the live state in Redis; they are documented
 // in docs/api.yaml:
@@ -246,7 +250,9 @@ func (a *App) serveAlerts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"date": date, "alerts": out, "next": next})
 }
 
-// WriteText writes the explanation for a person.
+// WriteText writes the explanation for a person. Every value comes from
+// the input or the state, so each is escaped (termsafe.Line): a carrier
+// name cannot send the terminal escape sequences or start a line.
 func (e *Explanation) WriteText(w io.Writer) error {
 	var d struct {
 		Decision          string  `json:"decision"`
@@ -264,14 +270,14 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "parcel %s: %s", e.ParcelID, d.Decision)
+	fmt.Fprintf(&b, "parcel %s: %s", safe(e.ParcelID), safe(d.Decision))
 	switch {
 	case d.Exemption != nil:
-		fmt.Fprintf(&b, " (%s)", strings.ReplaceAll(*d.Exemption, "_", " "))
+		fmt.Fprintf(&b, " (%s)", safe(strings.ReplaceAll(*d.Exemption, "_", " ")))
 	case d.EntryType != "" && d.EntryType != "none":
-		fmt.Fprintf(&b, " (%s entry)", d.EntryType)
+		fmt.Fprintf(&b, " (%s entry)", safe(d.EntryType))
 	}
-	fmt.Fprintf(&b, "\n  carrier %s, arrived %s, entry date %s, value $%s\n", d.Carrier, d.ArrivalTime, d.EntryDate, d.ParcelValue)
+	fmt.Fprintf(&b, "\n  carrier %s, arrived %s, entry date %s, value $%s\n", safe(d.Carrier), safe(d.ArrivalTime), safe(d.EntryDate), safe(d.ParcelValue))
 	if r := e.Regime; r != nil {
 		threshold := "no de minimis"
 		if r.Threshold != nil {
@@ -281,16 +287,16 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		if r.Start != nil {
 			from = *r.Start
 		}
-		fmt.Fprintf(&b, "  regime %s (%s), in force from %s\n    source: %s\n", r.ID, threshold, from, r.Source)
+		fmt.Fprintf(&b, "  regime %s (%s), in force from %s\n    source: %s\n", safe(r.ID), safe(threshold), safe(from), safe(r.Source))
 	}
 	if len(e.Reasons) == 0 {
 		fmt.Fprintf(&b, "  no reason applies\n")
 	}
 	for _, r := range e.Reasons {
-		fmt.Fprintf(&b, "  %s: %s\n", r.Code, r.Meaning)
+		fmt.Fprintf(&b, "  %s: %s\n", safe(r.Code), safe(r.Meaning))
 	}
 	if e.Day != nil {
-		fmt.Fprintf(&b, "  recipient %s…: day total $%s after this parcel, made up at the time of:\n", d.RecipientKey[:min(12, len(d.RecipientKey))], d.RecipientDayTotal)
+		fmt.Fprintf(&b, "  recipient %s…: day total $%s after this parcel, made up at the time of:\n", safe(d.RecipientKey[:min(12, len(d.RecipientKey))]), safe(d.RecipientDayTotal))
 		for _, p := range e.Day.Parcels {
 			if !slices.Contains(e.CountedAtTheTime, p.ParcelID) {
 				continue
@@ -302,10 +308,10 @@ func (e *Explanation) WriteText(w io.Writer) error {
 			if p.Status == "cancelled" {
 				mark += " (cancelled since)"
 			}
-			fmt.Fprintf(&b, "    %3d. %-24s %-18s $%s%s\n", p.Evaluated, p.ParcelID, p.Carrier, p.Value, mark)
+			fmt.Fprintf(&b, "    %3d. %-24s %-18s $%s%s\n", p.Evaluated, safe(p.ParcelID), safe(p.Carrier), safe(p.Value), mark)
 		}
 		if later := len(e.Day.Parcels) - len(e.CountedAtTheTime); later > 0 {
-			fmt.Fprintf(&b, "    (%d later parcel(s) that day; the day total is now $%s)\n", later, e.Day.Total)
+			fmt.Fprintf(&b, "    (%d later parcel(s) that day; the day total is now $%s)\n", later, safe(e.Day.Total))
 		}
 	}
 	for _, raw := range e.Alerts {
@@ -315,7 +321,7 @@ func (e *Explanation) WriteText(w io.Writer) error {
 			Reason  string `json:"reason"`
 		}
 		if json.Unmarshal(raw, &a) == nil {
-			fmt.Fprintf(&b, "  alert %s, version %d: %s\n", a.Type, a.Version, a.Reason)
+			fmt.Fprintf(&b, "  alert %s, version %d: %s\n", safe(a.Type), a.Version, safe(a.Reason))
 		}
 	}
 	if d.Supersedes != nil || len(e.History) > 1 {
