@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -144,5 +145,21 @@ func TestExplainEscapesControlCharacters(t *testing.T) {
 	t.Setenv("PROCESSOR_HTTP_PASSWORD", "")
 	if code := run([]string{"explain", "--http-addr", addr, "X-1"}, &bytes.Buffer{}, &stderr); code != 1 || !strings.Contains(stderr.String(), "asks for credentials") {
 		t.Errorf("without credentials: exit %d %s", code, stderr.String())
+	}
+}
+
+// Regression: `processor broker` on every interface without TLS and SASL
+// said nothing of it. (The context is cancelled: it stops at once.)
+func TestBrokerWarnsWhenExposed(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for addr, warns := range map[string]bool{"0.0.0.0:0": true, "127.0.0.1:0": false} {
+		var stdout, stderr bytes.Buffer
+		if err := runBroker(ctx, []string{"--addr", addr}, &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(stderr.String(), "WARNING: the broker listens beyond loopback"); got != warns {
+			t.Errorf("--addr %s: warned %v, want %v: %q", addr, got, warns, stderr.String())
+		}
 	}
 }

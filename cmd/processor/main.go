@@ -151,6 +151,9 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := security.apply(&cfg, os.LookupEnv); err != nil {
 		return err
 	}
+	if warning := cfg.Exposure(); warning != "" {
+		fmt.Fprintf(stderr, "WARNING: %s\n", warning)
+	}
 	b, err := broker.Start(cfg)
 	if err != nil {
 		return err

@@ -107,7 +107,12 @@ func (a *App) Run(ctx context.Context) (err error) {
 	// Kafka: external, or the embedded broker.
 	a.brokers = a.cfg.Brokers
 	if a.cfg.EmbeddedKafka() {
-		b, err := broker.Start(broker.Config{Addr: a.cfg.EmbeddedKafkaAddr})
+		brokerCfg := broker.Config{Addr: a.cfg.EmbeddedKafkaAddr}
+		if warning := brokerCfg.Exposure(); warning != "" {
+			// Loud: the embedded broker has neither TLS nor SASL.
+			log.Error("embedded broker exposed: " + warning)
+		}
+		b, err := broker.Start(brokerCfg)
 		if err != nil {
 			return err
 		}
