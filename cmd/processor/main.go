@@ -30,6 +30,7 @@ import (
 	"github.com/s321/s321/internal/broker"
 	"github.com/s321/s321/internal/config"
 	"github.com/s321/s321/internal/demo"
+	"github.com/s321/s321/internal/termsafe"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -90,7 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		return 2
 	default:
-		fmt.Fprintf(stderr, "processor %s: %v\n", args[0], err)
+		// Errors quote the input (a file's line, a server's answer).
+		fmt.Fprintf(stderr, "processor %s: %s\n", termsafe.Line(args[0]), termsafe.Text(err.Error()))
 		return 1
 	}
 }
@@ -148,6 +150,9 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err := security.apply(&cfg, os.LookupEnv); err != nil {
 		return err
+	}
+	if warning := cfg.Exposure(); warning != "" {
+		fmt.Fprintf(stderr, "WARNING: %s\n", warning)
 	}
 	b, err := broker.Start(cfg)
 	if err != nil {

@@ -114,7 +114,7 @@ func TestExampleStreamWithKcat(t *testing.T) {
 	redis := testenv.StartRedis(t)
 	kafkaAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	p := start(t, []string{"REDIS_URL=" + redis.URL()},
+	p := start(t, []string{"REDIS_URL=" + redis.URL(), "RECIPIENT_KEY_SECRET=kcat-test-secret-0123456789"},
 		"run", "--embedded-kafka-addr", kafkaAddr, "--http-addr", httpAddr, "--partitions", "4")
 	waitHTTP(t, "http://"+httpAddr+"/readyz", 30*time.Second)
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/s321/s321/internal/app"
 	"github.com/s321/s321/internal/replay"
+	"github.com/s321/s321/internal/termsafe"
 )
 
 // runReplay is `processor replay`: decide a JSONL file without Kafka.
@@ -20,13 +21,14 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	input := fs.String("input", "", "file of manifest.v1 JSON lines (required; - for stdin)")
 	output := fs.String("out", "", "write the decisions here as JSON lines; empty writes none")
-	fs.StringVar(&cfg.RedisURL, "redis-url", os.Getenv("REDIS_URL"), "Redis for the day totals; empty uses an embedded in-memory store (env REDIS_URL)")
+	// No flag's default comes from the environment: -h would print it.
+	fs.StringVar(&cfg.RedisURL, "redis-url", "", "Redis for the day totals; empty uses env REDIS_URL, else an embedded in-memory store")
 	prefix := fs.String("key-prefix", "s321-replay", "prefix of the replay's Redis keys, apart from the live ones")
 	fs.StringVar(&cfg.RegimesFile, "regimes", "", "JSON regime table replacing the built-in one")
 	fs.StringVar(&cfg.FXRatesFile, "fx-rates", "", "CSV of exchange rates")
 	fs.StringVar(&cfg.ShadowRegimesFile, "shadow-regimes", "", "second regime table for what-if")
 	fs.StringVar(&cfg.EntryDayZone, "entry-day-tz", cfg.EntryDayZone, "IANA time zone of entry_date")
-	fs.StringVar(&cfg.RecipientKeySecret, "recipient-key-secret", os.Getenv("RECIPIENT_KEY_SECRET"), "recipient-key secret; prefer env RECIPIENT_KEY_SECRET")
+	secretFile := fs.String("recipient-key-secret-file", "", "file holding the recipient-key secret (or env RECIPIENT_KEY_SECRET); required")
 	fs.DurationVar(&cfg.StateTTL, "state-ttl", cfg.StateTTL, "how long the replay's day totals are kept")
 	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "longer lines are rejected")
 	if err := parse(fs, args); err != nil {
@@ -35,6 +37,19 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *input == "" {
 		fmt.Fprintln(stderr, "processor replay: --input is required")
 		return errUsage
+	}
+	if cfg.RedisURL == "" {
+		cfg.RedisURL = os.Getenv("REDIS_URL")
+	}
+	secret, err := recipientKeySecret(os.LookupEnv, *secretFile)
+	if err != nil {
+		return err
+	}
+	cfg.RecipientKeySecret = secret
+	// The decisions written hold recipient keys: the development secret,
+	// public in the source, would make them reversible by anyone.
+	if err := cfg.RequireSecret("by replay"); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -77,9 +92,11 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "replayed %s in %s\n", name, time.Since(start).Round(time.Millisecond))
-	sum.Print(stdout)
-	return nil
+	// The summary quotes the input's errors: escape what it prints.
+	safeOut := termsafe.NewWriter(stdout)
+	fmt.Fprintf(safeOut, "replayed %s in %s\n", name, time.Since(start).Round(time.Millisecond))
+	sum.Print(safeOut)
+	return safeOut.Flush()
 }
 
 func openInput(path string) (io.ReadCloser, string, int64, error) {

@@ -110,7 +110,12 @@ func (a *App) Run(ctx context.Context) (err error) {
 	// Kafka: external, or the embedded broker.
 	a.brokers = a.cfg.Brokers
 	if a.cfg.EmbeddedKafka() {
-		b, err := broker.Start(broker.Config{Addr: a.cfg.EmbeddedKafkaAddr})
+		brokerCfg := broker.Config{Addr: a.cfg.EmbeddedKafkaAddr}
+		if warning := brokerCfg.Exposure(); warning != "" {
+			// Loud: the embedded broker has neither TLS nor SASL.
+			log.Error("embedded broker exposed: " + warning)
+		}
+		b, err := broker.Start(brokerCfg)
 		if err != nil {
 			return err
 		}
@@ -170,7 +175,11 @@ func (a *App) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("http-addr: %w", err)
 		}
 		a.httpAddr = listener.Addr().String()
-		httpServer = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 5 * time.Second}
+		if host, _, _ := net.SplitHostPort(a.cfg.HTTPAddr); !isLoopback(host) && a.cfg.WebConfigFile == "" {
+			log.Warn("the HTTP server is reachable beyond loopback without --web-config-file: anyone who reaches it reads the metrics, the status page and the /v1 queries (recipient keys, alerts); give it a web configuration with basic_auth_users and TLS",
+				zap.String("http_addr", a.httpAddr))
+		}
+		httpServer = a.newHTTPServer(a.handler())
 	}
 	close(a.started)
 	log.Info("processor starting",
@@ -196,7 +205,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 	})
 	if httpServer != nil {
 		g.Go(func() error {
-			if err := httpServer.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+			if err := a.serveHTTP(httpServer, listener); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("http server: %w", err)
 			}
 			return nil

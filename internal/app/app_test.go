@@ -63,6 +63,8 @@ func testConfig(redisURL string) app.Config {
 	cfg.EmbeddedKafkaAddr = "127.0.0.1:0"
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.RedisURL = redisURL
+	// Recipient keys go to Redis: the development secret is refused.
+	cfg.RecipientKeySecret = "app-test-secret-0123456789"
 	cfg.Partitions = 3
 	cfg.ShutdownTimeout = 10 * time.Second
 	return cfg

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/exporter-toolkit/web"
+
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/fx"
 	"github.com/s321/s321/internal/process"
@@ -50,8 +52,18 @@ type Config struct {
 	// Brokers.
 	KafkaSASL SASL
 	// HTTPAddr serves /healthz, /readyz and /metrics. Default
-	// "127.0.0.1:8080"; empty disables it.
+	// "127.0.0.1:8080"; empty disables it. While it is a loopback address,
+	// requests must name a loopback Host (see hostGuard).
 	HTTPAddr string
+	// WebConfigFile is a web configuration in the format of the Prometheus
+	// exporter-toolkit (tls_server_config, basic_auth_users with bcrypt
+	// hashes) for everything served on HTTPAddr; it is read again on every
+	// request and TLS handshake, so changes apply without a restart.
+	// Default empty: plain HTTP, no authentication.
+	WebConfigFile string
+	// MaxQueries is how many /v1 requests are served at once; more are
+	// answered 503 at once. Default 8.
+	MaxQueries int
 	// Pprof mounts the Go runtime profiles (net/http/pprof) under
 	// /debug/pprof/ on HTTPAddr, for profiling a running processor.
 	// Default off: the profiles show the process's memory and goroutines,
@@ -78,7 +90,8 @@ type Config struct {
 	// (SIGHUP reloads at once). Default 5s; 0 checks only on SIGHUP.
 	ReloadInterval time.Duration
 	// RecipientKeySecret keys the recipient hash. Required with external
-	// Kafka; with the embedded broker DevRecipientKeySecret stands in.
+	// Kafka or Redis, where keys leave the process; with the embedded
+	// broker and store both, DevRecipientKeySecret stands in.
 	RecipientKeySecret string
 	// StateTTL is how long a recipient's day is kept after its last
 	// update. Default 8 days.
@@ -118,6 +131,7 @@ func DefaultConfig() Config {
 	return Config{
 		EmbeddedKafkaAddr:   "127.0.0.1:9092",
 		HTTPAddr:            "127.0.0.1:8080",
+		MaxQueries:          8,
 		GroupID:             "s321-processor",
 		EntryDayZone:        "America/New_York",
 		InputTopic:          "manifests",
@@ -162,14 +176,14 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.EmbeddedKafkaAddr); err != nil {
 			errs = append(errs, fmt.Errorf("embedded-kafka-addr %q: must be host:port", c.EmbeddedKafkaAddr))
 		}
-	} else if c.RecipientKeySecret == "" {
-		errs = append(errs, errors.New("recipient-key-secret: required with --brokers (set RECIPIENT_KEY_SECRET); the development secret is only for the embedded broker"))
 	}
-	if c.RecipientKeySecret != "" && len(c.RecipientKeySecret) < 16 {
-		errs = append(errs, errors.New("recipient-key-secret: must be at least 16 bytes"))
-	}
-	if c.RecipientKeySecret == DevRecipientKeySecret && !c.EmbeddedKafka() {
-		errs = append(errs, errors.New("recipient-key-secret: the development secret must not be used with --brokers"))
+	if !c.EmbeddedKafka() || c.RedisURL != "" {
+		// Recipient keys leave the process: in Kafka, in Redis.
+		if err := c.RequireSecret("with --brokers or --redis-url"); err != nil {
+			errs = append(errs, err)
+		}
+	} else if c.RecipientKeySecret != "" && len(c.RecipientKeySecret) < 16 {
+		errs = append(errs, fmt.Errorf("%w: must be at least 16 bytes", ErrSecretRequired))
 	}
 	if kafka, err := kafkaSecurity(c.KafkaTLS, c.KafkaSASL); err != nil {
 		errs = append(errs, err)
@@ -194,6 +208,15 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("http-addr %q: must be host:port", c.HTTPAddr))
 		}
 	}
+	if c.WebConfigFile != "" {
+		// Reads the file, the users' hashes and the certificates.
+		if err := web.Validate(c.WebConfigFile); err != nil {
+			errs = append(errs, fmt.Errorf("web-config-file %s: %w", c.WebConfigFile, err))
+		}
+	}
+	if c.MaxQueries < 1 {
+		errs = append(errs, fmt.Errorf("http-max-queries %d: must be at least 1", c.MaxQueries))
+	}
 	if c.StateTTL < time.Second {
 		errs = append(errs, fmt.Errorf("state-ttl %s: must be at least 1s", c.StateTTL))
 	}
@@ -209,6 +232,26 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ErrSecretRequired says the recipient-key secret is missing or not fit for
+// where the keys go; the caller tells the operator to set a real one.
+var ErrSecretRequired = errors.New("recipient-key-secret")
+
+// RequireSecret reports an error wrapping ErrSecretRequired unless a real
+// recipient-key secret is set: at least 16 bytes, not the development
+// one. where says why it is required ("with --brokers"), for the error.
+func (c *Config) RequireSecret(where string) error {
+	const how = "set RECIPIENT_KEY_SECRET or --recipient-key-secret-file to at least 16 random bytes (openssl rand -hex 32)"
+	switch {
+	case c.RecipientKeySecret == "":
+		return fmt.Errorf("%w: required %s: %s; the development secret is public and only for the embedded broker and store", ErrSecretRequired, where, how)
+	case c.RecipientKeySecret == DevRecipientKeySecret:
+		return fmt.Errorf("%w: the development secret must not be used %s, since it is public: %s", ErrSecretRequired, where, how)
+	case len(c.RecipientKeySecret) < 16:
+		return fmt.Errorf("%w: must be at least 16 bytes: %s", ErrSecretRequired, how)
+	}
+	return nil
 }
 
 // secret returns the recipient-key secret in force.

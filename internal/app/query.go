@@ -9,25 +9,43 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"go.uber.org/zap"
 
 	"github.com/s321/s321/internal/decide"
+	"github.com/s321/s321/internal/termsafe"
 	"github.com/s321/s321/internal/window"
 )
+
+// safe escapes a value printed inside a line of text for a person.
+var safe = termsafe.Line
 
 // The query endpoints read the live state in Redis; they are documented
 // in docs/api.yaml:
 //
 //	GET /v1/parcels/{parcel_id}                      why a parcel got its decision
 //	GET /v1/recipients/{recipient_key}/days/{date}   a recipient's day: parcels and totals
-//	GET /v1/alerts?date=YYYY-MM-DD                   the latest version of each alert of a day
+//	GET /v1/alerts?date=YYYY-MM-DD[&limit=N][&after=CURSOR]   the latest version of each alert of a day, a page at a time
+//
+// An error body says what was wrong with the request, never why the state
+// could not be read: Redis's errors name its addresses, and are logged.
 
 var (
 	parcelIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 	hexKeyPattern   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// alertIDPattern is an alert id as a cursor: event.AlertID is 32 hex
+	// characters; the pattern allows more so that ids stay opaque.
+	alertIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+)
+
+// The page sizes of GET /v1/alerts.
+const (
+	defaultAlertsPage = 100
+	maxAlertsPage     = window.MaxAlertsPage
 )
 
 // ReasonMeanings explain the reason codes to people.
@@ -73,6 +91,13 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
+// stateUnavailable answers 503 for a query whose state could not be read,
+// and logs why: the body says nothing of Redis, its addresses or errors.
+func (a *App) stateUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Warn("query failed", zap.String("component", "http"), zap.String("path", r.URL.Path), zap.Error(err))
+	writeError(w, http.StatusServiceUnavailable, "state unavailable: retry later")
+}
+
 func (a *App) serveParcel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !parcelIDPattern.MatchString(id) {
@@ -86,7 +111,7 @@ func (a *App) serveParcel(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, window.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no decision kept for parcel "+id+" (never seen, or older than --state-ttl)")
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+		a.stateUnavailable(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, exp)
 	}
@@ -148,7 +173,8 @@ func (a *App) Explain(r *http.Request, parcelID string) (*Explanation, error) {
 			}
 		}
 	}
-	alerts, err := a.store.Alerts(ctx, latest.EntryDate)
+	// The parcel's own alerts, from its index: never the whole day's.
+	alerts, err := a.store.ParcelAlerts(ctx, parcelID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,36 +204,57 @@ func (a *App) serveDay(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, window.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no parcels kept for this recipient on "+date)
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+		a.stateUnavailable(w, r, err)
 	default:
 		writeJSON(w, http.StatusOK, day)
 	}
 }
 
 func (a *App) serveAlerts(w http.ResponseWriter, r *http.Request) {
-	date := r.URL.Query().Get("date")
+	query := r.URL.Query()
+	date := query.Get("date")
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		writeError(w, http.StatusBadRequest, "date: required, YYYY-MM-DD")
 		return
 	}
-	alerts, err := a.store.Alerts(r.Context(), date)
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "state unavailable: "+err.Error())
+	limit := defaultAlertsPage
+	if text := query.Get("limit"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > maxAlertsPage {
+			writeError(w, http.StatusBadRequest, "limit: a whole number from 1 to "+strconv.Itoa(maxAlertsPage))
+			return
+		}
+		limit = n
+	}
+	after := query.Get("after")
+	if after != "" && !alertIDPattern.MatchString(after) {
+		writeError(w, http.StatusBadRequest, "after: the next of a previous page")
 		return
 	}
-	if len(alerts) == 0 && !a.cfg.KeepDecisions {
+	page, err := a.store.AlertsPage(r.Context(), date, after, limit)
+	if err != nil {
+		a.stateUnavailable(w, r, err)
+		return
+	}
+	if len(page.Alerts) == 0 && after == "" && !a.cfg.KeepDecisions {
 		// An empty list would say there were none.
 		writeError(w, http.StatusNotFound, "no alerts kept for "+date+": this processor runs with --keep-decisions=false")
 		return
 	}
-	out := make([]json.RawMessage, len(alerts))
-	for i, raw := range alerts {
+	out := make([]json.RawMessage, len(page.Alerts))
+	for i, raw := range page.Alerts {
 		out[i] = raw
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"date": date, "alerts": out})
+	var next *string
+	if page.Next != "" {
+		next = &page.Next
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"date": date, "alerts": out, "next": next})
 }
 
-// WriteText writes the explanation for a person.
+// WriteText writes the explanation for a person. Every value comes from
+// the input or the state, so each is escaped (termsafe.Line): a carrier
+// name cannot send the terminal escape sequences or start a line.
 func (e *Explanation) WriteText(w io.Writer) error {
 	var d struct {
 		Decision          string  `json:"decision"`
@@ -225,14 +272,14 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "parcel %s: %s", e.ParcelID, d.Decision)
+	fmt.Fprintf(&b, "parcel %s: %s", safe(e.ParcelID), safe(d.Decision))
 	switch {
 	case d.Exemption != nil:
-		fmt.Fprintf(&b, " (%s)", strings.ReplaceAll(*d.Exemption, "_", " "))
+		fmt.Fprintf(&b, " (%s)", safe(strings.ReplaceAll(*d.Exemption, "_", " ")))
 	case d.EntryType != "" && d.EntryType != "none":
-		fmt.Fprintf(&b, " (%s entry)", d.EntryType)
+		fmt.Fprintf(&b, " (%s entry)", safe(d.EntryType))
 	}
-	fmt.Fprintf(&b, "\n  carrier %s, arrived %s, entry date %s, value $%s\n", d.Carrier, d.ArrivalTime, d.EntryDate, d.ParcelValue)
+	fmt.Fprintf(&b, "\n  carrier %s, arrived %s, entry date %s, value $%s\n", safe(d.Carrier), safe(d.ArrivalTime), safe(d.EntryDate), safe(d.ParcelValue))
 	if r := e.Regime; r != nil {
 		threshold := "no de minimis"
 		if r.Threshold != nil {
@@ -242,19 +289,19 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		if r.Start != nil {
 			from = *r.Start
 		}
-		fmt.Fprintf(&b, "  regime %s (%s), in force from %s\n    source: %s\n", r.ID, threshold, from, r.Source)
+		fmt.Fprintf(&b, "  regime %s (%s), in force from %s\n    source: %s\n", safe(r.ID), safe(threshold), safe(from), safe(r.Source))
 	}
 	if len(e.Reasons) == 0 {
 		fmt.Fprintf(&b, "  no reason applies\n")
 	}
 	for _, r := range e.Reasons {
-		fmt.Fprintf(&b, "  %s: %s\n", r.Code, r.Meaning)
+		fmt.Fprintf(&b, "  %s: %s\n", safe(r.Code), safe(r.Meaning))
 	}
 	if why := e.giftNotHonoured(d.Exemption); why != "" {
 		fmt.Fprintf(&b, "  gift claim not honoured: %s\n", why)
 	}
 	if e.Day != nil {
-		fmt.Fprintf(&b, "  recipient %s…: day total $%s after this parcel, made up at the time of:\n", d.RecipientKey[:min(12, len(d.RecipientKey))], d.RecipientDayTotal)
+		fmt.Fprintf(&b, "  recipient %s…: day total $%s after this parcel, made up at the time of:\n", safe(d.RecipientKey[:min(12, len(d.RecipientKey))]), safe(d.RecipientDayTotal))
 		for _, p := range e.Day.Parcels {
 			if !slices.Contains(e.CountedAtTheTime, p.ParcelID) {
 				continue
@@ -266,10 +313,10 @@ func (e *Explanation) WriteText(w io.Writer) error {
 			if p.Status == "cancelled" {
 				mark += " (cancelled since)"
 			}
-			fmt.Fprintf(&b, "    %3d. %-24s %-18s $%s%s\n", p.Evaluated, p.ParcelID, p.Carrier, p.Value, mark)
+			fmt.Fprintf(&b, "    %3d. %-24s %-18s $%s%s\n", p.Evaluated, safe(p.ParcelID), safe(p.Carrier), safe(p.Value), mark)
 		}
 		if later := len(e.Day.Parcels) - len(e.CountedAtTheTime); later > 0 {
-			fmt.Fprintf(&b, "    (%d later parcel(s) that day; the day total is now $%s)\n", later, e.Day.Total)
+			fmt.Fprintf(&b, "    (%d later parcel(s) that day; the day total is now $%s)\n", later, safe(e.Day.Total))
 		}
 	}
 	for _, raw := range e.Alerts {
@@ -279,7 +326,7 @@ func (e *Explanation) WriteText(w io.Writer) error {
 			Reason  string `json:"reason"`
 		}
 		if json.Unmarshal(raw, &a) == nil {
-			fmt.Fprintf(&b, "  alert %s, version %d: %s\n", a.Type, a.Version, a.Reason)
+			fmt.Fprintf(&b, "  alert %s, version %d: %s\n", safe(a.Type), a.Version, safe(a.Reason))
 		}
 	}
 	if d.Supersedes != nil || len(e.History) > 1 {

@@ -4,12 +4,14 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
 
 	"github.com/s321/s321/internal/consume"
 	"github.com/s321/s321/internal/process"
@@ -242,7 +244,13 @@ func (a *App) groupLag(ctx context.Context) lagView {
 	defer cancel()
 	view, err := a.measureLag(ctx)
 	if err != nil {
-		view = lagView{Error: err.Error()}
+		// The page shows that the brokers did not answer, not their
+		// addresses; the error goes to the log.
+		a.log.Debug("group lag unavailable", zap.String("component", "status"), zap.Error(err))
+		view = lagView{Error: "the brokers did not answer"}
+		if errors.Is(err, context.DeadlineExceeded) {
+			view.Error = "the brokers did not answer in time"
+		}
 	}
 	c.at, c.last = time.Now(), view
 	return view

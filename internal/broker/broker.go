@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -75,6 +76,39 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Exposure says what is missing when the broker listens beyond loopback
+// without both TLS and SASL, as a warning for its caller to show loudly;
+// it is empty on a loopback address, or with both. Every topic, the DLQ
+// with rejected manifests whole (names and addresses) among them, is then
+// readable and writable by anyone who reaches the port.
+func (c Config) Exposure() string {
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err == nil && isLoopback(host) {
+		return ""
+	}
+	var missing []string
+	if c.TLS == nil {
+		missing = append(missing, "TLS")
+	}
+	if len(c.Users) == 0 {
+		missing = append(missing, "SASL")
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the broker listens beyond loopback (%s) without %s: anyone who reaches it reads every topic, the DLQ's raw manifests with names and addresses included; bind 127.0.0.1, or give it a certificate and a SASL user",
+		c.Addr, strings.Join(missing, " or "))
+}
+
+// isLoopback reports whether host names this machine only.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Broker is a running embedded broker.

@@ -41,3 +41,38 @@ func TestStartRefusesABadConfig(t *testing.T) {
 		t.Fatal("started with an unknown mechanism")
 	}
 }
+
+// Regression: a broker bound beyond loopback without TLS and SASL served
+// the DLQ's raw manifests to anyone, and nothing said so.
+func TestExposure(t *testing.T) {
+	secured := &tls.Config{Certificates: []tls.Certificate{{}}}
+	users := []User{{Mechanism: MechanismPlain, Name: "a", Password: "p"}}
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // empty: no warning
+	}{
+		{"loopback", Config{Addr: "127.0.0.1:9092"}, nil},
+		{"localhost", Config{Addr: "localhost:9092"}, nil},
+		{"IPv6 loopback", Config{Addr: "[::1]:9092"}, nil},
+		{"every interface", Config{Addr: "0.0.0.0:9092"}, []string{"without TLS or SASL", "DLQ"}},
+		{"no host", Config{Addr: ":9092"}, []string{"without TLS or SASL"}},
+		{"a name", Config{Addr: "broker.internal:9092"}, []string{"without TLS or SASL"}},
+		{"TLS only", Config{Addr: "0.0.0.0:9092", TLS: secured}, []string{"without SASL"}},
+		{"SASL only", Config{Addr: "0.0.0.0:9092", Users: users}, []string{"without TLS"}},
+		{"TLS and SASL", Config{Addr: "0.0.0.0:9092", TLS: secured, Users: users}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.cfg.Exposure()
+			if len(tc.want) == 0 && got != "" {
+				t.Errorf("warns: %s", got)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("warning %q lacks %q", got, want)
+				}
+			}
+		})
+	}
+}

@@ -143,8 +143,10 @@ func TestSecretFiles(t *testing.T) {
 	}
 }
 
+// Regression: --recipient-key-secret was a flag, so the secret showed in
+// ps and in pprof's cmdline page.
 func TestSecretsHaveNoFlag(t *testing.T) {
-	for _, name := range []string{"kafka-sasl-password", "redis-password"} {
+	for _, name := range []string{"kafka-sasl-password", "redis-password", "recipient-key-secret"} {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		Bind(fs)
 		if fs.Lookup(name) != nil {
@@ -235,6 +237,25 @@ func TestShowIsAConfigFile(t *testing.T) {
 		if st.get(again) != st.get(s) {
 			t.Errorf("%s: %q after the round trip, was %q", st.name, st.get(again), st.get(s))
 		}
+	}
+}
+
+// No help text shows a value from the environment: the defaults -h prints
+// are the built-in ones, whatever is set.
+func TestHelpShowsNoEnvironmentValue(t *testing.T) {
+	for _, name := range []string{"RECIPIENT_KEY_SECRET", "REDIS_URL", "PROCESSOR_REDIS_URL", "KAFKA_SASL_PASSWORD", "REDIS_PASSWORD", "PROCESSOR_WEB_CONFIG_FILE"} {
+		t.Setenv(name, "env-value-"+name)
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	var help bytes.Buffer
+	fs.SetOutput(&help)
+	Bind(fs)
+	fs.PrintDefaults()
+	if strings.Contains(help.String(), "env-value-") {
+		t.Errorf("-h shows a value from the environment:\n%s", help.String())
+	}
+	if !strings.Contains(help.String(), "-web-config-file") || !strings.Contains(help.String(), "PROCESSOR_WEB_CONFIG_FILE") {
+		t.Errorf("-h lacks --web-config-file and its variable:\n%s", help.String())
 	}
 }
 

@@ -13,9 +13,9 @@
 //
 // Secrets (the recipient-key secret, the Kafka SASL password, the Redis
 // password) are read from the environment or from a file named by the
-// setting's -file variant, never from the YAML file and, except the
-// recipient-key secret's flag kept for compatibility, never from a flag,
-// since flags show in ps.
+// setting's -file variant, never from the YAML file and never from a
+// flag, since flags show in ps and in pprof's cmdline page. No flag's
+// default, and so no help text, holds a value from the environment.
 //
 // It owns names, precedence and parsing of values. It does not check
 // whether values make sense together: app.Config.Validate does.

@@ -164,6 +164,10 @@ var table = []*setting{
 		func(s *Settings) *string { return &s.App.RedisTLS.KeyFile }),
 	str("http-addr", "serves the status page, /healthz, /readyz and /metrics; empty disables",
 		func(s *Settings) *string { return &s.App.HTTPAddr }),
+	str("web-config-file", "exporter-toolkit web configuration (tls_server_config, basic_auth_users with bcrypt hashes) for every endpoint of --http-addr; empty serves plain HTTP without authentication",
+		func(s *Settings) *string { return &s.App.WebConfigFile }),
+	integer("http-max-queries", "most /v1 requests served at once; more are answered 503",
+		func(s *Settings) *int { return &s.App.MaxQueries }),
 	boolean("pprof", "also serve the Go runtime profiles (net/http/pprof) under /debug/pprof/ on --http-addr",
 		func(s *Settings) *bool { return &s.App.Pprof }),
 	str("group-id", "Kafka consumer group",
@@ -188,13 +192,13 @@ var table = []*setting{
 		func(s *Settings) *string { return &s.App.ShadowRegimesFile }),
 	duration("reload-interval", "how often the table files are checked for changes (SIGHUP reloads at once); 0 disables",
 		func(s *Settings) *time.Duration { return &s.App.ReloadInterval }),
-	str("recipient-key-secret", "secret of the recipient-key HMAC; prefer the environment or --recipient-key-secret-file, since flags show in ps",
+	str("recipient-key-secret", "secret of the recipient-key HMAC (environment only: flags show in ps)",
 		func(s *Settings) *string { return &s.App.RecipientKeySecret }).
 		with(func(st *setting) {
-			st.secret, st.secretFile = true, "recipient-key-secret-file"
+			st.secret, st.noFlag, st.secretFile = true, true, "recipient-key-secret-file"
 			st.aliases = []string{"RECIPIENT_KEY_SECRET"}
 		}),
-	str("recipient-key-secret-file", "file holding the recipient-key secret",
+	str("recipient-key-secret-file", "file holding the recipient-key secret (or env RECIPIENT_KEY_SECRET); required with --brokers or --redis-url",
 		func(s *Settings) *string { return &s.passwordFiles.recipientKey }),
 	duration("state-ttl", "how long a recipient's day is kept after its last update",
 		func(s *Settings) *time.Duration { return &s.App.StateTTL }),

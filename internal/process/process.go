@@ -897,6 +897,9 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 	*outputs = append(*outputs, Output{Topic: topic, Key: out.text(m.ParcelID), Value: value,
 		Source: pc.in.Source, EntryDate: pc.date, Decision: decision, Reasons: reasons})
 	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date, Decision: value}
+	if p.recorder != nil {
+		pc.record.Alerts = p.alertRefs(pc)
+	}
 	tally.count(m.Type, result, res.Duplicate)
 
 	if m.Type == manifest.TypeParcel {
@@ -907,6 +910,9 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 			*outputs = append(*outputs, Output{Topic: p.cfg.Topics.Alerts, Key: out.text(a.key), Value: value,
 				Source: pc.in.Source, EntryDate: pc.date})
 			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.alert.AlertID, EntryDate: a.alert.EntryDate, Version: a.alert.Version, Alert: value})
+			if ref := (window.AlertRef{EntryDate: a.alert.EntryDate, AlertID: a.alert.AlertID}); !slices.Contains(pc.record.Alerts, ref) {
+				pc.record.Alerts = append(pc.record.Alerts, ref)
+			}
 			tally.countAlert(a.alert.Type)
 		}
 	}
@@ -1015,6 +1021,23 @@ func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *strin
 		}
 	}
 	return out
+}
+
+// alertRefs names the alerts of the parcel's subjects, each of which lists
+// the parcel once raised: its recipient's day, its address's day, and its
+// order's as kept on the parcel's entry date (an order's alert is kept
+// on the day of the parcel that published its latest version, which
+// names it too).
+func (p *Processor) alertRefs(pc *parcel) []window.AlertRef {
+	refs := make([]window.AlertRef, 1, 3)
+	refs[0] = window.AlertRef{EntryDate: pc.date, AlertID: event.AlertID(event.AlertSplitShipment, pc.recipKey, pc.date)}
+	if pc.orderOp >= 0 {
+		refs = append(refs, window.AlertRef{EntryDate: pc.date, AlertID: event.AlertID(event.AlertSplitOrder, pc.orderKey, "")})
+	}
+	if pc.addrOp >= 0 {
+		refs = append(refs, window.AlertRef{EntryDate: pc.date, AlertID: event.AlertID(event.AlertAddressCluster, pc.addrKey, pc.date)})
+	}
+	return refs
 }
 
 // alertDate is the date in an alert's id: an order's alert spans days.

@@ -17,8 +17,14 @@ import (
 // The state behind explanations and queries, kept with the same TTL as the
 // totals:
 //
-//	<prefix>:parcel:{<parcel_id>}          hash decision_id -> the decision (JSON): the parcel's decisions
-//	<prefix>:alerts:{<entry_date>}         hash alert_id -> the latest version of the alert (JSON)
+//	<prefix>:parcel:{<parcel_id>}          hash decision_id -> the decision (JSON): the parcel's decisions,
+//	                                       and "alerts" -> "<entry_date> <alert_id> ...": the alerts its subjects raise
+//	<prefix>:alerts:{<entry_date>}         hash alert_id -> "<version> <alert JSON>": the latest version of each alert
+//	<prefix>:alerts:{<entry_date>}:ids     sorted set of the hash's alert ids, all of score 0: the index a page is read from
+//
+// The index and the hash of a day share a hash slot (the date is the hash
+// tag), so one script keeps them together in a Redis Cluster. A day kept
+// before the index existed is indexed the first time it is written or read.
 
 // ParcelRecord is a decision to keep for explanations: the decision as
 // published and the parcel's place in its recipient's day.
@@ -30,7 +36,19 @@ type ParcelRecord struct {
 	EntryDate string
 	// Decision is the decision.v1 JSON as published.
 	Decision []byte
+	// Alerts are the alerts the parcel's subjects raise, or would raise
+	// (its recipient's day, its order, its address's day): whichever of
+	// them is raised lists the parcel, so a parcel's alerts are found
+	// from them without reading its day's.
+	Alerts []AlertRef
 }
+
+// AlertRef names an alert: its entry date and id.
+type AlertRef struct{ EntryDate, AlertID string }
+
+// parcelAlertsField is the field of a parcel's hash that names its
+// alerts; decision ids are hex and never take it.
+const parcelAlertsField = "alerts"
 
 // AlertRecord is an alert version to keep for queries by day.
 type AlertRecord struct {
@@ -59,11 +77,15 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 				// Keyed by decision id: a redelivered decision replaces
 				// itself, so the history holds each decision once.
 				key := s.parcelKey(p.ParcelID)
-				pipe.HSet(ctx, key, p.DecisionID, p.Decision)
+				if len(p.Alerts) > 0 {
+					pipe.HSet(ctx, key, p.DecisionID, p.Decision, parcelAlertsField, alertRefsText(p.Alerts))
+				} else {
+					pipe.HSet(ctx, key, p.DecisionID, p.Decision)
+				}
 				pipe.PExpire(ctx, key, ttl)
 			}
 			for _, a := range alerts {
-				keys, args := []string{s.alertsKey(a.EntryDate)}, []any{a.AlertID, a.Version, a.Alert, s.ttl.Milliseconds()}
+				keys, args := []string{s.alertsKey(a.EntryDate), s.alertIndexKey(a.EntryDate)}, []any{a.AlertID, a.Version, a.Alert, s.ttl.Milliseconds()}
 				if cached {
 					keepNewer.EvalSha(ctx, pipe, keys, args...)
 				} else {
@@ -86,8 +108,24 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	return nil
 }
 
+// alertRefsText writes refs as "<entry_date> <alert_id>" pairs,
+// separated by spaces.
+func alertRefsText(refs []AlertRef) string {
+	var b strings.Builder
+	for i, r := range refs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(r.EntryDate)
+		b.WriteByte(' ')
+		b.WriteString(r.AlertID)
+	}
+	return b.String()
+}
+
 // keepNewer stores an alert under its id unless a version at least as new
-// is stored. The version prefixes the stored value: "<version> <json>".
+// is stored, and indexes the id. The version prefixes the stored value:
+// "<version> <json>". KEYS: the day's hash, its index.
 var keepNewer = redis.NewScript(`
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev then
@@ -96,44 +134,132 @@ if prev then
     return 0
   end
 end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  -- A day kept before the index: index what it holds first.
+  local ids = redis.call('HKEYS', KEYS[1])
+  for i = 1, #ids do
+    redis.call('ZADD', KEYS[2], 0, ids[i])
+  end
+end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
+`)
+
+// alertsPage reads up to ARGV[2] alert ids after ARGV[1] (a ZRANGEBYLEX
+// bound: "-" or "(<id>") from the index and their values from the hash,
+// as a flat list id, value, id, value. A day kept before the index is
+// indexed first, with the hash's remaining lifetime. KEYS: the day's hash,
+// its index.
+var alertsPage = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local all = redis.call('HKEYS', KEYS[1])
+  if #all == 0 then
+    return {}
+  end
+  for i = 1, #all do
+    redis.call('ZADD', KEYS[2], 0, all[i])
+  end
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then
+    redis.call('PEXPIRE', KEYS[2], ttl)
+  end
+end
+local ids = redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], '+', 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids == 0 then
+  return {}
+end
+local values = redis.call('HMGET', KEYS[1], unpack(ids))
+local out = {}
+for i = 1, #ids do
+  out[#out + 1] = ids[i]
+  out[#out + 1] = values[i]
+end
+return out
 `)
 
 func (s *Store) parcelKey(parcelID string) string { return s.prefix + ":parcel:{" + parcelID + "}" }
 func (s *Store) alertsKey(date string) string     { return s.prefix + ":alerts:{" + date + "}" }
+func (s *Store) alertIndexKey(date string) string { return s.prefix + ":alerts:{" + date + "}:ids" }
 
 // ErrNotFound says the state asked for is not kept (never seen, or expired
 // after the state TTL). HTTP handlers answer it with 404.
 var ErrNotFound = errors.New("not found")
 
+// MaxHistory is the most decisions ParcelHistory returns for one parcel:
+// the newest ones. A parcel has one decision per event (the original, its
+// amends, a cancel), so only a carrier that amends one parcel over and
+// over reaches it.
+const MaxHistory = 100
+
 // ParcelHistory returns the decisions kept for a parcel, each once, oldest
-// first (by decided_at; a decision is JSON with that field).
+// first (by decided_at; a decision is JSON with that field): all of them,
+// or the newest MaxHistory when there are more. It reads the parcel's hash
+// whole only when it holds at most MaxHistory decisions; a longer one is
+// scanned in steps, keeping the newest, so neither the reply nor the
+// memory grows with it.
 func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, error) {
 	if s.mem != nil {
 		return s.mem.parcelHistory(parcelID)
 	}
-	values, err := s.rdb.HGetAll(ctx, s.parcelKey(parcelID)).Result()
+	key := s.parcelKey(parcelID)
+	n, err := s.rdb.HLen(ctx, key).Result()
 	if err != nil {
 		return nil, fmt.Errorf("parcel history: %w", err)
 	}
-	if len(values) == 0 {
+	if n == 0 {
 		return nil, ErrNotFound
 	}
 	type kept struct {
 		at   string
 		json []byte
 	}
-	history := make([]kept, 0, len(values))
-	for _, v := range values {
+	history := make([]kept, 0, min(n, MaxHistory+scanStep))
+	add := func(v string) {
 		var d struct {
 			DecidedAt string `json:"decided_at"`
 		}
 		_ = json.Unmarshal([]byte(v), &d)
 		history = append(history, kept{at: d.DecidedAt, json: []byte(v)})
 	}
-	slices.SortStableFunc(history, func(a, b kept) int { return strings.Compare(a.at, b.at) })
+	byTime := func(a, b kept) int { return strings.Compare(a.at, b.at) }
+	if n <= MaxHistory {
+		values, err := s.rdb.HGetAll(ctx, key).Result()
+		if err != nil {
+			return nil, fmt.Errorf("parcel history: %w", err)
+		}
+		for field, v := range values {
+			if field != parcelAlertsField {
+				add(v)
+			}
+		}
+	} else {
+		var cursor uint64
+		for {
+			fields, next, err := s.rdb.HScan(ctx, key, cursor, "*", scanStep).Result()
+			if err != nil {
+				return nil, fmt.Errorf("parcel history: %w", err)
+			}
+			for i := 1; i < len(fields); i += 2 {
+				if fields[i-1] != parcelAlertsField {
+					add(fields[i])
+				}
+			}
+			if len(history) > MaxHistory {
+				slices.SortStableFunc(history, byTime)
+				history = slices.Delete(history, 0, len(history)-MaxHistory)
+			}
+			if cursor = next; cursor == 0 {
+				break
+			}
+		}
+	}
+	if len(history) == 0 {
+		return nil, ErrNotFound
+	}
+	slices.SortStableFunc(history, byTime)
 	out := make([][]byte, len(history))
 	for i, h := range history {
 		out[i] = h.json
@@ -141,27 +267,129 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 	return out, nil
 }
 
-// Alerts returns the latest version of every alert of an entry date, as
-// published, ordered by alert id.
-func (s *Store) Alerts(ctx context.Context, date string) ([][]byte, error) {
+// scanStep is the COUNT hint of each HSCAN of a long parcel history.
+const scanStep = 100
+
+// MaxAlertsPage is the most alerts AlertsPage returns at once.
+const MaxAlertsPage = 1000
+
+// AlertPage is one page of a day's alerts.
+type AlertPage struct {
+	// Alerts are the latest versions of the alerts, as published, ordered
+	// by alert id.
+	Alerts [][]byte
+	// Next is the cursor of the following page (the last alert id of this
+	// one), or empty when this page is the last.
+	Next string
+}
+
+// AlertsPage returns up to limit (at most MaxAlertsPage) alerts of an entry
+// date whose ids sort after the cursor after ("" for the first page). It
+// reads the page's ids from the day's index and only their values from
+// the day's hash: one round trip, whatever the size of the day.
+func (s *Store) AlertsPage(ctx context.Context, date, after string, limit int) (AlertPage, error) {
+	limit = min(max(limit, 1), MaxAlertsPage)
 	if s.mem != nil {
-		return s.mem.alertsOf(date), nil
+		return s.mem.alertsPage(date, after, limit), nil
 	}
-	values, err := s.rdb.HGetAll(ctx, s.alertsKey(date)).Result()
+	from := "-"
+	if after != "" {
+		from = "(" + after
+	}
+	reply, err := alertsPage.Run(ctx, s.rdb, []string{s.alertsKey(date), s.alertIndexKey(date)}, from, limit+1).Slice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return AlertPage{}, fmt.Errorf("alerts of %s: %w", date, err)
+	}
+	var page AlertPage
+	var lastID string
+	for i := 0; i+1 < len(reply); i += 2 {
+		id, _ := reply[i].(string)
+		value, ok := reply[i+1].(string)
+		if !ok {
+			// Indexed but not in the hash: only if the hash was deleted by
+			// hand; skip it.
+			continue
+		}
+		if len(page.Alerts) == limit {
+			page.Next = lastID
+			break
+		}
+		_, alert, _ := strings.Cut(value, " ")
+		page.Alerts = append(page.Alerts, []byte(alert))
+		lastID = id
+	}
+	return page, nil
+}
+
+// Alerts returns the latest version of every alert of an entry date, as
+// published, ordered by alert id, reading the day page by page. It is for
+// tools and tests; the HTTP API serves pages (AlertsPage).
+func (s *Store) Alerts(ctx context.Context, date string) ([][]byte, error) {
+	var out [][]byte
+	after := ""
+	for {
+		page, err := s.AlertsPage(ctx, date, after, MaxAlertsPage)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Alerts...)
+		if page.Next == "" {
+			return out, nil
+		}
+		after = page.Next
+	}
+}
+
+// ParcelAlerts returns the latest version of every alert that lists the
+// parcel, ordered by entry date and alert id: the alerts its subjects
+// raised, read by id (one round trip for the names, one for the alerts);
+// no day is read whole.
+func (s *Store) ParcelAlerts(ctx context.Context, parcelID string) ([][]byte, error) {
+	if s.mem != nil {
+		return s.mem.parcelAlerts(parcelID), nil
+	}
+	text, err := s.rdb.HGet(ctx, s.parcelKey(parcelID), parcelAlertsField).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("alerts of %s: %w", date, err)
+		return nil, fmt.Errorf("parcel alerts: %w", err)
 	}
-	ids := make([]string, 0, len(values))
-	for id := range values {
-		ids = append(ids, id)
+	refs := parseAlertRefs(text)
+	cmds := make([]*redis.StringCmd, len(refs))
+	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, r := range refs {
+			cmds[i] = pipe.HGet(ctx, s.alertsKey(r.EntryDate), r.AlertID)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("parcel alerts: %w", err)
 	}
-	slices.Sort(ids)
-	out := make([][]byte, 0, len(ids))
-	for _, id := range ids {
-		_, alert, _ := strings.Cut(values[id], " ")
-		out = append(out, []byte(alert))
+	var out [][]byte
+	for _, cmd := range cmds {
+		if value, err := cmd.Result(); err == nil {
+			_, alert, _ := strings.Cut(value, " ")
+			out = append(out, []byte(alert))
+		}
 	}
 	return out, nil
+}
+
+// parseAlertRefs reads what alertRefsText wrote, sorted by date and id.
+func parseAlertRefs(text string) []AlertRef {
+	words := strings.Fields(text)
+	refs := make([]AlertRef, 0, len(words)/2)
+	for i := 0; i+1 < len(words); i += 2 {
+		refs = append(refs, AlertRef{EntryDate: words[i], AlertID: words[i+1]})
+	}
+	slices.SortFunc(refs, func(a, b AlertRef) int {
+		if c := strings.Compare(a.EntryDate, b.EntryDate); c != 0 {
+			return c
+		}
+		return strings.Compare(a.AlertID, b.AlertID)
+	})
+	return slices.Compact(refs)
 }
 
 // DayParcel is one parcel of a recipient's day, as the day keeps it.

@@ -3,6 +3,7 @@ package window
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -58,6 +59,7 @@ type memLink struct {
 // recorded, each once.
 type memParcel struct {
 	decisions []memDecision
+	alerts    []AlertRef
 	day       int64
 }
 
@@ -213,6 +215,11 @@ func (m *memory) record(parcels []ParcelRecord, alerts []AlertRecord) {
 			m.parcels[p.ParcelID] = kept
 		}
 		kept.day = max(kept.day, day)
+		for _, ref := range p.Alerts {
+			if !slices.Contains(kept.alerts, ref) {
+				kept.alerts = append(kept.alerts, ref)
+			}
+		}
 		i := slices.IndexFunc(kept.decisions, func(d memDecision) bool { return d.id == p.DecisionID })
 		if i < 0 {
 			kept.decisions = append(kept.decisions, memDecision{id: p.DecisionID, json: slices.Clone(p.Decision)})
@@ -242,26 +249,57 @@ func (m *memory) parcelHistory(parcelID string) ([][]byte, error) {
 	if kept == nil {
 		return nil, ErrNotFound
 	}
-	out := make([][]byte, len(kept.decisions))
-	for i, d := range kept.decisions {
+	decisions := kept.decisions[max(0, len(kept.decisions)-MaxHistory):]
+	out := make([][]byte, len(decisions))
+	for i, d := range decisions {
 		out[i] = d.json
 	}
 	return out, nil
 }
 
-// alertsOf is Store.Alerts in memory: the alerts of a date by id.
-func (m *memory) alertsOf(date string) [][]byte {
+// alertsPage is Store.AlertsPage in memory.
+func (m *memory) alertsPage(date, after string, limit int) AlertPage {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	day := m.alerts[date]
 	ids := make([]string, 0, len(day))
 	for id := range day {
-		ids = append(ids, id)
+		if id > after {
+			ids = append(ids, id)
+		}
 	}
 	slices.Sort(ids)
-	out := make([][]byte, len(ids))
+	var page AlertPage
 	for i, id := range ids {
-		out[i] = day[id].json
+		if i == limit {
+			page.Next = ids[i-1]
+			break
+		}
+		page.Alerts = append(page.Alerts, day[id].json)
+	}
+	return page
+}
+
+// parcelAlerts is Store.ParcelAlerts in memory.
+func (m *memory) parcelAlerts(parcelID string) [][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	kept := m.parcels[parcelID]
+	if kept == nil {
+		return nil
+	}
+	refs := slices.Clone(kept.alerts)
+	slices.SortFunc(refs, func(a, b AlertRef) int {
+		if a.EntryDate != b.EntryDate {
+			return strings.Compare(a.EntryDate, b.EntryDate)
+		}
+		return strings.Compare(a.AlertID, b.AlertID)
+	})
+	var out [][]byte
+	for _, r := range refs {
+		if a, ok := m.alerts[r.EntryDate][r.AlertID]; ok {
+			out = append(out, a.json)
+		}
 	}
 	return out
 }
