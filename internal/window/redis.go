@@ -33,21 +33,24 @@ import (
 
 // casScript writes subjects back, each only while its version is the one
 // the caller read. ARGV[1] is the time to live in milliseconds; then for
-// each key of KEYS: the version read, the number of field-value pairs,
-// and the pairs (the new version among them). It answers 1 for each key
-// written and 0 for each key whose version had moved (nothing written).
+// each key of KEYS: the version read, 1 to (re)set the key's expiry or 0,
+// the number of field-value pairs, and the pairs (the new version among
+// them). It answers 1 for each key written and 0 for each key whose
+// version had moved (nothing written).
 var casScript = redis.NewScript(`
 local ttl = ARGV[1]
 local written = {}
 local a = 2
 for i = 1, #KEYS do
-  local read, pairs = ARGV[a], tonumber(ARGV[a + 1])
-  local first, last = a + 2, a + 1 + 2 * pairs
+  local read, expire, pairs = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local first, last = a + 3, a + 2 + 2 * pairs
   if (redis.call('HGET', KEYS[i], 'v') or '0') == read then
     for from = first, last, 1000 do
       redis.call('HSET', KEYS[i], unpack(ARGV, from, math.min(from + 999, last)))
     end
-    redis.call('PEXPIRE', KEYS[i], ttl)
+    if expire == '1' then
+      redis.call('PEXPIRE', KEYS[i], ttl)
+    end
     written[i] = 1
   else
     written[i] = 0
@@ -58,7 +61,7 @@ return written
 `)
 
 // The fields of a subject's figures, in the order load reads them.
-var figureFields = [...]string{"v", "o", "n", "total", "scale", "gift_total", "alert_from", "nm"}
+var figureFields = [...]string{"v", "o", "n", "total", "scale", "gift_total", "alert_from", "nm", "d"}
 
 // maxAttempts bounds how often one subject is read and written again
 // because another processor changed it in between, within one Apply;
@@ -191,7 +194,7 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 		figures[i] = v
 	}
 	sub := &subject{version: figures[0], epoch: figures[1], n: figures[2], total: figures[3], scale: int32(figures[4]),
-		giftTotal: figures[5], alertFrom: figures[6], members: figures[7], track: true}
+		giftTotal: figures[5], alertFrom: figures[6], members: figures[7], day: figures[8], track: true}
 	if sub.version == 0 {
 		sub.epoch = rand.Int64N(1<<53) + 1
 		sub.changed.created = true
@@ -323,11 +326,18 @@ func hashTag(key string) string {
 }
 
 // appendWrite appends a subject's part of a casScript call: the version
-// read, the number of pairs, and the fields that changed.
+// read, whether to set the key's expiry, the number of pairs, and the
+// fields that changed. A key's expiry is set when it is created and
+// renewed when it counts a newer entry date than before: one PEXPIRE per
+// recipient's or address's day, rather than one per write.
 func appendWrite(args []any, rs *redisSubject) []any {
 	sub, was := rs.s, &rs.loaded
 	at := len(args)
-	args = append(args, strconv.FormatInt(was.version, 10), 0, "v", was.version+1)
+	expire := "0"
+	if sub.changed.created || sub.day > was.day {
+		expire = "1"
+	}
+	args = append(args, strconv.FormatInt(was.version, 10), expire, 0, "v", was.version+1)
 	if sub.changed.created {
 		args = append(args, "o", sub.epoch)
 	}
@@ -349,6 +359,9 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	if sub.members != was.members {
 		args = append(args, "nm", sub.members)
 	}
+	if sub.day != was.day {
+		args = append(args, "d", sub.day)
+	}
 	for _, id := range sub.changed.parcels {
 		rec, _ := sub.parcels.get(id)
 		args = append(args, "p:"+id, appendParcelRecord(nil, rec))
@@ -363,7 +376,7 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	for i, e := range sub.entries {
 		args = append(args, "l:"+strconv.FormatInt(sub.firstSeq+int64(i), 10), e.parcel+" "+e.carrier)
 	}
-	args[at+1] = (len(args) - at - 2) / 2
+	args[at+2] = (len(args) - at - 3) / 2
 	return args
 }
 

@@ -38,6 +38,10 @@ type subject struct {
 	// alert (0: none), members the number of distinct members.
 	n, total, giftTotal, alertFrom, members int64
 	scale                                   int32
+	// day is the newest entry date the subject counted, as yyyymmdd: the
+	// stores keep a subject for their TTL after it (the Redis store
+	// renews a key's expiry when it moves on).
+	day int64
 
 	// parcels and events hold the records of the parcels and amend or
 	// cancel events loaded (absent: not counted); memberSeen, the members
@@ -127,6 +131,7 @@ func (s *subject) apply(op *Op) Result {
 	}
 	seq := s.n + 1
 	s.n, s.total, s.giftTotal = seq, total, giftTotal
+	s.day = max(s.day, dateNumber(op.EntryDate))
 	s.scale = max(s.scale, op.Scale)
 	if op.MinMembers > 0 && op.Member != "" {
 		if _, seen := s.memberSeen.get(op.Member); !seen {
@@ -210,6 +215,7 @@ func (s *subject) change(op *Op) Result {
 		return Result{Status: StatusOverflow}
 	}
 	s.total, s.giftTotal = total, giftTotal
+	s.day = max(s.day, dateNumber(op.EntryDate))
 	was := rec.outcome
 	rec.lastEvent = op.EventID
 	if op.Kind == KindCancel {
@@ -313,6 +319,26 @@ func (m *smallMap[V]) set(key string, v V) {
 			m.index[k] = i
 		}
 	}
+}
+
+// dateNumber reads a YYYY-MM-DD date as the number yyyymmdd, which
+// orders as the dates do; 0 for anything else.
+func dateNumber(date string) int64 {
+	if len(date) != 10 || date[4] != '-' || date[7] != '-' {
+		return 0
+	}
+	var n int64
+	for i := 0; i < len(date); i++ {
+		c := date[i]
+		if i == 4 || i == 7 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
 }
 
 // addCents adds two amounts in cents; ok is false when the sum does not

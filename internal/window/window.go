@@ -28,6 +28,7 @@
 //	gift_total  sum of the values of parcels counted as gifts, in cents
 //	alert_from  seq of the parcel that raised the subject's alert
 //	nm          number of distinct members (names at an address)
+//	d           the newest entry date counted, as yyyymmdd
 //	p:<parcel>  the parcel's record (text, written and read only by Go):
 //	            its first answer, then its current state
 //	e:<event>   an amend's or cancel's first answer (text, likewise)
@@ -37,7 +38,10 @@
 //	            characters (128 bits of a name key), so that the hash stays
 //	            in Redis's compact listpack encoding
 //
-// All keys expire TTL after their last update.
+// A subject's key expires TTL after it was created, and again TTL after
+// each write that counts a newer entry date than it had (an order across
+// days); link keys TTL after their last use, records TTL after their last
+// write.
 package window
 
 import (
@@ -59,10 +63,11 @@ type Config struct {
 	// KeyPrefix starts every key, so several key spaces (live, shadow,
 	// replay) can share one Redis. Default "s321".
 	KeyPrefix string
-	// TTL is how long a subject is kept after its last update. Default 8
-	// days, so that late parcels and backfills still find it. The memory
-	// store counts it in entry dates: it forgets a subject once the
-	// newest entry date it has counted is TTL past the subject's last.
+	// TTL is how long a subject is kept: in Redis, after it was created
+	// or last counted a newer entry date. Default 8 days, so that late
+	// parcels, redeliveries and backfills still find it. The memory store
+	// counts it in entry dates: it forgets a subject once the newest entry
+	// date it has seen is TTL past the subject's newest.
 	TTL time.Duration
 }
 
