@@ -37,7 +37,7 @@ func StartRedisCluster(t testing.TB, masters, replicas int) *RedisCluster {
 	for range masters * (1 + replicas) {
 		node := StartRedis(t,
 			"--cluster-enabled", "yes",
-			"--cluster-port", strconv.Itoa(FreePort(t)),
+			"--cluster-port", FreePortArg,
 			"--cluster-config-file", "nodes.conf",
 			// Short timeouts: failures are noticed and failovers done in
 			// about a second.

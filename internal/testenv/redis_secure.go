@@ -78,6 +78,7 @@ func StartSecureRedis(t testing.TB, sec RedisSecurity) *SecureRedis {
 	if err := s.Redis.cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}
+	s.Redis.watch()
 	t.Cleanup(s.Redis.Stop)
 	client := redis.NewClient(s.Options())
 	defer client.Close()
