@@ -34,7 +34,7 @@ func BenchmarkProcessMemory(b *testing.B) {
 
 func BenchmarkProcessRedis(b *testing.B) {
 	server := testenv.StartRedis(b, "--appendonly", "no")
-	rdb := redis.NewClient(&redis.Options{Addr: server.Addr})
+	rdb := redis.NewClient(&redis.Options{Addr: server.Addr, Protocol: 2}) // as app.OpenStore
 	b.Cleanup(func() { _ = rdb.Close() })
 	store, err := window.New(rdb, window.DefaultConfig())
 	if err != nil {

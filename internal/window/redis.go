@@ -64,10 +64,11 @@ return written
 var figureFields = [...]string{"v", "o", "n", "total", "scale", "gift_total", "alert_from", "nm", "d"}
 
 // maxAttempts bounds how often one subject is read and written again
-// because another processor changed it in between, within one Apply;
-// after each lost attempt the store waits a random while of up to
-// maxBackoff, doubling from a millisecond, so that processors that keep
-// meeting on one subject take turns.
+// because another processor changed it in between, within one Apply.
+// The first time a subject loses it is read again at once (the other
+// writer is done); from the second time on the store waits a random while
+// of up to maxBackoff, doubling from a millisecond, so that processors
+// that keep meeting on one subject take turns.
 const (
 	maxAttempts = 32
 	maxBackoff  = 64 * time.Millisecond
@@ -109,7 +110,11 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		}
 		if attempt > 1 {
 			s.conflicts.Add(int64(len(pending)))
-			wait := time.Duration(rand.Int64N(int64(min(maxBackoff, time.Millisecond<<(attempt-2))) + 1))
+		}
+		if attempt > 2 {
+			// Lost twice in a row: another processor keeps writing the
+			// same subjects; wait, so that the two take turns.
+			wait := time.Duration(rand.Int64N(int64(min(maxBackoff, time.Millisecond<<(attempt-3))) + 1))
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():
