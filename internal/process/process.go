@@ -896,7 +896,8 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 	value := out.since(start)
 	*outputs = append(*outputs, Output{Topic: topic, Key: out.text(m.ParcelID), Value: value,
 		Source: pc.in.Source, EntryDate: pc.date, Decision: decision, Reasons: reasons})
-	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date, Decision: value}
+	pc.record = window.ParcelRecord{ParcelID: m.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date, Decision: value,
+		Superseding: m.Type != manifest.TypeParcel}
 	if p.recorder != nil {
 		pc.record.Alerts = p.alertRefs(pc)
 	}

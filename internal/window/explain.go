@@ -17,8 +17,9 @@ import (
 // The state behind explanations and queries, kept with the same TTL as the
 // totals:
 //
-//	<prefix>:parcel:{<parcel_id>}          hash decision_id -> the decision (JSON): the parcel's decisions,
-//	                                       and "alerts" -> "<entry_date> <alert_id> ...": the alerts its subjects raise
+//	<prefix>:parcel:{<parcel_id>}          string "<entry_date> <alert_id> ...\n<decision JSON>": the parcel's
+//	                                       own decision, and the alerts its subjects raise
+//	<prefix>:parcel:{<parcel_id>}:later    hash decision_id -> the decision (JSON): its amends' and cancel's
 //	<prefix>:alerts:{<entry_date>}         hash alert_id -> "<version> <alert JSON>": the latest version of each alert
 //	<prefix>:alerts:{<entry_date>}:ids     sorted set of the hash's alert ids, all of score 0: the index a page is read from
 //
@@ -36,6 +37,9 @@ type ParcelRecord struct {
 	EntryDate string
 	// Decision is the decision.v1 JSON as published.
 	Decision []byte
+	// Superseding is true for the decision of an amend or a cancel,
+	// which supersedes the parcel's own or an earlier one.
+	Superseding bool
 	// Alerts are the alerts the parcel's subjects raise, or would raise
 	// (its recipient's day, its order, its address's day): whichever of
 	// them is raised lists the parcel, so a parcel's alerts are found
@@ -46,9 +50,7 @@ type ParcelRecord struct {
 // AlertRef names an alert: its entry date and id.
 type AlertRef struct{ EntryDate, AlertID string }
 
-// parcelAlertsField is the field of a parcel's hash that names its
-// alerts; decision ids are hex and never take it.
-const parcelAlertsField = "alerts"
+
 
 // AlertRecord is an alert version to keep for queries by day.
 type AlertRecord struct {
@@ -74,14 +76,18 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	record := func(parcels []ParcelRecord, cached bool) error {
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, p := range parcels {
-				// Keyed by decision id: a redelivered decision replaces
-				// itself, so the history holds each decision once.
+				// A parcel's own decision is one SET with its expiry; a
+				// redelivered one replaces itself. An amend's or cancel's
+				// goes into the parcel's hash of later decisions, keyed by
+				// decision id, so the history holds each decision once.
 				key := s.parcelKey(p.ParcelID)
-				if len(p.Alerts) > 0 {
-					pipe.HSet(ctx, key, p.DecisionID, p.Decision, parcelAlertsField, alertRefsText(p.Alerts))
-				} else {
-					pipe.HSet(ctx, key, p.DecisionID, p.Decision)
+				if !p.Superseding {
+					pipe.Set(ctx, key, ownDecision(p), ttl)
+					continue
 				}
+				later := key + ":later"
+				pipe.HSet(ctx, later, p.DecisionID, p.Decision)
+				pipe.PExpire(ctx, later, ttl)
 				pipe.PExpire(ctx, key, ttl)
 			}
 			for _, a := range alerts {
@@ -106,6 +112,15 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 		return fmt.Errorf("record decisions: %w", err)
 	}
 	return nil
+}
+
+// ownDecision is the value that keeps a parcel's own decision: the
+// names of its alerts on one line, then the decision.
+func ownDecision(p ParcelRecord) []byte {
+	value := make([]byte, 0, len(p.Decision)+64*len(p.Alerts)+1)
+	value = append(value, alertRefsText(p.Alerts)...)
+	value = append(value, '\n')
+	return append(value, p.Decision...)
 }
 
 // alertRefsText writes refs as "<entry_date> <alert_id>" pairs,
@@ -205,18 +220,27 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 		return s.mem.parcelHistory(parcelID)
 	}
 	key := s.parcelKey(parcelID)
-	n, err := s.rdb.HLen(ctx, key).Result()
-	if err != nil {
+	later := key + ":later"
+	var own *redis.StringCmd
+	var count *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		own = pipe.Get(ctx, key)
+		count = pipe.HLen(ctx, later)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("parcel history: %w", err)
 	}
-	if n == 0 {
+	n := count.Val()
+	ownText, ownErr := own.Result()
+	if ownErr != nil && n == 0 {
 		return nil, ErrNotFound
 	}
 	type kept struct {
 		at   string
 		json []byte
 	}
-	history := make([]kept, 0, min(n, MaxHistory+scanStep))
+	history := make([]kept, 0, min(n+1, MaxHistory+scanStep))
 	add := func(v string) {
 		var d struct {
 			DecidedAt string `json:"decided_at"`
@@ -224,28 +248,30 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 		_ = json.Unmarshal([]byte(v), &d)
 		history = append(history, kept{at: d.DecidedAt, json: []byte(v)})
 	}
+	if ownErr == nil {
+		_, decision, _ := strings.Cut(ownText, "\n")
+		add(decision)
+	}
 	byTime := func(a, b kept) int { return strings.Compare(a.at, b.at) }
-	if n <= MaxHistory {
-		values, err := s.rdb.HGetAll(ctx, key).Result()
+	switch {
+	case n == 0: // the parcel's own decision alone
+	case n <= MaxHistory:
+		values, err := s.rdb.HGetAll(ctx, later).Result()
 		if err != nil {
 			return nil, fmt.Errorf("parcel history: %w", err)
 		}
-		for field, v := range values {
-			if field != parcelAlertsField {
-				add(v)
-			}
+		for _, v := range values {
+			add(v)
 		}
-	} else {
+	default:
 		var cursor uint64
 		for {
-			fields, next, err := s.rdb.HScan(ctx, key, cursor, "*", scanStep).Result()
+			fields, next, err := s.rdb.HScan(ctx, later, cursor, "*", scanStep).Result()
 			if err != nil {
 				return nil, fmt.Errorf("parcel history: %w", err)
 			}
 			for i := 1; i < len(fields); i += 2 {
-				if fields[i-1] != parcelAlertsField {
-					add(fields[i])
-				}
+				add(fields[i])
 			}
 			if len(history) > MaxHistory {
 				slices.SortStableFunc(history, byTime)
@@ -260,6 +286,7 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 		return nil, ErrNotFound
 	}
 	slices.SortStableFunc(history, byTime)
+	history = history[max(0, len(history)-MaxHistory):]
 	out := make([][]byte, len(history))
 	for i, h := range history {
 		out[i] = h.json
@@ -348,13 +375,14 @@ func (s *Store) ParcelAlerts(ctx context.Context, parcelID string) ([][]byte, er
 	if s.mem != nil {
 		return s.mem.parcelAlerts(parcelID), nil
 	}
-	text, err := s.rdb.HGet(ctx, s.parcelKey(parcelID), parcelAlertsField).Result()
+	own, err := s.rdb.Get(ctx, s.parcelKey(parcelID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("parcel alerts: %w", err)
 	}
+	text, _, _ := strings.Cut(own, "\n")
 	refs := parseAlertRefs(text)
 	cmds := make([]*redis.StringCmd, len(refs))
 	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {

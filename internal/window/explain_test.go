@@ -175,7 +175,7 @@ func TestParcelHistoryIsBounded(t *testing.T) {
 		total := window.MaxHistory + 25
 		var records []window.ParcelRecord
 		for i := range total {
-			records = append(records, window.ParcelRecord{ParcelID: "P-1", DecisionID: fmt.Sprintf("d%03d", i),
+			records = append(records, window.ParcelRecord{ParcelID: "P-1", DecisionID: fmt.Sprintf("d%03d", i), Superseding: i > 0,
 				Decision: fmt.Appendf(nil, `{"decided_at":"2026-01-01T00:%02d:%02d.000Z"}`, i/60, i%60)})
 		}
 		if err := store.Record(ctx, records, nil); err != nil {

@@ -27,8 +27,10 @@ type LinkRequest struct {
 // Link resolves each request to a recipient key: the key the first of its
 // links was first seen with, or its own key when none was seen; links not
 // seen before are then recorded with the chosen key, for TTL after their
-// last use. A parcel's answer is pinned (for TTL): a redelivered parcel
-// gets the key it got the first time. Two round trips, pipelined for the
+// last use. A redelivered parcel gets the key it got the first time: its
+// links name the same recipient for as long as they live, and where a
+// link it resolved by was recorded by another batch at the same moment,
+// its answer is pinned (for TTL). Two round trips, pipelined for the
 // whole slice (Resolve, then its writes); requests without links cost
 // nothing. Two batches that see a new link at the same moment may each
 // keep their own key for that parcel; from then on the link names one
@@ -117,24 +119,48 @@ func (s *Store) Resolve(ctx context.Context, reqs []LinkRequest) (keys []string,
 		}
 	}
 	write = func(ctx context.Context) error {
+		// SET NX keeps a link another batch recorded meanwhile (with its
+		// own fresh expiry); known links were renewed by GETEX.
+		recorded := make(map[string]*redis.BoolCmd)
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for link, key := range seen {
-				// SET NX keeps a link another batch recorded meanwhile
-				// (with its own fresh expiry); known links were renewed
-				// by GETEX.
 				if !known[link] {
-					pipe.SetNX(ctx, s.linkKey(link), key, ttl)
-				}
-			}
-			for i, req := range reqs {
-				if req.ParcelID != "" && !pinned[i] {
-					pipe.SetNX(ctx, s.pinKey(req), out[i], ttl)
+					recorded[link] = pipe.SetNX(ctx, s.linkKey(link), key, ttl)
 				}
 			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("record links: %w", err)
+		}
+		// A parcel needs a pin only when a link it resolved by was just
+		// recorded by another batch instead (its SET NX lost): read again,
+		// that link would name the other batch's recipient. A parcel whose
+		// links were known, or recorded by this batch, resolves the same
+		// way for as long as they live.
+		var unpinned []int
+		for i, req := range reqs {
+			if req.ParcelID == "" || pinned[i] {
+				continue
+			}
+			for _, link := range req.Links {
+				if cmd, ok := recorded[link]; ok && !cmd.Val() {
+					unpinned = append(unpinned, i)
+					break
+				}
+			}
+		}
+		if len(unpinned) == 0 {
+			return nil
+		}
+		_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for _, i := range unpinned {
+				pipe.SetNX(ctx, s.pinKey(reqs[i]), out[i], ttl)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("record pins: %w", err)
 		}
 		return nil
 	}

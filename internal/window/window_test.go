@@ -476,7 +476,7 @@ func TestRecordAndQuery(t *testing.T) {
 		err := store.Record(ctx,
 			[]window.ParcelRecord{
 				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)},
-				{ParcelID: "P-1", DecisionID: "d2", Decision: []byte(`{"decided_at":"2026-01-02T00:00:00.000Z"}`)},
+				{ParcelID: "P-1", DecisionID: "d2", Decision: []byte(`{"decided_at":"2026-01-02T00:00:00.000Z"}`), Superseding: true},
 				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)}, // redelivered
 			},
 			[]window.AlertRecord{
@@ -512,18 +512,21 @@ func TestRecordAndQuery(t *testing.T) {
 // Regression: a parcel whose phone was first seen in a concurrent batch
 // kept its own key; redelivered later it resolved to the other recipient,
 // got another decision than the first time and was counted under two keys.
-// Its answer is now pinned.
+// Its answer is now pinned when its link was recorded by the other batch.
 func TestLinkAnswerIsPinnedPerParcel(t *testing.T) {
 	redisOnly(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
-		first, err := store.Link(ctx, []window.LinkRequest{{Links: []string{"phoneZ"}, Own: "rk-b", ParcelID: "B-1"}})
+		first, write, err := store.Resolve(ctx, []window.LinkRequest{{Links: []string{"phoneZ"}, Own: "rk-b", ParcelID: "B-1"}})
 		if err != nil || first[0] != "rk-b" {
 			t.Fatalf("first: %v %v", first, err)
 		}
-		// Another recipient's batch had recorded phoneZ first (SET NX lost
-		// above is simulated by overwriting it).
+		// Another recipient's batch records phoneZ between this batch's
+		// read and its write: this batch's SET NX loses.
 		if err := rdb.Set(ctx, "s321:link:{phoneZ}", "rk-a", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := write(ctx); err != nil {
 			t.Fatal(err)
 		}
 		again, err := store.Link(ctx, []window.LinkRequest{
@@ -532,6 +535,31 @@ func TestLinkAnswerIsPinnedPerParcel(t *testing.T) {
 		})
 		if err != nil || again[0] != "rk-b" || again[1] != "rk-a" {
 			t.Fatalf("again: %v %v, want rk-b (pinned) and rk-a", again, err)
+		}
+	})
+}
+
+// TestLinkPinsOnlyWhatARaceCouldChange: a parcel whose links this batch
+// recorded, or found recorded, resolves the same way again without a pin,
+// so the common parcel writes no key of its own.
+func TestLinkPinsOnlyWhatARaceCouldChange(t *testing.T) {
+	redisOnly(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		reqs := []window.LinkRequest{
+			{Links: []string{"phoneP", "mailP"}, Own: "rk-p", ParcelID: "P-1"},
+			{Links: []string{"phoneP", ""}, Own: "rk-q", ParcelID: "Q-1"}, // linked to rk-p within the batch
+		}
+		first, err := store.Link(ctx, reqs)
+		if err != nil || !slices.Equal(first, []string{"rk-p", "rk-p"}) {
+			t.Fatalf("first: %v %v", first, err)
+		}
+		if pins, err := rdb.Keys(ctx, "s321:pin:*").Result(); err != nil || len(pins) != 0 {
+			t.Errorf("pins %v (%v), want none", pins, err)
+		}
+		again, err := store.Link(ctx, reqs)
+		if err != nil || !slices.Equal(again, first) {
+			t.Errorf("redelivered: %v %v, want %v", again, err, first)
 		}
 	})
 }
