@@ -50,8 +50,6 @@ type ParcelRecord struct {
 // AlertRef names an alert: its entry date and id.
 type AlertRef struct{ EntryDate, AlertID string }
 
-
-
 // AlertRecord is an alert version to keep for queries by day.
 type AlertRecord struct {
 	AlertID   string
