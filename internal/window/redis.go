@@ -86,6 +86,9 @@ type redisSubject struct {
 	ops    []int
 	s      *subject
 	loaded subject // the figures as read, to write only those that changed
+	// spansDays is set for an order, the one subject whose ops have
+	// several entry dates (see appendWrite).
+	spansDays bool
 }
 
 func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
@@ -96,7 +99,7 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		key := s.Key(&ops[i])
 		rs := byKey[key]
 		if rs == nil {
-			rs = &redisSubject{key: key}
+			rs = &redisSubject{key: key, spansDays: ops[i].Scope == ScopeOrder}
 			byKey[key] = rs
 			subjects = append(subjects, rs)
 		}
@@ -128,6 +131,11 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		for _, rs := range pending {
 			for _, i := range rs.ops {
 				results[i] = rs.s.apply(&ops[i])
+			}
+			if rs.s.alertFrom > 0 && rs.s.epoch == 0 {
+				// Only a subject with an alert has its entries cached, so
+				// only such a subject needs an epoch.
+				rs.s.epoch = rand.Int64N(1<<53) + 1
 			}
 			if rs.s.changed.any() {
 				changed = append(changed, rs)
@@ -201,7 +209,6 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 	sub := &subject{version: figures[0], epoch: figures[1], n: figures[2], total: figures[3], scale: int32(figures[4]),
 		giftTotal: figures[5], alertFrom: figures[6], members: figures[7], day: figures[8], track: true}
 	if sub.version == 0 {
-		sub.epoch = rand.Int64N(1<<53) + 1
 		sub.changed.created = true
 	}
 	sub.firstSeq = sub.n + 1
@@ -332,18 +339,21 @@ func hashTag(key string) string {
 
 // appendWrite appends a subject's part of a casScript call: the version
 // read, whether to set the key's expiry, the number of pairs, and the
-// fields that changed. A key's expiry is set when it is created and
-// renewed when it counts a newer entry date than before: one PEXPIRE per
-// recipient's or address's day, rather than one per write.
+// fields that changed. A key's expiry is set when it is created and, for
+// an order, renewed when it counts a newer entry date than before: one
+// PEXPIRE per recipient's or address's day, rather than one per write.
+// Only an order keeps its newest entry date (d), and only a subject with
+// an alert its epoch (o): the fewer fields a write carries, the less it
+// costs Redis.
 func appendWrite(args []any, rs *redisSubject) []any {
 	sub, was := rs.s, &rs.loaded
 	at := len(args)
 	expire := "0"
-	if sub.changed.created || sub.day > was.day {
+	if sub.changed.created || (rs.spansDays && sub.day > was.day) {
 		expire = "1"
 	}
 	args = append(args, strconv.FormatInt(was.version, 10), expire, 0, "v", was.version+1)
-	if sub.changed.created {
+	if sub.epoch != was.epoch {
 		args = append(args, "o", sub.epoch)
 	}
 	if sub.n != was.n {
@@ -364,7 +374,7 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	if sub.members != was.members {
 		args = append(args, "nm", sub.members)
 	}
-	if sub.day != was.day {
+	if rs.spansDays && sub.day != was.day {
 		args = append(args, "d", sub.day)
 	}
 	for _, id := range sub.changed.parcels {

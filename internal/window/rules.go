@@ -29,8 +29,9 @@ type subject struct {
 	// version is bumped by every change; the Redis store writes a subject
 	// back only while its version is the one it read.
 	version int64
-	// epoch is drawn when the subject is created, so that one life of a
-	// key is told from the next after it expired (the entries cache).
+	// epoch is drawn when the subject first raises its alert, so that one
+	// life of a key is told from the next after it expired (the entries
+	// cache of the Redis store); 0 before.
 	epoch int64
 	// n is the number of distinct parcels counted; total and giftTotal
 	// are in cents, scale the largest number of decimal places among the
@@ -72,7 +73,7 @@ type changes struct {
 	figures bool
 	// parcels and events whose records changed, members added, in order.
 	parcels, events, members []string
-	// created: the subject did not exist (its epoch is new).
+	// created: the subject did not exist.
 	created bool
 }
 

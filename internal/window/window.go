@@ -21,14 +21,14 @@
 // with these fields, each an integer unless said otherwise:
 //
 //	v           the subject's version, bumped by every write
-//	o           the subject's epoch, drawn when it was created
+//	o           the subject's epoch, drawn when it first raised its alert
 //	n           number of distinct parcels counted
 //	total       sum of counted parcel values, in cents
 //	scale       largest number of decimal places among those values
 //	gift_total  sum of the values of parcels counted as gifts, in cents
 //	alert_from  seq of the parcel that raised the subject's alert
 //	nm          number of distinct members (names at an address)
-//	d           the newest entry date counted, as yyyymmdd
+//	d           an order's newest entry date counted, as yyyymmdd
 //	p:<parcel>  the parcel's record (text, written and read only by Go):
 //	            its first answer, then its current state
 //	e:<event>   an amend's or cancel's first answer (text, likewise)
