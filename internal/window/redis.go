@@ -89,6 +89,12 @@ type redisSubject struct {
 	// spansDays is set for an order, the one subject whose ops have
 	// several entry dates (see appendWrite).
 	spansDays bool
+	// whole is set while s holds all of the subject, not only the records
+	// its ops name (see knownSubjects); guessed while s is a guess not yet
+	// checked by a write (taken from known, or taken to be new).
+	whole, guessed bool
+	// version is the version the last write sent gave the subject.
+	version int64
 }
 
 func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
@@ -106,46 +112,79 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		rs.ops = append(rs.ops, i)
 	}
 	results := make([]Result, len(ops))
+	// The first attempt reads nothing: a subject this process holds whole
+	// (it created it, or wrote every version since) is taken from known,
+	// and any other is taken to be new. Either guess is checked by the
+	// write, which goes through only while the version is the one guessed;
+	// a subject whose guess was wrong, or whose answer the write would not
+	// check (nothing to write, and not every op a duplicate), is read.
+	for _, rs := range subjects {
+		if sub := s.known.take(rs.key); sub != nil {
+			rs.s, rs.whole = sub, true
+		} else {
+			rs.s, rs.whole, rs.guessed = &subject{firstSeq: 1, track: true, changed: changes{created: true}}, true, true
+		}
+		rs.loaded = *rs.s
+	}
 	pending := subjects
 	for attempt := 1; len(pending) > 0; attempt++ {
 		if attempt > maxAttempts {
 			return nil, fmt.Errorf("%d subjects changed by other processors %d times in a row", len(pending), maxAttempts)
 		}
 		if attempt > 1 {
-			s.conflicts.Add(int64(len(pending)))
-		}
-		if attempt > 2 {
-			// Lost twice in a row: another processor keeps writing the
-			// same subjects; wait, so that the two take turns.
-			wait := time.Duration(rand.Int64N(int64(min(maxBackoff, time.Millisecond<<(attempt-3))) + 1))
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			var read []*redisSubject
+			for _, rs := range pending {
+				if !rs.guessed {
+					s.conflicts.Add(1)
+				}
+				rs.guessed = false
+				read = append(read, rs)
+			}
+			if attempt > 3 {
+				// Lost twice in a row after a read: another processor
+				// keeps writing the same subjects; wait, so that the two
+				// take turns.
+				wait := time.Duration(rand.Int64N(int64(min(maxBackoff, time.Millisecond<<(attempt-4))) + 1))
+				select {
+				case <-time.After(wait):
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			if err := s.load(ctx, ops, read); err != nil {
+				return nil, err
 			}
 		}
-		if err := s.load(ctx, ops, pending); err != nil {
-			return nil, err
-		}
-		var changed []*redisSubject
+		var changed, unchecked []*redisSubject
 		for _, rs := range pending {
+			allDuplicates := true
 			for _, i := range rs.ops {
 				results[i] = rs.s.apply(&ops[i])
+				allDuplicates = allDuplicates && results[i].Duplicate
 			}
 			if rs.s.alertFrom > 0 && rs.s.epoch == 0 {
 				// Only a subject with an alert has its entries cached, so
 				// only such a subject needs an epoch.
 				rs.s.epoch = rand.Int64N(1<<53) + 1
 			}
-			if rs.s.changed.any() {
+			switch {
+			case rs.s.changed.any():
 				changed = append(changed, rs)
+			case attempt == 1 && !allDuplicates:
+				// A duplicate's first answer never changes, whatever
+				// another processor did since; any other answer from a
+				// guess must be read to be trusted.
+				unchecked = append(unchecked, rs)
 			}
 		}
 		lost, err := s.commit(ctx, changed)
 		if err != nil {
 			return nil, err
 		}
-		pending = lost
+		pending = append(lost, unchecked...)
+	}
+	for _, rs := range subjects {
+		s.keep(rs)
 	}
 	if err := s.fillEntries(ctx, subjects, results); err != nil {
 		return nil, err
@@ -184,9 +223,23 @@ func (s *Store) load(ctx context.Context, ops []Op, subjects []*redisSubject) er
 		if err != nil {
 			return fmt.Errorf("read subject %s: %w", rs.key, err)
 		}
-		rs.s, rs.loaded = sub, *sub
+		// A subject that does not exist yet is read whole.
+		rs.s, rs.loaded, rs.whole = sub, *sub, sub.version == 0
 	}
 	return nil
+}
+
+// keep puts a subject that this process now holds whole back into known,
+// at the version its write gave it.
+func (s *Store) keep(rs *redisSubject) {
+	if !rs.whole || rs.s.n > knownMaxParcels {
+		return
+	}
+	if rs.s.changed.any() {
+		rs.s.version = rs.version
+	}
+	rs.s.changed = changes{}
+	s.known.put(rs.key, rs.s)
 }
 
 // readSubject builds a subject from an HMGET of fields.
@@ -352,7 +405,15 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	if sub.changed.created || (rs.spansDays && sub.day > was.day) {
 		expire = "1"
 	}
-	args = append(args, strconv.FormatInt(was.version, 10), expire, 0, "v", was.version+1)
+	// A new key's version starts anywhere, so that a key that expired and
+	// was created again never takes up a version of its former life: a
+	// process that held the former life whole must not write over the
+	// new one.
+	rs.version = was.version + 1
+	if was.version == 0 {
+		rs.version = rand.Int64N(1<<62) + 1
+	}
+	args = append(args, strconv.FormatInt(was.version, 10), expire, 0, "v", rs.version)
 	if sub.epoch != was.epoch {
 		args = append(args, "o", sub.epoch)
 	}
@@ -472,8 +533,10 @@ func (s *Store) fillEntries(ctx context.Context, subjects []*redisSubject, resul
 				have = append(have, entry{parcel, carrier})
 			}
 		}
-		if int64(len(have)) == w.rs.s.firstSeq-1 {
-			have = append(have, w.rs.s.entries...)
+		// The subject's own entries start at its firstSeq; those the
+		// cache already has are skipped.
+		if skip := int64(len(have)) - (w.rs.s.firstSeq - 1); skip >= 0 && skip < int64(len(w.rs.s.entries)) {
+			have = append(have, w.rs.s.entries[skip:]...)
 		}
 		if int64(len(have)) < w.need {
 			return fmt.Errorf("read alert parcels of %s: %d entries of %d", w.rs.key, len(have), w.need)
@@ -499,6 +562,50 @@ func setAlertEntries(res *Result, entries []entry) {
 	for i := range n {
 		res.AlertParcels[i], res.AlertCarriers[i] = entries[i].parcel, entries[i].carrier
 	}
+}
+
+// knownMaxParcels and knownMaxSubjects bound what a process holds of the
+// subjects it wrote: subjects of up to 64 parcels, 65,536 of them (some
+// 20 MB); a larger subject is read, a few fields at a time, like one
+// another processor wrote.
+const (
+	knownMaxParcels  = 64
+	knownMaxSubjects = 1 << 16
+)
+
+// knownSubjects holds the subjects this process holds whole: those it
+// created, and wrote every version of since. A batch takes a subject out
+// while it works on it, so two batches never share one, and puts it back
+// after its write went through; one that another processor wrote in the
+// meantime fails its write, is read, and is not put back whole. Nothing
+// here is trusted without a write that checks its version, but a
+// duplicate's first answer, which never changes.
+type knownSubjects struct {
+	mu       sync.Mutex
+	subjects map[string]*subject
+}
+
+func newKnownSubjects() *knownSubjects {
+	return &knownSubjects{subjects: make(map[string]*subject)}
+}
+
+// take removes and returns the subject of key, or nil.
+func (k *knownSubjects) take(key string) *subject {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	sub := k.subjects[key]
+	delete(k.subjects, key)
+	return sub
+}
+
+// put keeps sub; past the limit it starts again from empty.
+func (k *knownSubjects) put(key string, sub *subject) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.subjects) >= knownMaxSubjects {
+		clear(k.subjects)
+	}
+	k.subjects[key] = sub
 }
 
 // entryCacheSize bounds the entries a process caches, about 40 bytes

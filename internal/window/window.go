@@ -20,7 +20,8 @@
 //
 // with these fields, each an integer unless said otherwise:
 //
-//	v           the subject's version, bumped by every write
+//	v           the subject's version: drawn at random when the key is
+//	            created, one more with every write
 //	o           the subject's epoch, drawn when it first raised its alert
 //	n           number of distinct parcels counted
 //	total       sum of counted parcel values, in cents
@@ -261,6 +262,8 @@ type Store struct {
 	// entries caches the first parcels of subjects with an alert
 	// (Redis only).
 	entries *entryCache
+	// known holds the subjects this process holds whole (Redis only).
+	known *knownSubjects
 	// conflicts counts subjects written again because another processor
 	// had changed them since they were read (Redis only).
 	conflicts atomic.Int64
@@ -278,7 +281,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
 	if rdb == nil {
 		return nil, fmt.Errorf("window: a Redis client is required (NewMemory keeps state in memory)")
 	}
-	return &Store{rdb: rdb, prefix: cfg.KeyPrefix, ttl: cfg.TTL, entries: newEntryCache(entryCacheSize)}, nil
+	return &Store{rdb: rdb, prefix: cfg.KeyPrefix, ttl: cfg.TTL, entries: newEntryCache(entryCacheSize), known: newKnownSubjects()}, nil
 }
 
 // NewMemory returns a Store that keeps everything in this process, for as
