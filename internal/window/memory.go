@@ -128,29 +128,22 @@ func (m *memory) seen(date string) int64 {
 
 // sweep drops everything last changed before day.
 func (m *memory) sweep(day int64) {
-	for key, s := range m.subjects {
-		if s.day < day {
-			delete(m.subjects, key)
-		}
-	}
-	for key, l := range m.links {
-		if l.day < day {
-			delete(m.links, key)
-		}
-	}
-	for key, l := range m.pins {
-		if l.day < day {
-			delete(m.pins, key)
-		}
-	}
-	for id, p := range m.parcels {
-		if p.day < day {
-			delete(m.parcels, id)
-		}
-	}
+	dropBefore(m.subjects, day, func(s *memSubject) int64 { return s.day })
+	dropBefore(m.links, day, func(l memLink) int64 { return l.day })
+	dropBefore(m.pins, day, func(l memLink) int64 { return l.day })
+	dropBefore(m.parcels, day, func(p *memParcel) int64 { return p.day })
 	for date := range m.alerts {
 		if d, ok := dayNumber(date); ok && d < day {
 			delete(m.alerts, date)
+		}
+	}
+}
+
+// dropBefore deletes the entries of m whose day is before day.
+func dropBefore[K comparable, V any](m map[K]V, day int64, dayOf func(V) int64) {
+	for key, v := range m {
+		if dayOf(v) < day {
+			delete(m, key)
 		}
 	}
 }

@@ -417,23 +417,16 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	if sub.epoch != was.epoch {
 		args = append(args, "o", sub.epoch)
 	}
-	if sub.n != was.n {
-		args = append(args, "n", sub.n)
-	}
-	if sub.total != was.total {
-		args = append(args, "total", sub.total)
-	}
-	if sub.scale != was.scale {
-		args = append(args, "scale", sub.scale)
-	}
-	if sub.giftTotal != was.giftTotal {
-		args = append(args, "gift_total", sub.giftTotal)
-	}
-	if sub.alertFrom != was.alertFrom {
-		args = append(args, "alert_from", sub.alertFrom)
-	}
-	if sub.members != was.members {
-		args = append(args, "nm", sub.members)
+	for _, f := range [...]struct {
+		field    string
+		now, was int64
+	}{
+		{"n", sub.n, was.n}, {"total", sub.total, was.total}, {"scale", int64(sub.scale), int64(was.scale)},
+		{"gift_total", sub.giftTotal, was.giftTotal}, {"alert_from", sub.alertFrom, was.alertFrom}, {"nm", sub.members, was.members},
+	} {
+		if f.now != f.was {
+			args = append(args, f.field, f.now)
+		}
 	}
 	if rs.spansDays && sub.day != was.day {
 		args = append(args, "d", sub.day)
