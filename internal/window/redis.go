@@ -183,11 +183,13 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		}
 		pending = append(lost, unchecked...)
 	}
-	for _, rs := range subjects {
-		s.keep(rs)
-	}
 	if err := s.fillEntries(ctx, subjects, results); err != nil {
 		return nil, err
+	}
+	// Only now, when nothing of this batch reads them any more, may another
+	// batch take the subjects.
+	for _, rs := range subjects {
+		s.keep(rs)
 	}
 	return results, nil
 }
