@@ -130,11 +130,41 @@ func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	if err := app.Run(ctx, settings.App, log); err != nil {
+	a, err := app.New(settings.App, log)
+	if err != nil {
+		return err
+	}
+	// SIGHUP reloads the table files. The signal is main's; the app only
+	// offers Reload, so tests reload without signals.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ctx, cancel := context.WithCancel(ctx)
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		forwardReloads(ctx, hup, a.Reload)
+	}()
+	err = a.Run(ctx)
+	cancel()
+	<-forwarded
+	if err != nil {
 		log.Error("processor failed", zap.Error(err))
 		return err
 	}
 	return nil
+}
+
+// forwardReloads calls reload for every signal on hup until ctx ends.
+func forwardReloads(ctx context.Context, hup <-chan os.Signal, reload func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			reload()
+		}
+	}
 }
 
 func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) error {

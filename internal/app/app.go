@@ -40,6 +40,8 @@ type App struct {
 	rdb       redis.UniversalClient
 	store     *window.Store
 	reloads   reloadStats
+	// reloadNow carries Reload's requests to watchTables; one is kept.
+	reloadNow chan struct{}
 	// histograms are created before the consumer that observes them.
 	histograms *histograms
 	status     *statusState
@@ -50,7 +52,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	return &App{cfg: cfg, log: log, started: make(chan struct{}), status: newStatusState(time.Now())}, nil
+	return &App{cfg: cfg, log: log, started: make(chan struct{}), reloadNow: make(chan struct{}, 1), status: newStatusState(time.Now())}, nil
 }
 
 // Run starts the processor on the embedded defaults or the configured
