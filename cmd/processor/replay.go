@@ -51,7 +51,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := cfg.RequireSecret("by replay"); err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, "warn")

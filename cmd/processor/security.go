@@ -38,7 +38,7 @@ func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cfg := settings.App
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	fmt.Fprintln(stdout, "# configuration OK")

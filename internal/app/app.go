@@ -47,9 +47,10 @@ type App struct {
 	status     *statusState
 }
 
-// New validates cfg and returns an App ready to Run.
+// New validates cfg, loads the files it names and returns an App ready to
+// Run.
 func New(cfg Config, log *zap.Logger) (*App, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	return &App{cfg: cfg, log: log, started: make(chan struct{}), reloadNow: make(chan struct{}, 1), status: newStatusState(time.Now())}, nil

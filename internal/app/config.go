@@ -21,9 +21,10 @@ import (
 const DevRecipientKeySecret = "s321-development-secret-not-for-production"
 
 // Config is everything `processor run` is started with. Resolve it from
-// flags, environment and a file (package config), then Validate once; Run
-// reads no flag or environment, and no file but the tables and certificates
-// it names.
+// flags, environment and a file (package config), then Validate it (no
+// I/O) and Load the files it names (tables, certificates, the web
+// configuration), once; New does both. Run reads no flag or environment,
+// and no file but those, again, on reload.
 type Config struct {
 	// Brokers are the Kafka bootstrap servers; empty starts an embedded
 	// Kafka-protocol broker on EmbeddedKafkaAddr.
@@ -121,7 +122,8 @@ type Config struct {
 	KeepDecisions bool
 
 	// Parsed by Validate.
-	zone   *time.Location
+	zone *time.Location
+	// Read by Load.
 	tables tables
 	kafka  kafkaClients
 }
@@ -153,7 +155,8 @@ func DefaultConfig() Config {
 func (c *Config) EmbeddedKafka() bool { return len(c.Brokers) == 0 }
 
 // Validate checks the configuration and parses what the hot path needs
-// (time zone, regime table) once, so processing never meets a parse error.
+// (the time zone) once, so processing never meets a parse error. It reads
+// no file: Load does, after it.
 func (c *Config) Validate() error {
 	var errs []error
 	zone, err := time.LoadLocation(c.EntryDayZone)
@@ -161,11 +164,6 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("entry-day-tz %q: must be an IANA time zone such as America/New_York", c.EntryDayZone))
 	}
 	c.zone = zone
-	if tabs, err := c.loadTables(); err != nil {
-		errs = append(errs, err)
-	} else {
-		c.tables = tabs
-	}
 	if c.AddressClusterNames < 0 || c.AddressClusterNames == 1 {
 		errs = append(errs, fmt.Errorf("address-cluster-names %d: must be 0 (off) or at least 2", c.AddressClusterNames))
 	}
@@ -185,10 +183,11 @@ func (c *Config) Validate() error {
 	} else if c.RecipientKeySecret != "" && len(c.RecipientKeySecret) < 16 {
 		errs = append(errs, fmt.Errorf("%w: must be at least 16 bytes", ErrSecretRequired))
 	}
-	if kafka, err := kafkaSecurity(c.KafkaTLS, c.KafkaSASL); err != nil {
+	if _, err := c.KafkaSASL.mechanism(); err != nil {
 		errs = append(errs, err)
-	} else {
-		c.kafka = kafka
+	}
+	if err := c.KafkaTLS.validate("kafka-tls"); err != nil {
+		errs = append(errs, err)
 	}
 	if c.EmbeddedKafka() && (c.KafkaTLS.On() || c.KafkaSASL.On()) {
 		errs = append(errs, errors.New("kafka-tls, kafka-sasl: need --brokers (the broker run starts itself is plaintext; run `processor broker` with TLS or SASL and point --brokers at it)"))
@@ -200,18 +199,12 @@ func (c *Config) Validate() error {
 	} else if c.RedisTLS.On() || c.RedisUsername != "" || c.RedisPassword != "" {
 		errs = append(errs, errors.New("redis-tls, redis credentials: need --redis-url"))
 	}
-	if _, err := c.RedisTLS.ClientConfig("redis-tls"); err != nil {
+	if err := c.RedisTLS.validate("redis-tls"); err != nil {
 		errs = append(errs, err)
 	}
 	if c.HTTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 			errs = append(errs, fmt.Errorf("http-addr %q: must be host:port", c.HTTPAddr))
-		}
-	}
-	if c.WebConfigFile != "" {
-		// Reads the file, the users' hashes and the certificates.
-		if err := web.Validate(c.WebConfigFile); err != nil {
-			errs = append(errs, fmt.Errorf("web-config-file %s: %w", c.WebConfigFile, err))
 		}
 	}
 	if c.MaxQueries < 1 {
@@ -232,6 +225,43 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Load reads and parses the files a validated configuration names: the
+// regime, exchange-rate and shadow tables, the TLS files of Kafka and
+// Redis, and the web configuration. Every bad file is reported, joined,
+// naming its setting. It connects to nothing.
+func (c *Config) Load() error {
+	var errs []error
+	if tabs, err := c.loadTables(); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.tables = tabs
+	}
+	if kafka, err := kafkaSecurity(c.KafkaTLS, c.KafkaSASL); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.kafka = kafka
+	}
+	if _, err := c.RedisTLS.ClientConfig("redis-tls"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.WebConfigFile != "" {
+		// Reads the file, the users' hashes and the certificates.
+		if err := web.Validate(c.WebConfigFile); err != nil {
+			errs = append(errs, fmt.Errorf("web-config-file %s: %w", c.WebConfigFile, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateAndLoad is Validate and, when the configuration is valid, Load:
+// what a command does once before it starts.
+func (c *Config) ValidateAndLoad() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return c.Load()
 }
 
 // ErrSecretRequired says the recipient-key secret is missing or not fit for

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -129,7 +130,7 @@ func TestSecurityValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.cfg.Validate()
+			err := tc.cfg.ValidateAndLoad()
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("refused: %v", err)
@@ -247,6 +248,30 @@ func BenchmarkAlertTap(b *testing.B) {
 	for b.Loop() {
 		if _, err := tap.Process(ctx, nil, time.Time{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestValidateReadsNoFile: Validate checks the settings alone, so a
+// missing table, certificate or web configuration passes it; Load reads
+// them and names each setting whose file it cannot use.
+func TestValidateReadsNoFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	cfg := DefaultConfig()
+	cfg.RegimesFile, cfg.FXRatesFile, cfg.ShadowRegimesFile = missing, missing, missing
+	cfg.WebConfigFile = missing
+	cfg.Brokers, cfg.RecipientKeySecret = []string{"k1:9092"}, "a-production-secret-0123456789"
+	cfg.KafkaTLS = TLSFiles{CAFile: missing, CertFile: missing, KeyFile: missing}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	err := cfg.Load()
+	if err == nil {
+		t.Fatal("Load accepted missing files")
+	}
+	for _, setting := range []string{"regimes", "fx-rates", "shadow-regimes", "web-config-file", "kafka-tls-ca-file", "kafka-tls-cert-file"} {
+		if !strings.Contains(err.Error(), setting+" ") && !strings.Contains(err.Error(), setting+":") {
+			t.Errorf("Load's error does not name %s: %v", setting, err)
 		}
 	}
 }
