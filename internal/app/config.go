@@ -10,9 +10,11 @@ import (
 
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/s321/s321/internal/consume"
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/fx"
 	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/window"
 )
 
 // DevRecipientKeySecret is the recipient-key secret used when none is
@@ -128,26 +130,67 @@ type Config struct {
 	kafka  kafkaClients
 }
 
-// DefaultConfig returns the defaults documented on Config.
+// DefaultConfig returns the defaults documented on Config. The settings
+// of a component take that component's defaults (consume, window,
+// process), so each default is written once, where it is used.
 func DefaultConfig() Config {
+	consumer := consume.DefaultConfig()
+	store := window.DefaultConfig()
 	return Config{
 		EmbeddedKafkaAddr:   "127.0.0.1:9092",
 		HTTPAddr:            "127.0.0.1:8080",
 		MaxQueries:          8,
-		GroupID:             "s321-processor",
+		GroupID:             consumer.GroupID,
 		EntryDayZone:        "America/New_York",
-		InputTopic:          "manifests",
+		InputTopic:          consumer.InputTopic,
 		Topics:              process.DefaultTopics(),
-		StateTTL:            8 * 24 * time.Hour,
+		StateTTL:            store.TTL,
 		MaxMessageBytes:     1 << 20,
-		Partitions:          12,
-		ReplicationFactor:   1,
-		MaxBatch:            1000,
-		ShutdownTimeout:     30 * time.Second,
-		KeyPrefix:           "s321",
+		Partitions:          consumer.Partitions,
+		ReplicationFactor:   consumer.ReplicationFactor,
+		MaxBatch:            consumer.MaxBatch,
+		ShutdownTimeout:     consumer.ShutdownTimeout,
+		KeyPrefix:           store.KeyPrefix,
 		ReloadInterval:      5 * time.Second,
 		AddressClusterNames: 3,
 		KeepDecisions:       true,
+	}
+}
+
+// consumeConfig is the consumer's part of the configuration, reading from
+// brokers.
+func (c *Config) consumeConfig(brokers []string) consume.Config {
+	cfg := consume.DefaultConfig()
+	cfg.Brokers = brokers
+	cfg.GroupID = c.GroupID
+	cfg.InputTopic = c.InputTopic
+	cfg.OutputTopics = []string{c.Topics.Cleared, c.Topics.Formal, c.Topics.Alerts, c.Topics.DLQ}
+	cfg.Partitions = c.Partitions
+	cfg.ReplicationFactor = c.ReplicationFactor
+	cfg.MaxBatch = c.MaxBatch
+	cfg.ShutdownTimeout = c.ShutdownTimeout
+	// TLS and SASL, when loaded; nil keeps kafka-go's plaintext defaults.
+	if c.kafka.Dialer != nil {
+		cfg.Dialer = c.kafka.Dialer
+		cfg.Transport = c.kafka.Transport
+	}
+	return cfg
+}
+
+// windowConfig is the day totals' part of the configuration, with its
+// keys under keyPrefix.
+func (c *Config) windowConfig(keyPrefix string) window.Config {
+	return window.Config{KeyPrefix: keyPrefix, TTL: c.StateTTL}
+}
+
+// processConfig is the processor's part of the configuration; its zone is
+// the one Validate parsed.
+func (c *Config) processConfig() process.Config {
+	return process.Config{
+		Topics:          c.Topics,
+		EntryDayZone:    c.zone,
+		MaxMessageBytes: c.MaxMessageBytes,
+		ClusterNames:    c.AddressClusterNames,
 	}
 }
 
@@ -164,9 +207,6 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("entry-day-tz %q: must be an IANA time zone such as America/New_York", c.EntryDayZone))
 	}
 	c.zone = zone
-	if c.AddressClusterNames < 0 || c.AddressClusterNames == 1 {
-		errs = append(errs, fmt.Errorf("address-cluster-names %d: must be 0 (off) or at least 2", c.AddressClusterNames))
-	}
 	if c.ReloadInterval < 0 {
 		errs = append(errs, fmt.Errorf("reload-interval %s: must not be negative", c.ReloadInterval))
 	}
@@ -210,15 +250,18 @@ func (c *Config) Validate() error {
 	if c.MaxQueries < 1 {
 		errs = append(errs, fmt.Errorf("http-max-queries %d: must be at least 1", c.MaxQueries))
 	}
-	if c.StateTTL < time.Second {
-		errs = append(errs, fmt.Errorf("state-ttl %s: must be at least 1s", c.StateTTL))
+	// The components' bounds, each written once, in its Validate.
+	brokers := c.Brokers
+	if c.EmbeddedKafka() {
+		brokers = []string{c.EmbeddedKafkaAddr}
 	}
-	if c.MaxMessageBytes < 1 {
-		errs = append(errs, fmt.Errorf("max-message-bytes %d: must be at least 1", c.MaxMessageBytes))
+	errs = append(errs, c.consumeConfig(brokers).Validate(), c.windowConfig(c.KeyPrefix).Validate())
+	processCfg := c.processConfig()
+	if processCfg.EntryDayZone == nil {
+		// The zone's error is reported above; check the rest.
+		processCfg.EntryDayZone = time.UTC
 	}
-	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("shutdown-timeout %s: must be positive", c.ShutdownTimeout))
-	}
+	errs = append(errs, processCfg.Validate())
 	for _, name := range []string{c.InputTopic, c.Topics.Cleared, c.Topics.Formal, c.Topics.Alerts, c.Topics.DLQ} {
 		if name == "" || strings.ContainsAny(name, " /\\") {
 			errs = append(errs, fmt.Errorf("topic %q: must be a non-empty Kafka topic name", name))

@@ -275,3 +275,36 @@ func TestValidateReadsNoFile(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateUsesTheComponentsBounds: a bound is written once, in the
+// component's Validate, and Config.Validate reports it before anything
+// starts (partitions and max-batch used to be checked only when the
+// consumer was created).
+func TestValidateUsesTheComponentsBounds(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"partitions", func(c *Config) { c.Partitions = 0 }, "partitions 0"},
+		{"max-batch", func(c *Config) { c.MaxBatch = 0 }, "max batch 0"},
+		{"shutdown-timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown timeout 0s"},
+		{"state-ttl", func(c *Config) { c.StateTTL = time.Millisecond }, "state ttl 1ms"},
+		{"key-prefix", func(c *Config) { c.KeyPrefix = "a{b}" }, `key prefix "a{b}"`},
+		{"max-message-bytes", func(c *Config) { c.MaxMessageBytes = 0 }, "max message bytes 0"},
+		{"address-cluster-names", func(c *Config) { c.AddressClusterNames = 1 }, "address cluster names 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tc.change(&cfg)
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	cfg := DefaultConfig()
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("the defaults are refused: %v", err)
+	}
+}
