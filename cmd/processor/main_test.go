@@ -246,3 +246,28 @@ func httpGet(t *testing.T, url string) string {
 	}
 	return string(body)
 }
+
+// TestHelpSaysWhatTheCommandDoes: every command's -h starts with a
+// sentence naming the command and saying what it does, before the usage
+// line and the flags.
+func TestHelpSaysWhatTheCommandDoes(t *testing.T) {
+	for _, args := range [][]string{
+		{"run"}, {"config", "check"}, {"broker"}, {"demo"}, {"replay"},
+		{"explain"}, {"generate"}, {"dlq", "export"}, {"dlq", "resend"},
+	} {
+		name := strings.Join(args, " ")
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(append(args, "-h"), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr.String())
+			}
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			if !strings.HasPrefix(first, "processor "+args[0]+" ") || strings.HasPrefix(first, "processor "+args[0]+" [") {
+				t.Errorf("-h starts with %q, want a sentence about processor %s", first, args[0])
+			}
+			if _, usage, _ := strings.Cut(stderr.String(), "usage: "); !strings.Contains(usage, "processor "+name+" ") {
+				t.Errorf("-h has no usage line for %s:\n%s", name, stderr.String())
+			}
+		})
+	}
+}
