@@ -22,10 +22,12 @@ import (
 	"github.com/s321/s321/internal/event"
 )
 
-const dlqUsage = `usage: processor dlq export --out FILE [the flags of processor run]
+const dlqUsage = `processor dlq repairs rejected messages and sends them again.
+
+usage: processor dlq export --out FILE [the flags of processor run]
        processor dlq resend --in FILE [--dry-run] [the flags of processor run]
 
-Repairs rejected messages and sends them again. export writes every
+export writes every
 rejected.v1 record of the DLQ topic (--dlq-topic) as one JSON line a
 person can edit: the message's key, the error, where it came from, and
 its raw text in "raw". resend produces each line's "raw" to the input

@@ -27,6 +27,7 @@ import (
 func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("processor explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	describe(fs, "processor explain asks a running processor why a parcel got its decision (GET /v1/parcels/{id})\nand prints the answer.", "processor explain [flags] PARCEL_ID")
 	addr := fs.String("http-addr", "127.0.0.1:8080", "the --http-addr of the running processor")
 	asJSON := fs.Bool("json", false, "print the explanation as JSON (GET /v1/parcels/{id})")
 	useTLS := fs.Bool("tls", false, "connect with TLS, trusting the system's roots")

@@ -90,11 +90,12 @@ func parseGenerate(args []string, stderr io.Writer) (generateOptions, error) {
 	fs := flag.NewFlagSet("processor generate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: processor generate (--count N | --duration D) [--rate N/s] [flags]
+		fmt.Fprint(fs.Output(), `processor generate writes seeded, realistic manifest.v1 traffic: to stdout
+as JSONL (one message value per line) when --brokers is empty or "-" or
+--stdout is given, else to --topic. The same flags and seed give the same
+messages.
 
-Writes seeded, realistic manifest.v1 traffic: to stdout as JSONL (one
-message value per line) when --brokers is empty or "-" or --stdout is given,
-else to --topic. The same flags and seed give the same messages.
+usage: processor generate (--count N | --duration D) [--rate N/s] [flags]
 
 `)
 		fs.PrintDefaults()

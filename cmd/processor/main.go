@@ -97,6 +97,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// describe makes a command's -h start with what it does (what, a sentence),
+// then its usage line and its flags.
+func describe(fs *flag.FlagSet, what, usageLine string) {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nusage: %s\n\n", what, usageLine)
+		fs.PrintDefaults()
+	}
+}
+
 // errUsage marks a command line the flag package has already explained.
 var errUsage = errors.New("usage")
 
@@ -117,6 +126,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("processor run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	describe(fs, "processor run consumes manifest.v1 messages from Kafka, decides each parcel, and publishes decisions,\nsplit-shipment alerts and rejects, until SIGINT or SIGTERM; SIGHUP reloads the table files.", "processor run [flags]")
 	loader := config.Bind(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -130,17 +140,48 @@ func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	if err := app.Run(ctx, settings.App, log); err != nil {
+	a, err := app.New(settings.App, log)
+	if err != nil {
+		return err
+	}
+	// SIGHUP reloads the table files. The signal is main's; the app only
+	// offers Reload, so tests reload without signals.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ctx, cancel := context.WithCancel(ctx)
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		forwardReloads(ctx, hup, a.Reload)
+	}()
+	err = a.Run(ctx)
+	cancel()
+	<-forwarded
+	if err != nil {
 		log.Error("processor failed", zap.Error(err))
 		return err
 	}
 	return nil
 }
 
+// forwardReloads calls reload for every signal on hup until ctx ends.
+func forwardReloads(ctx context.Context, hup <-chan os.Signal, reload func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			reload()
+		}
+	}
+}
+
 func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := broker.Config{Addr: "127.0.0.1:9092"}
 	fs := flag.NewFlagSet("processor broker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	describe(fs, "processor broker runs the embedded Kafka-protocol broker alone, for several processors to share\nor to keep topics across restarts, until SIGINT or SIGTERM.", "processor broker [flags]")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "host:port to listen on and advertise")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "keep topics and committed offsets here across restarts; empty keeps them in memory")
 	var security brokerSecurity
@@ -172,6 +213,7 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("processor demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	describe(fs, "processor demo starts the processor on its embedded defaults, sends a seeded sample of manifests\nthrough the broker, reads the output topics back and prints a summary.", "processor demo [--timeout D]")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/testenv"
 )
 
@@ -199,6 +200,73 @@ func TestUsageErrors(t *testing.T) {
 			code := run(tc.args, &stdout, &stderr)
 			if code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.want) {
 				t.Errorf("run(%q) = %d, output %q; want %d and %q", tc.args, code, stdout.String()+stderr.String(), tc.code, tc.want)
+			}
+		})
+	}
+}
+
+// TestSIGHUPReloadsTheTables sends SIGHUP to `processor run` as its own
+// process: main owns the signal and asks the app to reload, which counts
+// the reload on /metrics.
+func TestSIGHUPReloadsTheTables(t *testing.T) {
+	regimes := filepath.Join(t.TempDir(), "regimes.json")
+	if err := os.WriteFile(regimes, decide.BuiltinJSON(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kafkaAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	p := start(t, nil, "run", "--embedded-kafka-addr", kafkaAddr, "--http-addr", httpAddr,
+		"--partitions", "1", "--regimes", regimes, "--reload-interval", "0")
+	waitHTTP(t, "http://"+httpAddr+"/healthz", 30*time.Second)
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(httpGet(t, "http://"+httpAddr+"/metrics"), "\ns321_table_reloads_total 1\n") {
+		if time.Now().After(deadline) {
+			t.Fatal("s321_table_reloads_total is not 1 within 10s of SIGHUP")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code := p.stop(t, 30*time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGTERM\n%s", code, p.stderr)
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
+// TestHelpSaysWhatTheCommandDoes: every command's -h starts with a
+// sentence naming the command and saying what it does, before the usage
+// line and the flags.
+func TestHelpSaysWhatTheCommandDoes(t *testing.T) {
+	for _, args := range [][]string{
+		{"run"}, {"config", "check"}, {"broker"}, {"demo"}, {"replay"},
+		{"explain"}, {"generate"}, {"dlq", "export"}, {"dlq", "resend"},
+	} {
+		name := strings.Join(args, " ")
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(append(args, "-h"), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr.String())
+			}
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			if !strings.HasPrefix(first, "processor "+args[0]+" ") || strings.HasPrefix(first, "processor "+args[0]+" [") {
+				t.Errorf("-h starts with %q, want a sentence about processor %s", first, args[0])
+			}
+			if _, usage, _ := strings.Cut(stderr.String(), "usage: "); !strings.Contains(usage, "processor "+name+" ") {
+				t.Errorf("-h has no usage line for %s:\n%s", name, stderr.String())
 			}
 		})
 	}

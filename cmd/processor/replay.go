@@ -19,6 +19,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg := app.DefaultConfig()
 	fs := flag.NewFlagSet("processor replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	describe(fs, "processor replay decides a file of manifest.v1 lines without Kafka, as processor run would, and\nprints a summary; the decisions go to --out.", "processor replay --input FILE [--out FILE] [flags]")
 	input := fs.String("input", "", "file of manifest.v1 JSON lines (required; - for stdin)")
 	output := fs.String("out", "", "write the decisions here as JSON lines; empty writes none")
 	// No flag's default comes from the environment: -h would print it.
@@ -51,7 +52,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := cfg.RequireSecret("by replay"); err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, "warn")

@@ -26,6 +26,7 @@ func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fs := flag.NewFlagSet("processor config check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	describe(fs, "processor config check resolves the flags, environment and file as processor run would, prints\nthe configuration with secrets masked and where each value came from, and validates it (files\nare read; nothing is connected to).", "processor config check [the flags of processor run]")
 	loader := config.Bind(fs)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -38,7 +39,7 @@ func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cfg := settings.App
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	fmt.Fprintln(stdout, "# configuration OK")

@@ -40,17 +40,20 @@ type App struct {
 	rdb       redis.UniversalClient
 	store     *window.Store
 	reloads   reloadStats
+	// reloadNow carries Reload's requests to watchTables; one is kept.
+	reloadNow chan struct{}
 	// histograms are created before the consumer that observes them.
 	histograms *histograms
 	status     *statusState
 }
 
-// New validates cfg and returns an App ready to Run.
+// New validates cfg, loads the files it names and returns an App ready to
+// Run.
 func New(cfg Config, log *zap.Logger) (*App, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	return &App{cfg: cfg, log: log, started: make(chan struct{}), status: newStatusState(time.Now())}, nil
+	return &App{cfg: cfg, log: log, started: make(chan struct{}), reloadNow: make(chan struct{}, 1), status: newStatusState(time.Now())}, nil
 }
 
 // Run starts the processor on the embedded defaults or the configured
@@ -136,15 +139,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	consumeCfg := consume.DefaultConfig()
-	consumeCfg.Brokers = a.brokers
-	consumeCfg.GroupID = a.cfg.GroupID
-	consumeCfg.InputTopic = a.cfg.InputTopic
-	consumeCfg.OutputTopics = []string{a.cfg.Topics.Cleared, a.cfg.Topics.Formal, a.cfg.Topics.Alerts, a.cfg.Topics.DLQ}
-	consumeCfg.Partitions = a.cfg.Partitions
-	consumeCfg.ReplicationFactor = a.cfg.ReplicationFactor
-	consumeCfg.MaxBatch = a.cfg.MaxBatch
-	consumeCfg.ShutdownTimeout = a.cfg.ShutdownTimeout
+	consumeCfg := a.cfg.consumeConfig(a.brokers)
 	a.histograms = newHistograms()
 	a.processor.ObserveStages(a.histograms)
 	consumeCfg.Observe = &consume.Observers{
@@ -153,12 +148,6 @@ func (a *App) Run(ctx context.Context) (err error) {
 		DecisionSeconds: a.histograms.decisionSeconds,
 		PublishSeconds:  a.histograms.stageSeconds.WithLabelValues("publish"),
 		CommitSeconds:   a.histograms.stageSeconds.WithLabelValues("commit"),
-	}
-	// TLS and SASL, when configured; nil keeps kafka-go's plaintext
-	// defaults.
-	if a.cfg.kafka.Dialer != nil {
-		consumeCfg.Dialer = a.cfg.kafka.Dialer
-		consumeCfg.Transport = a.cfg.kafka.Transport
 	}
 	// The tap keeps the latest alerts for the status page.
 	handler := alertTap{next: a.processor, topic: a.cfg.Topics.Alerts, recent: &a.status.alerts}
@@ -234,7 +223,7 @@ func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *
 	if err != nil {
 		return nil, nil, fmt.Errorf("recipient-key-secret: %w", err)
 	}
-	store, err := openWindow(rdb, window.Config{KeyPrefix: keyPrefix, TTL: cfg.StateTTL})
+	store, err := openWindow(rdb, cfg.windowConfig(keyPrefix))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -244,18 +233,13 @@ func NewProcessor(cfg Config, rdb redis.UniversalClient, keyPrefix string, log *
 	}
 	if cfg.tables.shadow != nil {
 		// What-if totals live in a key space of their own.
-		shadowStore, err := openWindow(rdb, window.Config{KeyPrefix: keyPrefix + "-shadow", TTL: cfg.StateTTL})
+		shadowStore, err := openWindow(rdb, cfg.windowConfig(keyPrefix+"-shadow"))
 		if err != nil {
 			return nil, nil, err
 		}
 		deps.ShadowRegimes, deps.ShadowCounter = cfg.tables.shadow, shadowStore
 	}
-	p, err := process.New(process.Config{
-		Topics:          cfg.Topics,
-		EntryDayZone:    cfg.zone,
-		MaxMessageBytes: cfg.MaxMessageBytes,
-		ClusterNames:    cfg.AddressClusterNames,
-	}, deps)
+	p, err := process.New(cfg.processConfig(), deps)
 	return p, store, err
 }
 

@@ -10,9 +10,11 @@ import (
 
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/s321/s321/internal/consume"
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/fx"
 	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/window"
 )
 
 // DevRecipientKeySecret is the recipient-key secret used when none is
@@ -21,9 +23,10 @@ import (
 const DevRecipientKeySecret = "s321-development-secret-not-for-production"
 
 // Config is everything `processor run` is started with. Resolve it from
-// flags, environment and a file (package config), then Validate once; Run
-// reads no flag or environment, and no file but the tables and certificates
-// it names.
+// flags, environment and a file (package config), then Validate it (no
+// I/O) and Load the files it names (tables, certificates, the web
+// configuration), once; New does both. Run reads no flag or environment,
+// and no file but those, again, on reload.
 type Config struct {
 	// Brokers are the Kafka bootstrap servers; empty starts an embedded
 	// Kafka-protocol broker on EmbeddedKafkaAddr.
@@ -121,31 +124,73 @@ type Config struct {
 	KeepDecisions bool
 
 	// Parsed by Validate.
-	zone   *time.Location
+	zone *time.Location
+	// Read by Load.
 	tables tables
 	kafka  kafkaClients
 }
 
-// DefaultConfig returns the defaults documented on Config.
+// DefaultConfig returns the defaults documented on Config. The settings
+// of a component take that component's defaults (consume, window,
+// process), so each default is written once, where it is used.
 func DefaultConfig() Config {
+	consumer := consume.DefaultConfig()
+	store := window.DefaultConfig()
 	return Config{
 		EmbeddedKafkaAddr:   "127.0.0.1:9092",
 		HTTPAddr:            "127.0.0.1:8080",
 		MaxQueries:          8,
-		GroupID:             "s321-processor",
+		GroupID:             consumer.GroupID,
 		EntryDayZone:        "America/New_York",
-		InputTopic:          "manifests",
+		InputTopic:          consumer.InputTopic,
 		Topics:              process.DefaultTopics(),
-		StateTTL:            8 * 24 * time.Hour,
+		StateTTL:            store.TTL,
 		MaxMessageBytes:     1 << 20,
-		Partitions:          12,
-		ReplicationFactor:   1,
-		MaxBatch:            1000,
-		ShutdownTimeout:     30 * time.Second,
-		KeyPrefix:           "s321",
+		Partitions:          consumer.Partitions,
+		ReplicationFactor:   consumer.ReplicationFactor,
+		MaxBatch:            consumer.MaxBatch,
+		ShutdownTimeout:     consumer.ShutdownTimeout,
+		KeyPrefix:           store.KeyPrefix,
 		ReloadInterval:      5 * time.Second,
 		AddressClusterNames: 3,
 		KeepDecisions:       true,
+	}
+}
+
+// consumeConfig is the consumer's part of the configuration, reading from
+// brokers.
+func (c *Config) consumeConfig(brokers []string) consume.Config {
+	cfg := consume.DefaultConfig()
+	cfg.Brokers = brokers
+	cfg.GroupID = c.GroupID
+	cfg.InputTopic = c.InputTopic
+	cfg.OutputTopics = []string{c.Topics.Cleared, c.Topics.Formal, c.Topics.Alerts, c.Topics.DLQ}
+	cfg.Partitions = c.Partitions
+	cfg.ReplicationFactor = c.ReplicationFactor
+	cfg.MaxBatch = c.MaxBatch
+	cfg.ShutdownTimeout = c.ShutdownTimeout
+	// TLS and SASL, when loaded; nil keeps kafka-go's plaintext defaults.
+	if c.kafka.Dialer != nil {
+		cfg.Dialer = c.kafka.Dialer
+		cfg.Transport = c.kafka.Transport
+	}
+	return cfg
+}
+
+// windowConfig is the day totals' part of the configuration, with its
+// keys under keyPrefix.
+func (c *Config) windowConfig(keyPrefix string) window.Config {
+	return window.Config{KeyPrefix: keyPrefix, TTL: c.StateTTL}
+}
+
+// processConfig is the processor's part of the configuration; its zone is
+// the one Validate parsed.
+func (c *Config) processConfig() process.Config {
+	return process.Config{
+		Topics:          c.Topics,
+		EntryDayZone:    c.zone,
+		MaxMessageBytes: c.MaxMessageBytes,
+		ClusterNames:    c.AddressClusterNames,
 	}
 }
 
@@ -153,7 +198,8 @@ func DefaultConfig() Config {
 func (c *Config) EmbeddedKafka() bool { return len(c.Brokers) == 0 }
 
 // Validate checks the configuration and parses what the hot path needs
-// (time zone, regime table) once, so processing never meets a parse error.
+// (the time zone) once, so processing never meets a parse error. It reads
+// no file: Load does, after it.
 func (c *Config) Validate() error {
 	var errs []error
 	zone, err := time.LoadLocation(c.EntryDayZone)
@@ -161,14 +207,6 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("entry-day-tz %q: must be an IANA time zone such as America/New_York", c.EntryDayZone))
 	}
 	c.zone = zone
-	if tabs, err := c.loadTables(); err != nil {
-		errs = append(errs, err)
-	} else {
-		c.tables = tabs
-	}
-	if c.AddressClusterNames < 0 || c.AddressClusterNames == 1 {
-		errs = append(errs, fmt.Errorf("address-cluster-names %d: must be 0 (off) or at least 2", c.AddressClusterNames))
-	}
 	if c.ReloadInterval < 0 {
 		errs = append(errs, fmt.Errorf("reload-interval %s: must not be negative", c.ReloadInterval))
 	}
@@ -185,10 +223,11 @@ func (c *Config) Validate() error {
 	} else if c.RecipientKeySecret != "" && len(c.RecipientKeySecret) < 16 {
 		errs = append(errs, fmt.Errorf("%w: must be at least 16 bytes", ErrSecretRequired))
 	}
-	if kafka, err := kafkaSecurity(c.KafkaTLS, c.KafkaSASL); err != nil {
+	if _, err := c.KafkaSASL.mechanism(); err != nil {
 		errs = append(errs, err)
-	} else {
-		c.kafka = kafka
+	}
+	if err := c.KafkaTLS.validate("kafka-tls"); err != nil {
+		errs = append(errs, err)
 	}
 	if c.EmbeddedKafka() && (c.KafkaTLS.On() || c.KafkaSASL.On()) {
 		errs = append(errs, errors.New("kafka-tls, kafka-sasl: need --brokers (the broker run starts itself is plaintext; run `processor broker` with TLS or SASL and point --brokers at it)"))
@@ -200,7 +239,7 @@ func (c *Config) Validate() error {
 	} else if c.RedisTLS.On() || c.RedisUsername != "" || c.RedisPassword != "" {
 		errs = append(errs, errors.New("redis-tls, redis credentials: need --redis-url"))
 	}
-	if _, err := c.RedisTLS.ClientConfig("redis-tls"); err != nil {
+	if err := c.RedisTLS.validate("redis-tls"); err != nil {
 		errs = append(errs, err)
 	}
 	if c.HTTPAddr != "" {
@@ -208,30 +247,64 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("http-addr %q: must be host:port", c.HTTPAddr))
 		}
 	}
-	if c.WebConfigFile != "" {
-		// Reads the file, the users' hashes and the certificates.
-		if err := web.Validate(c.WebConfigFile); err != nil {
-			errs = append(errs, fmt.Errorf("web-config-file %s: %w", c.WebConfigFile, err))
-		}
-	}
 	if c.MaxQueries < 1 {
 		errs = append(errs, fmt.Errorf("http-max-queries %d: must be at least 1", c.MaxQueries))
 	}
-	if c.StateTTL < time.Second {
-		errs = append(errs, fmt.Errorf("state-ttl %s: must be at least 1s", c.StateTTL))
+	// The components' bounds, each written once, in its Validate.
+	brokers := c.Brokers
+	if c.EmbeddedKafka() {
+		brokers = []string{c.EmbeddedKafkaAddr}
 	}
-	if c.MaxMessageBytes < 1 {
-		errs = append(errs, fmt.Errorf("max-message-bytes %d: must be at least 1", c.MaxMessageBytes))
+	errs = append(errs, c.consumeConfig(brokers).Validate(), c.windowConfig(c.KeyPrefix).Validate())
+	processCfg := c.processConfig()
+	if processCfg.EntryDayZone == nil {
+		// The zone's error is reported above; check the rest.
+		processCfg.EntryDayZone = time.UTC
 	}
-	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("shutdown-timeout %s: must be positive", c.ShutdownTimeout))
-	}
+	errs = append(errs, processCfg.Validate())
 	for _, name := range []string{c.InputTopic, c.Topics.Cleared, c.Topics.Formal, c.Topics.Alerts, c.Topics.DLQ} {
 		if name == "" || strings.ContainsAny(name, " /\\") {
 			errs = append(errs, fmt.Errorf("topic %q: must be a non-empty Kafka topic name", name))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Load reads and parses the files a validated configuration names: the
+// regime, exchange-rate and shadow tables, the TLS files of Kafka and
+// Redis, and the web configuration. Every bad file is reported, joined,
+// naming its setting. It connects to nothing.
+func (c *Config) Load() error {
+	var errs []error
+	if tabs, err := c.loadTables(); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.tables = tabs
+	}
+	if kafka, err := kafkaSecurity(c.KafkaTLS, c.KafkaSASL); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.kafka = kafka
+	}
+	if _, err := c.RedisTLS.ClientConfig("redis-tls"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.WebConfigFile != "" {
+		// Reads the file, the users' hashes and the certificates.
+		if err := web.Validate(c.WebConfigFile); err != nil {
+			errs = append(errs, fmt.Errorf("web-config-file %s: %w", c.WebConfigFile, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateAndLoad is Validate and, when the configuration is valid, Load:
+// what a command does once before it starts.
+func (c *Config) ValidateAndLoad() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return c.Load()
 }
 
 // ErrSecretRequired says the recipient-key secret is missing or not fit for

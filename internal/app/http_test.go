@@ -110,7 +110,7 @@ func TestWebConfigIsValidatedAtStart(t *testing.T) {
 	for name, path := range map[string]string{"missing": filepath.Join(t.TempDir(), "none.yml"), "bad hash": bad} {
 		cfg := testConfig("")
 		cfg.WebConfigFile = path
-		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "web-config-file") {
+		if err := cfg.ValidateAndLoad(); err == nil || !strings.Contains(err.Error(), "web-config-file") {
 			t.Errorf("%s: %v, want an error naming web-config-file", name, err)
 		}
 	}

@@ -3,10 +3,8 @@ package app
 import (
 	"context"
 	"os"
-	"os/signal"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,15 +16,23 @@ type reloadStats struct {
 	errors  atomic.Int64 // files refused
 }
 
-// watchTables reloads the regime, exchange-rate and shadow files on
-// SIGHUP and, every ReloadInterval, when one of them changed on disk. A bad
-// file is refused whole and the tables in force stay; the error is logged
-// and counted. It returns when ctx ends.
+// Reload asks the processor to read its regime, exchange-rate and shadow
+// files again at once (cmd/processor calls it on SIGHUP). It does not
+// wait: a reload already asked for and not yet done absorbs this one.
+// It may be called before Run and from any goroutine.
+func (a *App) Reload() {
+	select {
+	case a.reloadNow <- struct{}{}:
+	default:
+	}
+}
+
+// watchTables reloads the regime, exchange-rate and shadow files when
+// Reload is called and, every ReloadInterval, when one of them changed on
+// disk. A bad file is refused whole and the tables in force stay; the
+// error is logged and counted. It returns when ctx ends.
 func (a *App) watchTables(ctx context.Context, log *zap.Logger) {
 	files := []string{a.cfg.RegimesFile, a.cfg.FXRatesFile, a.cfg.ShadowRegimesFile}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	var tick <-chan time.Time
 	if a.cfg.ReloadInterval > 0 {
 		ticker := time.NewTicker(a.cfg.ReloadInterval)
@@ -38,8 +44,8 @@ func (a *App) watchTables(ctx context.Context, log *zap.Logger) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-hup:
-			log.Info("SIGHUP: reloading tables")
+		case <-a.reloadNow:
+			log.Info("reload asked for: reloading tables")
 		case <-tick:
 			now := fingerprint(files)
 			if now == seen {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,7 +72,7 @@ func decisionVersion(t *testing.T, k *testenv.Kafka, parcelID string) string {
 	return ""
 }
 
-func TestReloadOnSIGHUPRefusesABadFileWhole(t *testing.T) {
+func TestReloadRefusesABadFileWhole(t *testing.T) {
 	dir := t.TempDir()
 	regimes := filepath.Join(dir, "regimes.json")
 	if err := os.WriteFile(regimes, decide.BuiltinJSON(), 0o644); err != nil {
@@ -82,7 +81,7 @@ func TestReloadOnSIGHUPRefusesABadFileWhole(t *testing.T) {
 	redis := testenv.StartRedis(t)
 	cfg := testConfig(redis.URL())
 	cfg.RegimesFile = regimes
-	cfg.ReloadInterval = 0 // SIGHUP only
+	cfg.ReloadInterval = 0 // on Reload only
 	a := startApp(t, cfg)
 	k := testenv.NewKafka(t, a.Brokers())
 	before := regimesVersion(t, a.HTTPAddr())
@@ -95,9 +94,7 @@ func TestReloadOnSIGHUPRefusesABadFileWhole(t *testing.T) {
 	if err := os.WriteFile(regimes, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	a.Reload()
 	waitFor(t, "the reload error to be counted", func() bool { return metric(t, a.HTTPAddr(), "s321_table_reload_errors_total") == "1" })
 	if v := decisionVersion(t, k, "V-2"); v != before {
 		t.Errorf("after a bad reload the decision carries %s, want the old %s", v, before)
@@ -108,9 +105,7 @@ func TestReloadOnSIGHUPRefusesABadFileWhole(t *testing.T) {
 	if err := os.WriteFile(regimes, []byte(good), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	a.Reload()
 	waitFor(t, "the reload", func() bool { return metric(t, a.HTTPAddr(), "s321_table_reloads_total") == "1" })
 	after := regimesVersion(t, a.HTTPAddr())
 	if after == before {

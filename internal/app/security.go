@@ -56,8 +56,9 @@ func (f TLSFiles) ClientConfig(name string) (*tls.Config, error) {
 			cfg.RootCAs = pool
 		}
 	}
-	switch {
-	case f.CertFile != "" && f.KeyFile != "":
+	if err := f.validate(name); err != nil {
+		errs = append(errs, err)
+	} else if f.CertFile != "" {
 		pair, err := tls.LoadX509KeyPair(f.CertFile, f.KeyFile)
 		if err != nil {
 			// The error names the files, never their content.
@@ -65,13 +66,20 @@ func (f TLSFiles) ClientConfig(name string) (*tls.Config, error) {
 		} else {
 			cfg.Certificates = []tls.Certificate{pair}
 		}
-	case f.CertFile != "" || f.KeyFile != "":
-		errs = append(errs, fmt.Errorf("%s-cert-file and %s-key-file: give both or neither", name, name))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// validate checks what can be checked without reading the files: a
+// certificate comes with its key.
+func (f TLSFiles) validate(name string) error {
+	if (f.CertFile == "") != (f.KeyFile == "") {
+		return fmt.Errorf("%s-cert-file and %s-key-file: give both or neither", name, name)
+	}
+	return nil
 }
 
 // The SASL mechanisms SASL.Mechanism accepts.

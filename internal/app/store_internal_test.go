@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -129,7 +130,7 @@ func TestSecurityValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.cfg.Validate()
+			err := tc.cfg.ValidateAndLoad()
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("refused: %v", err)
@@ -248,5 +249,62 @@ func BenchmarkAlertTap(b *testing.B) {
 		if _, err := tap.Process(ctx, nil, time.Time{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestValidateReadsNoFile: Validate checks the settings alone, so a
+// missing table, certificate or web configuration passes it; Load reads
+// them and names each setting whose file it cannot use.
+func TestValidateReadsNoFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	cfg := DefaultConfig()
+	cfg.RegimesFile, cfg.FXRatesFile, cfg.ShadowRegimesFile = missing, missing, missing
+	cfg.WebConfigFile = missing
+	cfg.Brokers, cfg.RecipientKeySecret = []string{"k1:9092"}, "a-production-secret-0123456789"
+	cfg.KafkaTLS = TLSFiles{CAFile: missing, CertFile: missing, KeyFile: missing}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	err := cfg.Load()
+	if err == nil {
+		t.Fatal("Load accepted missing files")
+	}
+	for _, setting := range []string{"regimes", "fx-rates", "shadow-regimes", "web-config-file", "kafka-tls-ca-file", "kafka-tls-cert-file"} {
+		if !strings.Contains(err.Error(), setting+" ") && !strings.Contains(err.Error(), setting+":") {
+			t.Errorf("Load's error does not name %s: %v", setting, err)
+		}
+	}
+}
+
+// TestValidateUsesTheComponentsBounds: a bound is written once, in the
+// component's Validate, and Config.Validate reports it before anything
+// starts (partitions and max-batch used to be checked only when the
+// consumer was created).
+func TestValidateUsesTheComponentsBounds(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"partitions", func(c *Config) { c.Partitions = 0 }, "partitions 0"},
+		{"max-batch", func(c *Config) { c.MaxBatch = 0 }, "max batch 0"},
+		{"shutdown-timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown timeout 0s"},
+		{"state-ttl", func(c *Config) { c.StateTTL = time.Millisecond }, "state ttl 1ms"},
+		{"key-prefix", func(c *Config) { c.KeyPrefix = "a{b}" }, `key prefix "a{b}"`},
+		{"max-message-bytes", func(c *Config) { c.MaxMessageBytes = 0 }, "max message bytes 0"},
+		{"address-cluster-names", func(c *Config) { c.AddressClusterNames = 1 }, "address cluster names 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tc.change(&cfg)
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	cfg := DefaultConfig()
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("the defaults are refused: %v", err)
 	}
 }

@@ -304,9 +304,16 @@ func printSummary(out io.Writer, sum *Summary, appCfg app.Config) {
 	if sum.Redelivers > 0 {
 		fmt.Fprintf(out, "  %7d  of them for parcels sent twice (same decision_id, counted once)\n", sum.Redelivers)
 	}
+	fmt.Fprint(out, "  cleared: the parcel may enter under de minimis, free of duty. formal_entry_required:\n"+
+		"  it may not; a customs entry must be filed for it (and any duty paid) before it is released.\n")
 	section("reasons", sum.Reasons)
+	fmt.Fprint(out, "  why a parcel was refused de minimis. One parcel can have several reasons (over the\n"+
+		"  threshold and from an excluded origin, say), so they add up to more than the refused parcels.\n")
 	section("regime in force at arrival", sum.Regimes)
 	fmt.Fprintf(out, "\nsplit-shipment alerts\n  %7d  recipient-days flagged\n  %7d  alert versions published\n", len(sum.Alerts), sum.Versions)
+	fmt.Fprint(out, "  a recipient-day is flagged when parcels each within the threshold add up to more than it.\n"+
+		"  Each later parcel of that day publishes the alert again as a new version, so there are\n"+
+		"  more versions than flagged days; a consumer keeps the highest version of each alert_id.\n")
 	section(fmt.Sprintf("rejected to %s (%d)", appCfg.Topics.DLQ, sum.Rejected), sum.Errors)
 
 	if a, ok := largestAlert(sum.Alerts); ok {

@@ -34,7 +34,8 @@ func TestDemoAnswersEveryMessage(t *testing.T) {
 	if sum.Rejected == 0 || len(sum.Alerts) == 0 || sum.Decisions["cleared"] == 0 || sum.Decisions["formal_entry_required"] == 0 {
 		t.Errorf("the sample should show every outcome: %+v", sum)
 	}
-	for _, want := range []string{"all 600 messages answered", "decisions", "split-shipment alerts", "rejected to manifests.dlq", "recipient_key"} {
+	for _, want := range []string{"all 600 messages answered", "decisions", "split-shipment alerts", "rejected to manifests.dlq", "recipient_key",
+		"formal_entry_required:\n  it may not", "add up to more than the refused parcels", "more versions than flagged days"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

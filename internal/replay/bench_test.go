@@ -30,7 +30,7 @@ func BenchmarkReplay(b *testing.B) {
 	}
 	cfg := app.DefaultConfig()
 	cfg.KeepDecisions = false // as processor replay runs
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		b.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }

@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite testdata/examples.summary")
 // contract told by entry date.
 func TestReplayOfTheExampleStream(t *testing.T) {
 	cfg := app.DefaultConfig()
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateAndLoad(); err != nil {
 		t.Fatal(err)
 	}
 	log := zaptest.NewLogger(t)
