@@ -368,28 +368,6 @@ func (b *batchFacts) of(r *decide.Regime) *regimeFacts {
 	return f
 }
 
-// declared are a parcel's amounts as declared, summed by currency, in
-// the order the currencies first appear. Most parcels have one: first.
-type declared struct {
-	first amount
-	more  []amount
-}
-
-// amount is a sum in one currency, as text.
-type amount struct{ currency, value string }
-
-// fill replaces m's contents with the amounts.
-func (d *declared) fill(m map[string]string) {
-	clear(m)
-	if d.first.currency == "" {
-		return // no items; Decode lets none through
-	}
-	m[d.first.currency] = d.first.value
-	for _, a := range d.more {
-		m[a.currency] = a.value
-	}
-}
-
 // parcel is a message on its way through a batch: decoded and screened,
 // waiting for its day totals.
 type parcel struct {
@@ -404,9 +382,9 @@ type parcel struct {
 	// when hasLinks is false.
 	links    [2]string
 	hasLinks bool
-	value    string    // parcel value in USD, as written
-	declared declared  // original amounts by currency
-	op       window.Op // the recipient-day op; the others derive from it
+	value    string      // parcel value in USD, as written
+	declared fx.Declared // original amounts by currency
+	op       window.Op   // the recipient-day op; the others derive from it
 
 	// Indexes of the parcel's ops in the batch's ops: its recipient's day,
 	// its order (-1: none) and its address's day (-1: none), and the keys of
@@ -723,19 +701,10 @@ func isPurchase(m *manifest.Manifest) bool {
 // another currency with the rate in force on date (the date of exportation
 // when exportDate, else the entry date), and sums the amounts as declared,
 // by currency. It also returns the total's text.
-func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string, exportDate bool) (decimal.Decimal, string, declared, error) {
-	// Most parcels declare a single currency: sums[0] is the first one,
-	// the rest (rare) follow.
-	type currencySum struct {
-		currency string
-		sum      money.Sum
-	}
-	var first [1]currencySum
-	sums := first[:0]
-	var total money.Sum
+func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string, exportDate bool) (decimal.Decimal, string, fx.Declared, error) {
+	sum := fx.NewSum(rates, date)
 	for i, item := range m.Items {
-		usd, err := rates.ToUSD(item.Value, item.Currency, date)
-		if err != nil {
+		if err := sum.Add(item.Value, item.Currency); err != nil {
 			rule := err.Error()
 			if exportDate {
 				rule += ", the export_date"
@@ -743,35 +712,11 @@ func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string, exportDate b
 			if rates.Len() == 0 {
 				rule += " (no exchange rates are configured: --fx-rates)"
 			}
-			return decimal.Decimal{}, "", declared{}, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
-		}
-		total.Add(usd)
-		j := 0
-		for j < len(sums) && sums[j].currency != item.Currency {
-			j++
-		}
-		if j == len(sums) {
-			sums = append(sums, currencySum{currency: item.Currency})
-		}
-		sums[j].sum.Add(item.Value)
-	}
-	value := total.Total()
-	text := money.Format(value)
-	var amounts declared
-	for j, s := range sums {
-		a := amount{currency: s.currency}
-		if s.currency == fx.USD && len(sums) == 1 {
-			a.value = text // the same sum
-		} else {
-			a.value = money.Format(s.sum.Total())
-		}
-		if j == 0 {
-			amounts.first = a
-		} else {
-			amounts.more = append(amounts.more, a)
+			return decimal.Decimal{}, "", fx.Declared{}, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
 		}
 	}
-	return value, text, amounts, nil
+	value, text, declared := sum.Total()
+	return value, text, declared, nil
 }
 
 func recipientOf(m *manifest.Manifest) identity.Recipient {
@@ -863,7 +808,7 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 		}
 	}
 	threshold := pc.regime.threshold
-	pc.declared.fill(tabs.declared)
+	pc.declared.Fill(tabs.declared)
 	d := event.Decision{
 		Schema:            event.SchemaDecision,
 		DecisionID:        event.DecisionID(m.EventID, m.ParcelID),
