@@ -567,7 +567,7 @@ func (p *Processor) appendOps(ops []window.Op, pc *parcel) []window.Op {
 	// no outcome to keep, which the rules keep for a recipient's day only).
 	alertOnly := day
 	alertOnly.Gift = false
-	if pc.orderKey = p.orderKey(pc.m); pc.orderKey != "" {
+	if pc.orderKey = p.keyer.OrderKey(pc.m.Seller, pc.m.Marketplace, pc.m.OrderID); pc.orderKey != "" {
 		order := alertOnly
 		order.Scope, order.Subject = window.ScopeOrder, pc.orderKey
 		pc.orderOp = len(ops)
@@ -582,20 +582,6 @@ func (p *Processor) appendOps(ops []window.Op, pc *parcel) []window.Op {
 		ops = append(ops, addr)
 	}
 	return ops
-}
-
-// orderKey is the hashed identity of the parcel's order: its seller (or
-// marketplace) and order number, so equal numbers of different sellers are
-// different orders. "" when the manifest names no order.
-func (p *Processor) orderKey(m *manifest.Manifest) string {
-	if strings.TrimSpace(m.OrderID) == "" {
-		return ""
-	}
-	seller := strings.ToUpper(strings.TrimSpace(m.Seller))
-	if seller == "" {
-		seller = strings.ToUpper(strings.TrimSpace(m.Marketplace))
-	}
-	return p.keyer.LinkKey(identity.LinkOrder, seller+"\x00"+strings.TrimSpace(m.OrderID))
 }
 
 // prepare decodes and screens one message into pc. Its error is the
