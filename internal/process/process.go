@@ -836,15 +836,17 @@ func (p *Processor) decide(tabs tables, pc *parcel, results []window.Result, sha
 	if m.Type == manifest.TypeParcel {
 		for _, a := range p.alerts(pc, results, threshold, decidedAt) {
 			start := len(*out)
-			*out = a.alert.AppendJSON(*out)
+			*out = a.AppendJSON(*out)
 			value := out.since(start)
-			*outputs = append(*outputs, Output{Topic: p.cfg.Topics.Alerts, Key: out.text(a.key), Value: value,
+			start = len(*out)
+			*out = a.AppendKey(*out)
+			*outputs = append(*outputs, Output{Topic: p.cfg.Topics.Alerts, Key: out.since(start), Value: value,
 				Source: pc.in.Source, EntryDate: pc.date})
-			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.alert.AlertID, EntryDate: a.alert.EntryDate, Version: a.alert.Version, Alert: value})
-			if ref := (window.AlertRef{EntryDate: a.alert.EntryDate, AlertID: a.alert.AlertID}); !slices.Contains(pc.record.Alerts, ref) {
+			pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.AlertID, EntryDate: a.EntryDate, Version: a.Version, Alert: value})
+			if ref := (window.AlertRef{EntryDate: a.EntryDate, AlertID: a.AlertID}); !slices.Contains(pc.record.Alerts, ref) {
 				pc.record.Alerts = append(pc.record.Alerts, ref)
 			}
-			tally.countAlert(a.alert.Type)
+			tally.countAlert(a.Type)
 		}
 	}
 	return "", nil
@@ -893,65 +895,37 @@ func thresholdText(r *decide.Regime) *string {
 	return &text
 }
 
-// keyedAlert is an alert and its Kafka key.
-type keyedAlert struct {
-	key   string
-	alert event.Alert
-}
-
 // alerts builds the alerts the parcel publishes: a version of each alert
 // of its recipient's day, its order and its address's day that is raised.
-func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *string, raisedAt string) []keyedAlert {
-	var out []keyedAlert
-	limit := "the threshold"
-	if threshold != nil {
-		limit = "the $" + *threshold + " de minimis limit"
-	}
-	build := func(kind, subject, key string, res window.Result, reason string) {
-		out = append(out, keyedAlert{key: key, alert: event.Alert{
-			Schema:          event.SchemaAlert,
-			AlertID:         event.AlertID(kind, subject, alertDate(kind, pc.date)),
-			Type:            kind,
-			RecipientKey:    pc.recipKey,
-			EntryDate:       pc.date,
-			Regime:          pc.regime.regime.ID,
-			Threshold:       threshold,
-			DayTotal:        money.Format(res.Total),
-			ParcelIDs:       res.AlertParcels,
-			Carriers:        distinctSorted(res.AlertCarriers, window.MaxAlertCarriers),
-			ParcelCount:     res.Seq,
-			TriggerParcelID: pc.m.ParcelID,
-			Version:         res.AlertVersion,
-			RaisedAt:        raisedAt,
-			Reason:          reason,
-			SubjectKey:      subject,
-		}})
-	}
+func (p *Processor) alerts(pc *parcel, results []window.Result, threshold *string, raisedAt string) []event.Alert {
+	basis := event.AlertBasis{RecipientKey: pc.recipKey, EntryDate: pc.date, Regime: pc.regime.regime.ID,
+		Threshold: threshold, TriggerParcelID: pc.m.ParcelID, RaisedAt: raisedAt}
+	var out []event.Alert
 	if res := results[pc.dayOp]; res.AlertVersion > 0 {
-		build(event.AlertSplitShipment, pc.recipKey, pc.recipKey+":"+pc.date, res, fmt.Sprintf(
-			"%d parcels to one recipient with entry date %s add up to $%s, above %s, though at least one "+
-				"was within it alone: a possible split shipment (19 CFR 10.151).",
-			res.Seq, pc.date, money.Format(res.Total), limit))
+		out = append(out, event.NewSplitShipment(basis, alertCount(res)))
 	}
 	if pc.orderOp >= 0 {
 		if res := results[pc.orderOp]; res.AlertVersion > 0 {
-			subject := pc.orderKey
-			build(event.AlertSplitOrder, subject, "order:"+subject, res, fmt.Sprintf(
-				"%d parcels of one order, shipped separately, add up to $%s, above %s, though at least one "+
-					"was within it alone: several lots covered by a single order (19 CFR 10.151).",
-				res.Seq, money.Format(res.Total), limit))
+			out = append(out, event.NewSplitOrder(basis, pc.orderKey, alertCount(res)))
 		}
 	}
 	if pc.addrOp >= 0 {
 		if res := results[pc.addrOp]; res.AlertVersion > 0 {
-			subject := pc.addrKey
-			build(event.AlertAddressCluster, subject, "address:"+subject+":"+pc.date, res, fmt.Sprintf(
-				"%d parcels to at least %d different names at one address with entry date %s add up to $%s, "+
-					"above %s: a possible split among recipients at one address.",
-				res.Seq, p.cfg.ClusterNames, pc.date, money.Format(res.Total), limit))
+			out = append(out, event.NewAddressCluster(basis, pc.addrKey, p.cfg.ClusterNames, alertCount(res)))
 		}
 	}
 	return out
+}
+
+// alertCount is what an alert's subject counted, from its result.
+func alertCount(res window.Result) event.AlertCount {
+	return event.AlertCount{
+		Total:     money.Format(res.Total),
+		ParcelIDs: res.AlertParcels,
+		Carriers:  distinctSorted(res.AlertCarriers, window.MaxAlertCarriers),
+		Parcels:   res.Seq,
+		Version:   res.AlertVersion,
+	}
 }
 
 // alertRefs names the alerts of the parcel's subjects, each of which lists
@@ -969,14 +943,6 @@ func (p *Processor) alertRefs(pc *parcel) []window.AlertRef {
 		refs = append(refs, window.AlertRef{EntryDate: pc.date, AlertID: event.AlertID(event.AlertAddressCluster, pc.addrKey, pc.date)})
 	}
 	return refs
-}
-
-// alertDate is the date in an alert's id: an order's alert spans days.
-func alertDate(kind, date string) string {
-	if kind == event.AlertSplitOrder {
-		return ""
-	}
-	return date
 }
 
 // reject encodes the message's rejection into out.
