@@ -2,9 +2,9 @@ package process
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +23,8 @@ import (
 // batch is one call of Process on its way through the stages: the tables
 // it is decided with, what each stage leaves for the next, and the
 // buffers it works in. A message is a parcel until a stage rejects it;
-// from then on rejects[i] says why, and no later stage looks at it.
+// from then on rejects[i] says why (reject.go), and no later stage but
+// encode looks at it.
 type batch struct {
 	p      *Processor
 	inputs []Input
@@ -117,9 +118,7 @@ type parcel struct {
 // recipient's keys. A message that breaks a rule is rejected.
 func (b *batch) prepare(context.Context) error {
 	for i := range b.inputs {
-		if err := b.prepareParcel(&b.inputs[i], &b.parcels[i]); err != nil {
-			b.rejects[i] = err.Error()
-		}
+		b.rejects[i] = b.prepareParcel(&b.inputs[i], &b.parcels[i])
 	}
 	return nil
 }
@@ -129,7 +128,7 @@ func (b *batch) prepare(context.Context) error {
 func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 	p := b.p
 	if len(in.Value) > p.cfg.MaxMessageBytes {
-		return fmt.Errorf("message: %d bytes is over the %d-byte limit", len(in.Value), p.cfg.MaxMessageBytes)
+		return &sizeError{size: len(in.Value), limit: p.cfg.MaxMessageBytes}
 	}
 	m, err := manifest.Decode(in.Value)
 	if err != nil {
@@ -137,7 +136,7 @@ func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 	}
 	regime := b.live.At(m.ArrivalTime)
 	if regime == nil {
-		return &manifest.FieldError{Field: "arrival_time", Rule: "no regime in force at " + event.FormatTime(m.ArrivalTime)}
+		return &noRegimeError{arrival: m.ArrivalTime}
 	}
 	// The day of importation is the date at the port (19 CFR 101.1); the
 	// configured zone serves parcels without a port the table knows.
@@ -158,7 +157,7 @@ func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 	}
 	cents, err := money.Cents(value)
 	if err != nil {
-		return &manifest.FieldError{Field: "items", Rule: "parcel value " + err.Error()}
+		return &valueError{err: err}
 	}
 	items := b.items.take(len(m.Items))
 	for i, item := range m.Items {
@@ -211,7 +210,7 @@ func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 	if b.shadow != nil {
 		shadow := b.shadow.At(m.ArrivalTime)
 		if shadow == nil {
-			return &manifest.FieldError{Field: "arrival_time", Rule: "no shadow regime in force at " + event.FormatTime(m.ArrivalTime)}
+			return &noRegimeError{arrival: m.ArrivalTime, shadow: true}
 		}
 		pc.shadow = b.facts.of(shadow)
 	}
@@ -232,14 +231,11 @@ func valueInUSD(m *manifest.Manifest, rates *fx.Rates, date string, exportDate b
 	sum := fx.NewSum(rates, date)
 	for i, item := range m.Items {
 		if err := sum.Add(item.Value, item.Currency); err != nil {
-			rule := err.Error()
-			if exportDate {
-				rule += ", the export_date"
+			var noRate *fx.NoRateError
+			if !errors.As(err, &noRate) {
+				return decimal.Decimal{}, "", fx.Declared{}, err
 			}
-			if rates.Len() == 0 {
-				rule += " (no exchange rates are configured: --fx-rates)"
-			}
-			return decimal.Decimal{}, "", fx.Declared{}, &manifest.FieldError{Field: "items[" + strconv.Itoa(i) + "].currency", Rule: rule}
+			return decimal.Decimal{}, "", fx.Declared{}, &rateError{item: i, err: noRate, exportDate: exportDate, noRates: rates.Len() == 0}
 		}
 	}
 	value, text, declared := sum.Total()
@@ -264,7 +260,7 @@ func (b *batch) link(ctx context.Context) error {
 	var reqs []window.LinkRequest
 	var idx []int
 	for i := range b.parcels {
-		if pc := &b.parcels[i]; b.rejects[i] == "" && pc.hasLinks {
+		if pc := &b.parcels[i]; b.rejects[i] == nil && pc.hasLinks {
 			reqs = append(reqs, window.LinkRequest{Links: pc.links[:], Own: pc.recipKey,
 				ParcelID: pc.m.ParcelID, EntryDate: pc.date})
 			idx = append(idx, i)
@@ -290,7 +286,7 @@ func (b *batch) count(ctx context.Context) error {
 	ops := b.ops
 	var shadowOps []window.Op
 	for i := range b.parcels {
-		if b.rejects[i] != "" {
+		if b.rejects[i] != nil {
 			continue
 		}
 		pc := &b.parcels[i]
@@ -366,7 +362,7 @@ func (b *batch) appendOps(ops []window.Op, pc *parcel) []window.Op {
 func (b *batch) decide(context.Context) error {
 	shadowNext := 0
 	for i := range b.parcels {
-		if b.rejects[i] != "" {
+		if b.rejects[i] != nil {
 			continue
 		}
 		var shadowRes *window.Result
@@ -374,34 +370,22 @@ func (b *batch) decide(context.Context) error {
 			shadowRes = &b.shadowResults[shadowNext]
 			shadowNext++
 		}
-		reason, err := b.decideParcel(&b.parcels[i], shadowRes)
+		rejection, err := b.decideParcel(&b.parcels[i], shadowRes)
 		if err != nil {
 			return err
 		}
-		b.rejects[i] = reason
+		b.rejects[i] = rejection
 	}
 	return nil
 }
 
-// decideParcel decides one counted parcel. A non-empty reason instead
-// rejects the message.
-func (b *batch) decideParcel(pc *parcel, shadowRes *window.Result) (string, error) {
+// decideParcel decides one counted parcel. A rejection instead rejects
+// the message.
+func (b *batch) decideParcel(pc *parcel, shadowRes *window.Result) (rejection, err error) {
 	m := pc.m
 	res := b.results[pc.dayOp]
-	switch res.Status {
-	case window.StatusOK:
-	case window.StatusUnknown:
-		return "parcel_id: no parcel " + m.ParcelID + " was counted for this recipient on " + pc.date + " to " + string(m.Type), nil
-	case window.StatusCancelled:
-		return "parcel_id: parcel " + m.ParcelID + " is cancelled already", nil
-	case window.StatusSameEvent:
-		return "event_id: an " + string(m.Type) + " needs an event_id of its own, not the one of the decision it replaces", nil
-	case window.StatusOtherCarrier:
-		return "carrier: an " + string(m.Type) + " must come from the carrier that sent parcel " + m.ParcelID, nil
-	case window.StatusOverflow:
-		return "items: the recipient's total for " + pc.date + " would exceed the largest amount the processor represents (92,233,720,368,547,758.07)", nil
-	default:
-		return "", fmt.Errorf("day total: unknown status %q", res.Status)
+	if res.Status != window.StatusOK {
+		return refusal(res.Status, pc)
 	}
 
 	topics := b.p.cfg.Topics
@@ -461,7 +445,7 @@ func (b *batch) decideParcel(pc *parcel, shadowRes *window.Result) (string, erro
 	if m.Type == manifest.TypeParcel {
 		pc.raised = b.alerts(pc)
 	}
-	return "", nil
+	return nil, nil
 }
 
 // EntryTypeNone is the entry_type of a cancelled parcel: it needs none.
@@ -559,10 +543,10 @@ func (b *batch) encode(context.Context) error {
 	b.outputs = make([]Output, 0, len(b.inputs)+len(b.inputs)/4)
 	b.out = make(outBuf, 0, outBytesPerMessage*len(b.inputs))
 	for i := range b.inputs {
-		if b.rejects[i] != "" {
-			b.outputs = append(b.outputs, b.reject(&b.inputs[i], b.rejects[i]))
+		if err := b.rejects[i]; err != nil {
+			b.outputs = append(b.outputs, b.reject(&b.inputs[i], err))
 			b.tally.rejected++
-			b.tally.rejectedBy[rejectClass(b.rejects[i])]++
+			b.tally.rejectedBy[rejectClass(err)]++
 			continue
 		}
 		b.encodeDecision(&b.parcels[i])
@@ -618,8 +602,10 @@ func alertRefs(pc *parcel) []window.AlertRef {
 	return refs
 }
 
-// reject encodes the message's rejection for the DLQ.
-func (b *batch) reject(in *Input, reason string) Output {
+// reject encodes the message's rejection for the DLQ: the one place its
+// text is written.
+func (b *batch) reject(in *Input, rejection error) Output {
+	reason := rejection.Error()
 	// A DLQ record is at most MaxMessageBytes and MaxRejectedBytes: a
 	// record the broker refused would stop the partition. The message is
 	// copied whole when that fits (escaped as JSON text, or base64); else

@@ -17,7 +17,7 @@ import (
 // which keeps no manifest alive and hands out zeroed parcels.
 type scratch struct {
 	parcels []parcel
-	rejects []string // non-empty: the message's rejection
+	rejects []error // non-nil: why the message is rejected
 	ops     []window.Op
 }
 
@@ -28,7 +28,7 @@ func (p *Processor) getScratch(n int) *scratch {
 		s = new(scratch)
 	}
 	if cap(s.parcels) < n {
-		s.parcels, s.rejects = make([]parcel, n), make([]string, n)
+		s.parcels, s.rejects = make([]parcel, n), make([]error, n)
 	}
 	s.parcels, s.rejects = s.parcels[:n], s.rejects[:n]
 	if cap(s.ops) < 3*n {
