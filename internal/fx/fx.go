@@ -4,8 +4,9 @@
 // It owns the rates file format (CSV: currency,valid_from,usd_per_unit) and
 // the conversion rule: the rate in force on the date the caller gives (the
 // date of exportation, 19 CFR 159.32, or the entry date), the
-// product computed exactly in decimal, rounded half-up to the cent. It does
-// no I/O (the caller reads the file) and reads no clock.
+// product computed exactly in decimal, rounded half-up to the cent; and a
+// parcel's sums (Sum): its items in dollars, and as declared, by currency.
+// It does no I/O (the caller reads the file) and reads no clock.
 package fx
 
 import (

@@ -2,6 +2,7 @@ package fx_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,5 +88,52 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 				t.Errorf("Parse: %v, want an error with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestSumConvertsAndKeepsTheDeclaredAmounts(t *testing.T) {
+	rates, err := fx.Parse([]byte(table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type item struct{ value, currency string }
+	tests := []struct {
+		name     string
+		items    []item
+		usd      string
+		declared map[string]string
+	}{
+		{"usd alone, as written", []item{{"10", "USD"}, {"2.50", "USD"}}, "12.50", map[string]string{"USD": "12.50"}},
+		{"each item rounded, then summed", []item{{"10", "GBP"}, {"10", "GBP"}, {"1", "USD"}}, "26.42", map[string]string{"GBP": "20", "USD": "1"}},
+		{"currencies in the order they appear", []item{{"1", "EUR"}, {"100", "JPY"}, {"2", "EUR"}}, "3.88", map[string]string{"EUR": "3", "JPY": "100"}},
+		{"no items", nil, "0", map[string]string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sum := fx.NewSum(rates, "2024-06-01")
+			for _, it := range tc.items {
+				if err := sum.Add(decimal.RequireFromString(it.value), it.currency); err != nil {
+					t.Fatal(err)
+				}
+			}
+			usd, text, declared := sum.Total()
+			if text != tc.usd || money.Format(usd) != tc.usd {
+				t.Errorf("total %s (%s), want %s", text, money.Format(usd), tc.usd)
+			}
+			got := map[string]string{"stale": "x"}
+			declared.Fill(got)
+			if fmt.Sprint(got) != fmt.Sprint(tc.declared) {
+				t.Errorf("declared %v, want %v", got, tc.declared)
+			}
+		})
+	}
+}
+
+func TestSumWithoutARateSaysWhich(t *testing.T) {
+	sum := fx.NewSum(nil, "2024-06-01")
+	err := sum.Add(decimal.NewFromInt(1), "EUR")
+	var noRate *fx.NoRateError
+	if !errors.As(err, &noRate) || noRate.Currency != "EUR" || noRate.Date != "2024-06-01" {
+		t.Errorf("got %v, want a NoRateError for EUR on 2024-06-01", err)
 	}
 }

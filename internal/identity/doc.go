@@ -23,7 +23,9 @@
 // e-mail are not part of it either. Keyer.AddressKey hashes
 // "address|postal code|country" alone, for grouping parcels sent to one
 // address under different names; having one "|" fewer, it never equals a
-// recipient key. Changing any rule here changes keys: day totals started
+// recipient key. Keyer.OrderKey hashes an order's seller (or marketplace)
+// and order number, for the split_order alert. Changing any rule here
+// changes keys: day totals started
 // under the old rules do not carry over.
 //
 // # Folding, every field

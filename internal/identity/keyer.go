@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
 )
 
@@ -137,6 +138,22 @@ func (k *Keyer) LinkKey(kind LinkKind, value string) string {
 	st := k.states.Get().(*keyState)
 	st.in = append(append(append(st.in[:0], kind...), 0), value...)
 	return k.finish(st)
+}
+
+// OrderKey returns the key of an order: LinkKey(LinkOrder, ...) of its
+// seller (or, when it names none, its marketplace), trimmed and upper-cased,
+// and its order number, trimmed, so equal numbers of different sellers are
+// different orders. An order with a blank number has no key: "".
+func (k *Keyer) OrderKey(seller, marketplace, orderID string) string {
+	orderID = strings.TrimSpace(orderID)
+	if orderID == "" {
+		return ""
+	}
+	seller = strings.ToUpper(strings.TrimSpace(seller))
+	if seller == "" {
+		seller = strings.ToUpper(strings.TrimSpace(marketplace))
+	}
+	return k.LinkKey(LinkOrder, seller+"\x00"+orderID)
 }
 
 // RecipientKeys are the keys a parcel's recipient is counted under.

@@ -203,3 +203,29 @@ func BenchmarkKeys(b *testing.B) {
 		}
 	})
 }
+
+func TestOrderKeyIsTheSellerAndTheNumber(t *testing.T) {
+	k, err := NewKeyer([]byte("a secret of enough length"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := k.LinkKey(LinkOrder, "ACME\x00O-1")
+	tests := []struct {
+		name, seller, marketplace, orderID, want string
+	}{
+		{"seller and number", "Acme", "", "O-1", acme},
+		{"trimmed, seller upper-cased", " acme ", "", " O-1 ", acme},
+		{"the seller before the marketplace", "Acme", "Bazaar", "O-1", acme},
+		{"the marketplace without a seller", " ", "acme", "O-1", acme},
+		{"neither: the number alone", "", "", "O-1", k.LinkKey(LinkOrder, "\x00O-1")},
+		{"the number's case counts", "Acme", "", "o-1", k.LinkKey(LinkOrder, "ACME\x00o-1")},
+		{"no number, no order", "Acme", "", "  ", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := k.OrderKey(tc.seller, tc.marketplace, tc.orderID); got != tc.want {
+				t.Errorf("OrderKey(%q, %q, %q) = %s, want %s", tc.seller, tc.marketplace, tc.orderID, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package process
 
 import (
-	"strings"
 	"sync/atomic"
 
 	"github.com/s321/s321/internal/decide"
@@ -48,32 +47,6 @@ var rejectClasses = [...]string{
 	"message_size", "message_encoding", "exchange_rate", "amend_cancel",
 	"parcel_id", "event_id", "type", "carrier", "mode", "port_of_entry",
 	"arrival_time", "recipient", "shipper", "items", "other",
-}
-
-// rejectClass maps a rejection's error text to its class.
-func rejectClass(reason string) int {
-	field, rule, _ := strings.Cut(reason, ": ")
-	switch {
-	case field == "message" && strings.Contains(rule, "byte limit"):
-		return 0
-	case field == "message":
-		return 1
-	case strings.HasSuffix(field, ".currency") && strings.Contains(rule, "exchange rate"):
-		return 2
-	case strings.Contains(rule, "to amend") || strings.Contains(rule, "to cancel") ||
-		strings.Contains(rule, "cancelled already") || strings.Contains(rule, "event_id of its own"):
-		return 3
-	}
-	root := field
-	if i := strings.IndexAny(root, ".["); i >= 0 {
-		root = root[:i]
-	}
-	for i := 4; i < len(rejectClasses)-1; i++ {
-		if rejectClasses[i] == root {
-			return i
-		}
-	}
-	return len(rejectClasses) - 1
 }
 
 // ClassCount is how many messages went to the DLQ for one class of error.
