@@ -560,12 +560,12 @@ func setAlertEntries(res *Result, entries []entry) {
 }
 
 // knownMaxParcels and knownMaxSubjects bound what a process holds of the
-// subjects it wrote: subjects of up to 64 parcels, 65,536 of them (some
-// 20 MB); a larger subject is read, a few fields at a time, like one
+// subjects it wrote: subjects of up to 64 parcels, 8,192 of them; a
+// larger subject, or one past the limit, is read, a few fields at a time, like one
 // another processor wrote.
 const (
 	knownMaxParcels  = 64
-	knownMaxSubjects = 1 << 16
+	knownMaxSubjects = 1 << 13
 )
 
 // knownSubjects holds the subjects this process holds whole: those it
