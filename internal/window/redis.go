@@ -560,9 +560,9 @@ func setAlertEntries(res *Result, entries []entry) {
 }
 
 // knownMaxParcels and knownMaxSubjects bound what a process holds of the
-// subjects it wrote: subjects of up to 64 parcels, 8,192 of them; a
-// larger subject, or one past the limit, is read, a few fields at a time, like one
-// another processor wrote.
+// subjects it wrote: subjects of up to 64 parcels, the last 8,192 to
+// 16,384 put back; a larger or older subject is read, a few fields at a
+// time, like one another processor wrote.
 const (
 	knownMaxParcels  = 64
 	knownMaxSubjects = 1 << 13
@@ -576,31 +576,38 @@ const (
 // here is trusted without a write that checks its version, but a
 // duplicate's first answer, which never changes.
 type knownSubjects struct {
-	mu       sync.Mutex
-	subjects map[string]*subject
+	mu sync.Mutex
+	// recent and older hold the subjects put back lately: when recent is
+	// full it becomes older and the one before is dropped, so the last
+	// knownMaxSubjects to knownMaxSubjects*2 are kept.
+	recent, older map[string]*subject
 }
 
 func newKnownSubjects() *knownSubjects {
-	return &knownSubjects{subjects: make(map[string]*subject)}
+	return &knownSubjects{recent: make(map[string]*subject), older: make(map[string]*subject)}
 }
 
 // take removes and returns the subject of key, or nil.
 func (k *knownSubjects) take(key string) *subject {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	sub := k.subjects[key]
-	delete(k.subjects, key)
+	if sub, ok := k.recent[key]; ok {
+		delete(k.recent, key)
+		return sub
+	}
+	sub := k.older[key]
+	delete(k.older, key)
 	return sub
 }
 
-// put keeps sub; past the limit it starts again from empty.
+// put keeps sub.
 func (k *knownSubjects) put(key string, sub *subject) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if len(k.subjects) >= knownMaxSubjects {
-		clear(k.subjects)
+	if len(k.recent) >= knownMaxSubjects {
+		k.older, k.recent = k.recent, make(map[string]*subject, knownMaxSubjects)
 	}
-	k.subjects[key] = sub
+	k.recent[key] = sub
 }
 
 // entryCacheSize bounds the entries a process caches, about 40 bytes
