@@ -118,13 +118,23 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 	// write, which goes through only while the version is the one guessed;
 	// a subject whose guess was wrong, or whose answer the write would not
 	// check (nothing to write, and not every op a duplicate), is read.
+	var read []*redisSubject
 	for _, rs := range subjects {
-		if sub := s.known.take(rs.key); sub != nil {
+		switch sub, seen := s.known.take(rs.key); {
+		case sub != nil:
 			rs.s, rs.whole = sub, true
-		} else {
+			rs.loaded = *rs.s
+		case seen:
+			// Written lately, but not held whole here (another batch
+			// holds it, or it is large): it exists, so read it.
+			read = append(read, rs)
+		default:
 			rs.s, rs.whole, rs.guessed = &subject{firstSeq: 1, track: true, changed: changes{created: true}}, true, true
+			rs.loaded = *rs.s
 		}
-		rs.loaded = *rs.s
+	}
+	if err := s.load(ctx, ops, read); err != nil {
+		return nil, err
 	}
 	pending := subjects
 	for attempt := 1; len(pending) > 0; attempt++ {
@@ -132,7 +142,7 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 			return nil, fmt.Errorf("%d subjects changed by other processors %d times in a row", len(pending), maxAttempts)
 		}
 		if attempt > 1 {
-			var read []*redisSubject
+			read = read[:0]
 			for _, rs := range pending {
 				if !rs.guessed {
 					s.conflicts.Add(1)
@@ -232,9 +242,10 @@ func (s *Store) load(ctx context.Context, ops []Op, subjects []*redisSubject) er
 }
 
 // keep puts a subject that this process now holds whole back into known,
-// at the version its write gave it.
+// at the version its write gave it; any other it notes as seen.
 func (s *Store) keep(rs *redisSubject) {
 	if !rs.whole || rs.s.n > knownMaxParcels {
+		s.known.saw(rs.key)
 		return
 	}
 	if rs.s.changed.any() {
@@ -562,10 +573,13 @@ func setAlertEntries(res *Result, entries []entry) {
 // knownMaxParcels and knownMaxSubjects bound what a process holds of the
 // subjects it wrote: subjects of up to 64 parcels, the last 8,192 to
 // 16,384 put back; a larger or older subject is read, a few fields at a
-// time, like one another processor wrote.
+// time, like one another processor wrote; the keys of the last 65,536
+// to 131,072 others written are remembered, so that they are read at
+// once rather than taken to be new.
 const (
 	knownMaxParcels  = 64
 	knownMaxSubjects = 1 << 13
+	knownMaxSeen     = 1 << 16
 )
 
 // knownSubjects holds the subjects this process holds whole: those it
@@ -581,23 +595,39 @@ type knownSubjects struct {
 	// full it becomes older and the one before is dropped, so the last
 	// knownMaxSubjects to knownMaxSubjects*2 are kept.
 	recent, older map[string]*subject
+	// seen and seenBefore, likewise, the keys of subjects written or read
+	// lately but not held whole: they exist, and are read rather than
+	// taken to be new.
+	seen, seenBefore map[string]struct{}
 }
 
 func newKnownSubjects() *knownSubjects {
-	return &knownSubjects{recent: make(map[string]*subject), older: make(map[string]*subject)}
+	return &knownSubjects{recent: make(map[string]*subject), older: make(map[string]*subject),
+		seen: make(map[string]struct{}), seenBefore: make(map[string]struct{})}
 }
 
-// take removes and returns the subject of key, or nil.
-func (k *knownSubjects) take(key string) *subject {
+// take removes and returns the subject of key, or nil and whether the key
+// was seen lately.
+func (k *knownSubjects) take(key string) (*subject, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if sub, ok := k.recent[key]; ok {
-		delete(k.recent, key)
-		return sub
+	sub, ok := k.recent[key]
+	if !ok {
+		sub, ok = k.older[key]
 	}
-	sub := k.older[key]
-	delete(k.older, key)
-	return sub
+	if ok {
+		// While this batch holds it, another batch that counts toward
+		// it reads it.
+		delete(k.recent, key)
+		delete(k.older, key)
+		k.sawLocked(key)
+		return sub, true
+	}
+	_, seen := k.seen[key]
+	if !seen {
+		_, seen = k.seenBefore[key]
+	}
+	return nil, seen
 }
 
 // put keeps sub.
@@ -608,6 +638,20 @@ func (k *knownSubjects) put(key string, sub *subject) {
 		k.older, k.recent = k.recent, make(map[string]*subject, knownMaxSubjects)
 	}
 	k.recent[key] = sub
+}
+
+// saw notes that the subject of key exists.
+func (k *knownSubjects) saw(key string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.sawLocked(key)
+}
+
+func (k *knownSubjects) sawLocked(key string) {
+	if len(k.seen) >= knownMaxSeen {
+		k.seenBefore, k.seen = k.seen, make(map[string]struct{}, knownMaxSeen)
+	}
+	k.seen[key] = struct{}{}
 }
 
 // entryCacheSize bounds the entries a process caches, about 40 bytes
