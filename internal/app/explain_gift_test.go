@@ -70,3 +70,21 @@ func mustTime(t *testing.T, text string) time.Time {
 	}
 	return instant
 }
+
+// Regression: a purchase that claimed to be a gift does not count toward
+// the recipient's gifts, so its day no longer showed the claim and the
+// explanation said nothing of it. The kept decision now says why.
+func TestExplainSaysAPurchaseIsNoGift(t *testing.T) {
+	exp := &app.Explanation{
+		ParcelID: "G3",
+		Decision: []byte(`{"decision":"formal_entry_required","entry_type":"informal","exemption":null,"recipient_key":"abc","gift_refused":"purchase"}`),
+		Day:      &window.Day{Parcels: []window.DayParcel{{ParcelID: "G3", Value: "20.00", Status: "active", Evaluated: 1}}},
+	}
+	var text bytes.Buffer
+	if err := exp.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := "gift claim not honoured: the manifest names a seller, a marketplace or an order number"; !strings.Contains(text.String(), want) {
+		t.Errorf("explanation lacks %q:\n%s", want, text.String())
+	}
+}

@@ -342,7 +342,24 @@ func (e *Explanation) WriteText(w io.Writer) error {
 // marketplace or order is no gift whatever it declares (19 CFR 10.152) and
 // is kept as none, so it is not explained here.
 func (e *Explanation) giftNotHonoured(exemption *string) string {
-	if e.Day == nil || exemption != nil && *exemption == "gift" {
+	if exemption != nil && *exemption == "gift" {
+		return ""
+	}
+	// The processor keeps why, with the decision.
+	var kept struct {
+		GiftRefused decide.GiftRefusal `json:"gift_refused"`
+	}
+	if json.Unmarshal(e.Decision, &kept) == nil {
+		switch kept.GiftRefused {
+		case decide.GiftPurchase:
+			return "the manifest names a seller, a marketplace or an order number: a purchase, not a bona fide gift (19 CFR 10.152)"
+		case decide.GiftNoAllowance:
+			return "the regime in force grants no gift allowance"
+		case decide.GiftRestricted:
+			return "an item is restricted, and restricted goods are never exempt as gifts"
+		}
+	}
+	if e.Day == nil {
 		return ""
 	}
 	var this *window.DayParcel

@@ -104,6 +104,9 @@ type parcel struct {
 	// Left by decide: the decision, the topic it goes to, and the alerts
 	// the parcel raised, all still to encode.
 	decision event.Decision
+	// giftRefusal is why the parcel's gift claim was not honoured, when it
+	// claimed one and was not cleared as a gift.
+	giftRefusal decide.GiftRefusal
 	topic    string
 	raised   []event.Alert
 
@@ -414,6 +417,10 @@ func (b *batch) decideParcel(pc *parcel, shadowRes *window.Result) (rejection, e
 		}
 	}
 	pc.topic = topic
+	if m.Gift && m.Type != manifest.TypeCancel && result.Exemption != decide.ExemptionGift {
+		// Why the gift claim was not honoured, for explain.
+		pc.giftRefusal = decide.GiftRefused(pc.regime.regime, pc.decided, res.GiftTotal)
+	}
 	pc.decision = event.Decision{
 		Schema:            event.SchemaDecision,
 		DecisionID:        event.DecisionID(m.EventID, m.ParcelID),
@@ -566,6 +573,16 @@ func (b *batch) encodeDecision(pc *parcel) {
 		Source: pc.in.Source, EntryDate: pc.date, Decision: d.Decision, Reasons: d.Reasons})
 	pc.record = window.ParcelRecord{ParcelID: d.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date, Decision: value,
 		Superseding: pc.m.Type != manifest.TypeParcel}
+	if pc.giftRefusal != "" && b.p.recorder != nil {
+		// The decision kept for explain says why a gift claim was not
+		// honoured (the published one does not): the published JSON
+		// with one more field.
+		kept := make([]byte, 0, len(value)+48)
+		kept = append(kept, value[:len(value)-1]...)
+		kept = append(kept, `,"gift_refused":"`...)
+		kept = append(kept, pc.giftRefusal...)
+		pc.record.Decision = append(kept, `"}`...)
+	}
 	if b.p.recorder != nil {
 		pc.record.Alerts = alertRefs(pc)
 	}

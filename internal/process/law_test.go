@@ -1,6 +1,7 @@
 package process_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -169,5 +170,23 @@ func TestGoodsThatNeverQualify(t *testing.T) {
 				t.Errorf("reasons %v, want %q", got.Reasons, tc.reasons)
 			}
 		})
+	}
+}
+
+// TestKeptDecisionSaysWhyAGiftWasRefused: the decision kept for explain
+// names why a gift claim was not honoured; the published one is the
+// contract's, without it.
+func TestKeptDecisionSaysWhyAGiftWasRefused(t *testing.T) {
+	f := newFixture(t, options{})
+	got := f.run(t, parcel("GP1", "2026-03-02T15:00:00Z", "20.00", `"gift":true,"seller":"Shop Ltd",`, ""))[0]
+	if got.Exemption != nil {
+		t.Fatalf("exemption %q, want none", *got.Exemption)
+	}
+	history, err := f.store.ParcelHistory(context.Background(), "GP1")
+	if err != nil || len(history) != 1 {
+		t.Fatalf("history %q %v", history, err)
+	}
+	if !strings.Contains(string(history[0]), `"gift_refused":"purchase"`) {
+		t.Errorf("kept decision %s does not say the claim was refused as a purchase", history[0])
 	}
 }

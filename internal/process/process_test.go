@@ -48,7 +48,7 @@ func newFixture(t *testing.T, opts options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := process.Deps{Regimes: decide.Builtin(), Keyer: keyer, Counter: store, Linker: store}
+	deps := process.Deps{Regimes: decide.Builtin(), Keyer: keyer, Counter: store, Linker: store, Recorder: store}
 	if opts.rates != "" {
 		rates, err := fx.Parse([]byte(opts.rates))
 		if err != nil {
