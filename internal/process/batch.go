@@ -107,8 +107,8 @@ type parcel struct {
 	// giftRefusal is why the parcel's gift claim was not honoured, when it
 	// claimed one and was not cleared as a gift.
 	giftRefusal decide.GiftRefusal
-	topic    string
-	raised   []event.Alert
+	topic       string
+	raised      []event.Alert
 
 	// Left by encode, for record: what was published, kept for
 	// explanations.
