@@ -205,7 +205,7 @@ func (m *memory) record(parcels []ParcelRecord, alerts []AlertRecord) {
 		kept := m.parcels[p.ParcelID]
 		if kept == nil {
 			kept = &memParcel{}
-			m.parcels[p.ParcelID] = kept
+			m.parcels[strings.Clone(p.ParcelID)] = kept
 		}
 		kept.day = max(kept.day, day)
 		for _, ref := range p.Alerts {
@@ -215,7 +215,7 @@ func (m *memory) record(parcels []ParcelRecord, alerts []AlertRecord) {
 		}
 		i := slices.IndexFunc(kept.decisions, func(d memDecision) bool { return d.id == p.DecisionID })
 		if i < 0 {
-			kept.decisions = append(kept.decisions, memDecision{id: p.DecisionID, json: slices.Clone(p.Decision)})
+			kept.decisions = append(kept.decisions, memDecision{id: strings.Clone(p.DecisionID), json: slices.Clone(p.Decision)})
 		} else {
 			kept.decisions[i].json = slices.Clone(p.Decision)
 		}

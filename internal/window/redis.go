@@ -298,11 +298,17 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 				if err != nil {
 					return nil, fmt.Errorf("field e:%s: %w", op.eventID(), err)
 				}
+				if sub.events == nil {
+					sub.events = new(smallMap[eventRecord])
+				}
 				sub.events.set(op.eventID(), *rec)
 			}
 		}
 		if op.MinMembers > 0 && op.Member != "" {
 			if values[k] != nil {
+				if sub.memberSeen == nil {
+					sub.memberSeen = new(smallMap[struct{}])
+				}
 				sub.memberSeen.set(op.Member, struct{}{})
 			}
 			k++
@@ -444,15 +450,19 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	if rs.spansDays && sub.day != was.day {
 		args = append(args, "d", sub.day)
 	}
-	for _, id := range sub.changed.parcels {
+	log := sub.changed.log
+	if log == nil {
+		log = new(changeLog)
+	}
+	for _, id := range log.parcels {
 		rec, _ := sub.parcels.get(id)
 		args = append(args, "p:"+id, appendParcelRecord(nil, rec))
 	}
-	for _, id := range sub.changed.events {
+	for _, id := range log.events {
 		rec, _ := sub.events.get(id)
 		args = append(args, "e:"+id, appendEventRecord(nil, rec))
 	}
-	for _, m := range sub.changed.members {
+	for _, m := range log.members {
 		args = append(args, memberField(m), 1)
 	}
 	for i, e := range sub.entries {

@@ -1,6 +1,8 @@
 package window
 
 import (
+	"strings"
+
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/money"
 )
@@ -47,9 +49,11 @@ type subject struct {
 	// parcels and events hold the records of the parcels and amend or
 	// cancel events loaded (absent: not counted); memberSeen, the members
 	// loaded (absent: not a member).
-	parcels    smallMap[parcelRecord]
-	events     smallMap[eventRecord]
-	memberSeen smallMap[struct{}]
+	parcels smallMap[parcelRecord]
+	// events and memberSeen are nil until the subject has any (most
+	// subjects never do): a subject is the bulk of the memory store.
+	events     *smallMap[eventRecord]
+	memberSeen *smallMap[struct{}]
 
 	// firstSeq is the seq of the first entry in entries: the entries the
 	// subject holds from there on, "<parcel> <carrier>" (only the first
@@ -67,18 +71,25 @@ type subject struct {
 type entry struct{ parcel, carrier string }
 
 // changes says what an apply changed in a subject, for the Redis store to
-// write back. The memory store keeps the subject itself and clears it.
+// write back; the memory store keeps the subject itself.
 type changes struct {
 	// figures: n, total, scale, gift total, alert start, members
 	figures bool
-	// parcels and events whose records changed, members added, in order.
-	parcels, events, members []string
 	// created: the subject did not exist.
 	created bool
+	// log names the parcels and events whose records changed and the
+	// members added, in order; nil where nothing is written back (track
+	// is false).
+	log *changeLog
+}
+
+// changeLog is the part of changes the Redis store writes field by field.
+type changeLog struct {
+	parcels, events, members []string
 }
 
 func (c *changes) any() bool {
-	return c.figures || len(c.parcels) > 0 || len(c.events) > 0 || len(c.members) > 0
+	return c.figures || c.log != nil && (len(c.log.parcels) > 0 || len(c.log.events) > 0 || len(c.log.members) > 0)
 }
 
 // parcelRecord is one parcel as its subject keeps it: its first answer,
@@ -130,6 +141,10 @@ func (s *subject) apply(op *Op) Result {
 	if !ok {
 		return Result{Status: StatusOverflow}
 	}
+	// What the subject keeps outlives the message: its strings are
+	// copied, so that they do not hold the whole decoded message (a
+	// field of it shares its memory).
+	parcelID, carrier := strings.Clone(op.ParcelID), strings.Clone(op.Carrier)
 	seq := s.n + 1
 	s.n, s.total, s.giftTotal = seq, total, giftTotal
 	s.day = max(s.day, dateNumber(op.EntryDate))
@@ -141,7 +156,7 @@ func (s *subject) apply(op *Op) Result {
 		}
 	}
 	if seq <= MaxAlertParcels {
-		s.entries = append(s.entries, entry{op.ParcelID, op.Carrier})
+		s.entries = append(s.entries, entry{parcelID, carrier})
 	}
 
 	// The alert: by the split rule (decide.DailyTotalApplies), raised by
@@ -171,11 +186,11 @@ func (s *subject) apply(op *Op) Result {
 	res.AlertVersion = alert
 
 	rec := parcelRecord{seq: seq, total: total, scale: s.scale, alert: alert, giftTotal: giftTotal,
-		value: op.ValueCents, gift: op.Gift, outcome: s.decide(op, &res), carrier: op.Carrier}
+		value: op.ValueCents, gift: op.Gift, outcome: s.decide(op, &res), carrier: carrier}
 	if op.EventID != "" && op.EventID != op.ParcelID {
-		rec.lastEvent = op.EventID
+		rec.lastEvent = strings.Clone(op.EventID)
 	}
-	s.setParcel(op.ParcelID, rec)
+	s.setParcel(parcelID, rec)
 	s.changed.figures = true
 	return res
 }
@@ -218,7 +233,8 @@ func (s *subject) change(op *Op) Result {
 	s.total, s.giftTotal = total, giftTotal
 	s.day = max(s.day, dateNumber(op.EntryDate))
 	was := rec.outcome
-	rec.lastEvent = op.EventID
+	event := strings.Clone(op.EventID)
+	rec.lastEvent = event
 	if op.Kind == KindCancel {
 		rec.cancelled = true
 	} else {
@@ -229,8 +245,8 @@ func (s *subject) change(op *Op) Result {
 		res.setTotal(money.FromCents(total, s.scale))
 		rec.value, rec.outcome = op.ValueCents, s.decide(op, &res)
 	}
-	s.setParcel(op.ParcelID, rec)
-	s.setEvent(op.EventID, eventRecord{total: total, scale: s.scale, giftTotal: giftTotal, superseded: last, outcome: was})
+	s.setParcel(op.ParcelID, rec) // kept already: its key stays
+	s.setEvent(event, eventRecord{total: total, scale: s.scale, giftTotal: giftTotal, superseded: last, outcome: was})
 	s.changed.figures = true
 	return res
 }
@@ -257,23 +273,41 @@ func (s *subject) decide(op *Op, res *Result) Outcome {
 
 func (s *subject) setParcel(id string, rec parcelRecord) {
 	s.parcels.set(id, rec)
-	if s.track {
-		s.changed.parcels = append(s.changed.parcels, id)
+	if log := s.changeLog(); log != nil {
+		log.parcels = append(log.parcels, id)
 	}
 }
 
 func (s *subject) setEvent(id string, rec eventRecord) {
+	if s.events == nil {
+		s.events = new(smallMap[eventRecord])
+	}
 	s.events.set(id, rec)
-	if s.track {
-		s.changed.events = append(s.changed.events, id)
+	if log := s.changeLog(); log != nil {
+		log.events = append(log.events, id)
 	}
 }
 
 func (s *subject) setMember(member string) {
-	s.memberSeen.set(member, struct{}{})
-	if s.track {
-		s.changed.members = append(s.changed.members, member)
+	if s.memberSeen == nil {
+		s.memberSeen = new(smallMap[struct{}])
 	}
+	s.memberSeen.set(member, struct{}{})
+	if log := s.changeLog(); log != nil {
+		log.members = append(log.members, member)
+	}
+}
+
+// changeLog returns the subject's log of changes, nil when it is not
+// tracked.
+func (s *subject) changeLog() *changeLog {
+	if !s.track {
+		return nil
+	}
+	if s.changed.log == nil {
+		s.changed.log = new(changeLog)
+	}
+	return s.changed.log
 }
 
 // smallMap maps strings to values, holding its first entries in slices:
@@ -290,6 +324,9 @@ type smallMap[V any] struct {
 const smallMapLinear = 16
 
 func (m *smallMap[V]) get(key string) (*V, bool) {
+	if m == nil {
+		return nil, false
+	}
 	if m.index != nil {
 		i, ok := m.index[key]
 		if !ok {
