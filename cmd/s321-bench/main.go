@@ -159,7 +159,7 @@ See docs/performance.md.
 	fs.BoolVar(&cfg.Paced, "paced", cfg.Paced, "also run at half the measured rate and report its latency")
 	fs.DurationVar(&cfg.PacedDuration, "paced-duration", cfg.PacedDuration, "how long the paced run produces")
 	fs.IntVar(&cfg.ReplayParcels, "replay-parcels", cfg.ReplayParcels, "manifests of a generated file decided by \"processor replay\" on its embedded store; 0 skips it")
-	fs.IntVar(&cfg.RedisLimitOps, "redis-limit-ops", cfg.RedisLimitOps, "parcels whose Redis work (links and day-total script calls) is applied to measure redis-server alone; 0 skips it")
+	fs.IntVar(&cfg.RedisLimitOps, "redis-limit-ops", cfg.RedisLimitOps, "parcels whose Redis work (links, reads and compare-and-set writes of their subjects) is applied to measure redis-server alone; 0 skips it")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated manifests")
 	fs.DurationVar(&cfg.Stall, "stall", cfg.Stall, "fail when the group commits nothing new for this long")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "fail when a run is not caught up after this long")

@@ -60,20 +60,10 @@ func benchmarkProcess(b *testing.B, counter process.Counter, linker process.Link
 	b.ReportMetric(float64(b.N*limitBatch)/b.Elapsed().Seconds(), "parcels/s")
 }
 
-// BenchmarkProcessRedis is one partition's batch on the real path:
-// decode, key, the link and day-total round trips to a redis-server
-// process, decide, encode.
-func BenchmarkProcessRedis(b *testing.B) {
-	srv := testenv.StartRedis(b, "--appendfsync", "everysec")
-	store, err := newStore(context.Background(), srv.Client(), "bench"+strconv.FormatInt(time.Now().UnixNano(), 36))
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchmarkProcess(b, store, store)
-}
-
-// BenchmarkProcessCPU is the same batch with Redis answered in memory:
-// the processor's own CPU cost per parcel.
+// BenchmarkProcessCPU is one partition's batch with Redis answered in
+// memory by a recorder: the processor's own CPU cost per parcel, without
+// any store (internal/process has the batch over the memory store and
+// over redis-server).
 func BenchmarkProcessCPU(b *testing.B) {
 	discard := &recorder{discard: true}
 	benchmarkProcess(b, discard, discard)

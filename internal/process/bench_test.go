@@ -9,10 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/generate"
-	"github.com/s321/s321/internal/identity"
 	"github.com/s321/s321/internal/process"
 	"github.com/s321/s321/internal/testenv"
 	"github.com/s321/s321/internal/window"
@@ -44,19 +42,7 @@ func BenchmarkProcessRedis(b *testing.B) {
 }
 
 func benchmarkProcess(b *testing.B, store *window.Store, rdb *redis.Client) {
-	keyer, err := identity.NewKeyer([]byte("a-benchmark-secret-of-enough-length"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	zone, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := process.New(process.Config{Topics: process.DefaultTopics(), EntryDayZone: zone, MaxMessageBytes: 1 << 20, ClusterNames: 3},
-		process.Deps{Regimes: decide.Builtin(), Keyer: keyer, Counter: store, Linker: store, Recorder: store})
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := storeProcessor(b, store)
 	gen, err := generate.New(generate.DefaultConfig())
 	if err != nil {
 		b.Fatal(err)

@@ -74,10 +74,7 @@ func TestGiftPurchasesAndInsularAllowance(t *testing.T) {
 			f := newFixture(t, options{})
 			got := f.run(t, tc.messages...)
 			last := got[len(got)-1]
-			exemption := ""
-			if last.Exemption != nil {
-				exemption = *last.Exemption
-			}
+			exemption := last.exemption()
 			if last.Decision.Decision != tc.decision || exemption != tc.exemption {
 				t.Errorf("got %s exemption %q, want %s %q", last.Decision.Decision, exemption, tc.decision, tc.exemption)
 			}

@@ -72,6 +72,14 @@ func newFixture(t *testing.T, opts options) *fixture {
 	return &fixture{p: p, store: store, now: time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)}
 }
 
+// exemption is the decision's exemption, "" for null.
+func (o out) exemption() string {
+	if o.Exemption == nil {
+		return ""
+	}
+	return *o.Exemption
+}
+
 // out is one published message, decoded.
 type out struct {
 	Topic string
@@ -145,10 +153,7 @@ func TestGifts(t *testing.T) {
 			f := newFixture(t, options{})
 			got := f.run(t, tc.messages...)
 			last := got[len(got)-1]
-			exemption := ""
-			if last.Exemption != nil {
-				exemption = *last.Exemption
-			}
+			exemption := last.exemption()
 			if last.Decision.Decision != tc.decision || exemption != tc.exemption || strings.Join(last.Reasons, ",") != tc.reasons {
 				t.Errorf("got %s exemption %q reasons %v, want %s %q %s", last.Decision.Decision, exemption, last.Reasons, tc.decision, tc.exemption, tc.reasons)
 			}

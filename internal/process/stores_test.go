@@ -78,7 +78,9 @@ func TestMemoryStoreDecidesAsRedis(t *testing.T) {
 	t.Logf("%d outputs alike, %d of them alerts", compared, alerts)
 }
 
-func storeProcessor(t *testing.T, store *window.Store) *process.Processor {
+// storeProcessor is a processor on the defaults of processor run over
+// store, which keeps its decisions too.
+func storeProcessor(t testing.TB, store *window.Store) *process.Processor {
 	t.Helper()
 	keyer, err := identity.NewKeyer([]byte("a-test-secret-of-enough-length"))
 	if err != nil {
