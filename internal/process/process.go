@@ -206,7 +206,7 @@ func New(cfg Config, deps Deps) (*Processor, error) {
 }
 
 // Preparer is a Counter that can load what it needs ahead of the first
-// batch (the window's Lua script).
+// batch (the window's compare-and-set script).
 type Preparer interface {
 	Load(ctx context.Context) error
 }
