@@ -142,3 +142,35 @@ func TestBrokerSecurityErrors(t *testing.T) {
 		})
 	}
 }
+
+// Every command reads its flags the three ways of run: generate's --count
+// from the file and the environment, a flag over both; its destination
+// from the command line alone, so the processors' PROCESSOR_BROKERS does
+// not send generated traffic to their Kafka.
+func TestGenerateReadsTheConfiguration(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "s321.yaml")
+	if err := os.WriteFile(file, []byte("count: 3\ngroup-id: run-only\nbrokers: [127.0.0.1:1]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PROCESSOR_BROKERS", "127.0.0.1:1")
+	for _, tc := range []struct {
+		name string
+		env  string
+		args []string
+		want int
+	}{
+		{"file", "", []string{"--config", file}, 3},
+		{"env over file", "4", []string{"--config", file}, 4},
+		{"flag over env", "4", []string{"--config", file, "--count", "5"}, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("PROCESSOR_COUNT", tc.env)
+			}
+			code, stdout, stderr := runCommand(t, append([]string{"generate"}, tc.args...)...)
+			if code != 0 || strings.Count(stdout, "\n") != tc.want || !strings.Contains(stderr, "to stdout") {
+				t.Errorf("exit %d, %d lines, want 0 and %d to stdout\n%s", code, strings.Count(stdout, "\n"), tc.want, stderr)
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/s321/s321/internal/app"
+	"github.com/s321/s321/internal/config"
 	"github.com/s321/s321/internal/termsafe"
 )
 
@@ -34,6 +35,7 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	caFile := fs.String("tls-ca-file", "", "connect with TLS, trusting the CAs in this PEM file")
 	user := fs.String("user", "", "basic-auth user of the processor's web configuration")
 	passwordFile := fs.String("password-file", "", "file holding --user's password (or env PROCESSOR_HTTP_PASSWORD)")
+	loader := config.BindCommand(fs, config.Command{})
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -43,6 +45,9 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "usage: processor explain [--http-addr HOST:PORT] [--tls-ca-file FILE] [--user NAME] [--json] PARCEL_ID")
 		return errUsage
+	}
+	if _, err := loader.Resolve(os.LookupEnv); err != nil {
+		return err
 	}
 	client, scheme, err := explainClient(*useTLS, *caFile)
 	if err != nil {

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/s321/s321/internal/config"
 	"github.com/s321/s321/internal/generate"
 )
 
@@ -120,8 +122,15 @@ usage: processor generate (--count N | --duration D) [--rate N/s] [flags]
 	fs.Float64Var(&opts.gen.RestrictedShare, "restricted-share", opts.gen.RestrictedShare, "share of messages with a restricted item")
 	fs.Float64Var(&opts.gen.BadShare, "bad-share", opts.gen.BadShare, "share of messages that break the manifest.v1 rules")
 	fs.Float64Var(&opts.gen.DuplicateShare, "duplicate-share", opts.gen.DuplicateShare, "share of messages that re-send a recent one unchanged")
+	// The processors' environment or file names their Kafka: generated
+	// traffic goes there only when the command line says so.
+	loader := config.BindCommand(fs, config.Command{FlagOnly: []string{"brokers", "stdout", "topic"}})
 	if err := parse(fs, args); err != nil {
 		return opts, err
+	}
+	if _, err := loader.Resolve(os.LookupEnv); err != nil {
+		fmt.Fprintf(fs.Output(), "processor generate: %v\n", err)
+		return opts, errUsage
 	}
 
 	var problems []string

@@ -186,7 +186,11 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "keep topics and committed offsets here across restarts; empty keeps them in memory")
 	var security brokerSecurity
 	security.bind(fs)
+	loader := config.BindCommand(fs, config.Command{})
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if _, err := loader.Resolve(os.LookupEnv); err != nil {
 		return err
 	}
 	if err := security.apply(&cfg, os.LookupEnv); err != nil {

@@ -10,43 +10,52 @@ import (
 	"time"
 
 	"github.com/s321/s321/internal/app"
+	"github.com/s321/s321/internal/config"
 	"github.com/s321/s321/internal/replay"
 	"github.com/s321/s321/internal/termsafe"
 )
 
+// replaySettings are the settings of run that replay takes. Its day totals
+// are kept apart from the live ones, under a key prefix of its own that is
+// read from the command line alone: the processors' environment or file
+// names the live prefix.
+var replaySettings = config.Command{
+	Settings: []string{"redis-url", "key-prefix", "regimes", "fx-rates", "shadow-regimes", "entry-day-tz",
+		"recipient-key-secret", "recipient-key-secret-file", "state-ttl", "max-message-bytes"},
+	Defaults: func(s *config.Settings) { s.App.KeyPrefix = "s321-replay" },
+	Usage: map[string]string{
+		"redis-url":                 "Redis for the day totals; empty uses an embedded in-memory store",
+		"key-prefix":                "prefix of the replay's Redis keys, apart from the live ones",
+		"regimes":                   "JSON regime table replacing the built-in one",
+		"fx-rates":                  "CSV of exchange rates",
+		"shadow-regimes":            "second regime table for what-if",
+		"recipient-key-secret-file": "file holding the recipient-key secret (or env RECIPIENT_KEY_SECRET); required",
+		"state-ttl":                 "how long the replay's day totals are kept",
+		"max-message-bytes":         "longer lines are rejected",
+	},
+	FlagOnly: []string{"key-prefix"},
+}
+
 // runReplay is `processor replay`: decide a JSONL file without Kafka.
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg := app.DefaultConfig()
 	fs := flag.NewFlagSet("processor replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	describe(fs, "processor replay decides a file of manifest.v1 lines without Kafka, as processor run would, and\nprints a summary; the decisions go to --out.", "processor replay --input FILE [--out FILE] [flags]")
 	input := fs.String("input", "", "file of manifest.v1 JSON lines (required; - for stdin)")
 	output := fs.String("out", "", "write the decisions here as JSON lines; empty writes none")
-	// No flag's default comes from the environment: -h would print it.
-	fs.StringVar(&cfg.RedisURL, "redis-url", "", "Redis for the day totals; empty uses env REDIS_URL, else an embedded in-memory store")
-	prefix := fs.String("key-prefix", "s321-replay", "prefix of the replay's Redis keys, apart from the live ones")
-	fs.StringVar(&cfg.RegimesFile, "regimes", "", "JSON regime table replacing the built-in one")
-	fs.StringVar(&cfg.FXRatesFile, "fx-rates", "", "CSV of exchange rates")
-	fs.StringVar(&cfg.ShadowRegimesFile, "shadow-regimes", "", "second regime table for what-if")
-	fs.StringVar(&cfg.EntryDayZone, "entry-day-tz", cfg.EntryDayZone, "IANA time zone of entry_date")
-	secretFile := fs.String("recipient-key-secret-file", "", "file holding the recipient-key secret (or env RECIPIENT_KEY_SECRET); required")
-	fs.DurationVar(&cfg.StateTTL, "state-ttl", cfg.StateTTL, "how long the replay's day totals are kept")
-	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "longer lines are rejected")
+	loader := config.BindCommand(fs, replaySettings)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	settings, err := loader.Resolve(os.LookupEnv)
+	if err != nil {
 		return err
 	}
 	if *input == "" {
 		fmt.Fprintln(stderr, "processor replay: --input is required")
 		return errUsage
 	}
-	if cfg.RedisURL == "" {
-		cfg.RedisURL = os.Getenv("REDIS_URL")
-	}
-	secret, err := recipientKeySecret(os.LookupEnv, *secretFile)
-	if err != nil {
-		return err
-	}
-	cfg.RecipientKeySecret = secret
+	cfg := settings.App
 	// The decisions written hold recipient keys: the development secret,
 	// public in the source, would make them reversible by anyone.
 	if err := cfg.RequireSecret("by replay"); err != nil {
@@ -80,7 +89,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer closeStore()
 	// Nothing queries a replay's decisions afterwards: they go to --out.
 	cfg.KeepDecisions = false
-	processor, _, err := app.NewProcessor(cfg, rdb, *prefix, log)
+	processor, _, err := app.NewProcessor(cfg, rdb, cfg.KeyPrefix, log)
 	if err != nil {
 		return err
 	}

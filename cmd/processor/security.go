@@ -126,21 +126,3 @@ func (b *brokerSecurity) describe(cfg broker.Config) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// recipientKeySecret reads the recipient-key secret of the commands that
-// do not take run's settings (replay): from the file when one is given,
-// else from RECIPIENT_KEY_SECRET; never from a flag, which shows in ps.
-func recipientKeySecret(lookupEnv func(string) (string, bool), file string) (string, error) {
-	secret, fromEnv := lookupEnv("RECIPIENT_KEY_SECRET")
-	if file == "" {
-		return secret, nil
-	}
-	if fromEnv && secret != "" {
-		return "", errors.New("recipient-key-secret: set both by env RECIPIENT_KEY_SECRET and --recipient-key-secret-file; give one")
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("recipient-key-secret-file: %w", err)
-	}
-	return strings.TrimRight(string(data), "\r\n"), nil
-}

@@ -136,23 +136,24 @@ type Config struct {
 func DefaultConfig() Config {
 	consumer := consume.DefaultConfig()
 	store := window.DefaultConfig()
+	processor := process.DefaultConfig()
 	return Config{
 		EmbeddedKafkaAddr:   "127.0.0.1:9092",
 		HTTPAddr:            "127.0.0.1:8080",
 		MaxQueries:          8,
 		GroupID:             consumer.GroupID,
-		EntryDayZone:        "America/New_York",
+		EntryDayZone:        processor.EntryDayZone.String(),
 		InputTopic:          consumer.InputTopic,
-		Topics:              process.DefaultTopics(),
+		Topics:              processor.Topics,
 		StateTTL:            store.TTL,
-		MaxMessageBytes:     1 << 20,
+		MaxMessageBytes:     processor.MaxMessageBytes,
 		Partitions:          consumer.Partitions,
 		ReplicationFactor:   consumer.ReplicationFactor,
 		MaxBatch:            consumer.MaxBatch,
 		ShutdownTimeout:     consumer.ShutdownTimeout,
 		KeyPrefix:           store.KeyPrefix,
 		ReloadInterval:      5 * time.Second,
-		AddressClusterNames: 3,
+		AddressClusterNames: processor.ClusterNames,
 		KeepDecisions:       true,
 	}
 }

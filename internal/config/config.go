@@ -73,11 +73,19 @@ func EnvName(name string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
-// Loader binds the settings to a flag set, then resolves them once the
-// flags are parsed.
+// Loader binds settings to a flag set, then resolves them once the flags
+// are parsed.
 type Loader struct {
 	fs   *flag.FlagSet
 	file string // --config
+	// settings are the settings of run the command takes; bound indexes
+	// them by name.
+	settings []*setting
+	bound    map[string]bool
+	defaults func(*Settings)
+	// own are the flags the command defines itself, by name.
+	own      map[string]*flag.Flag
+	flagOnly map[string]bool
 }
 
 // rawFlag records a flag's text; Resolve applies it last, so a flag beats
@@ -105,30 +113,106 @@ func (f *rawFlag) Set(text string) error {
 
 func (f *rawFlag) IsBoolFlag() bool { return f != nil && f.isBool }
 
-// Bind defines a flag on fs for every setting that has one, and --config.
+// Bind defines a flag on fs for every setting of `processor run` that has
+// one, and --config. Flags already defined on fs are the command's own, as
+// with BindCommand.
 func Bind(fs *flag.FlagSet) *Loader {
-	l := &Loader{fs: fs}
-	defaults := defaultSettings()
+	return bind(fs, table, Command{})
+}
+
+// Command is what a command other than run takes from the configuration:
+// some of run's settings, with defaults of its own, beside the flags it
+// defines itself. Each is read with run's precedence (flag > environment >
+// file > default), and no help text shows a value from the environment.
+type Command struct {
+	// Settings names the settings of run the command takes.
+	Settings []string
+	// Defaults, when set, changes the command's defaults of those
+	// settings; -h shows the changed ones.
+	Defaults func(*Settings)
+	// Usage replaces the help text of some of those settings, by name.
+	Usage map[string]string
+	// FlagOnly names settings, run's or the command's own, read from the
+	// command line alone, never from the environment or the file: those
+	// that would make the command write into a running processor's data
+	// because the processor's environment or file is shared.
+	FlagOnly []string
+}
+
+// BindCommand defines on fs a flag for each setting of cmd.Settings, and
+// --config. Every flag already defined on fs is the command's own setting:
+// it is read, with the same precedence, from the variable EnvName(name)
+// and from the key name of the file. Keys of the file that are settings
+// of run the command does not take are ignored, so one file serves every
+// command. It panics on a name that is not a setting of run: the command
+// is wrong, not its input.
+func BindCommand(fs *flag.FlagSet, cmd Command) *Loader {
+	settings := make([]*setting, 0, len(cmd.Settings))
+	for _, name := range cmd.Settings {
+		st := byName(name)
+		if st == nil {
+			panic("config: " + name + " is not a setting of processor run")
+		}
+		settings = append(settings, st)
+	}
+	return bind(fs, settings, cmd)
+}
+
+func bind(fs *flag.FlagSet, settings []*setting, cmd Command) *Loader {
+	l := &Loader{fs: fs, settings: settings, bound: map[string]bool{}, defaults: cmd.Defaults,
+		own: map[string]*flag.Flag{}, flagOnly: map[string]bool{}}
+	for _, name := range cmd.FlagOnly {
+		l.flagOnly[name] = true
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		l.own[f.Name] = f
+		if !l.flagOnly[f.Name] {
+			f.Usage += " (env " + EnvName(f.Name) + ")"
+		}
+	})
+	defaults := l.defaultSettings()
 	fs.StringVar(&l.file, "config", "", "YAML `file` of settings (keys are flag names); flags and environment override it (env "+EnvName("config")+")")
-	for _, st := range table {
+	for _, st := range settings {
+		l.bound[st.name] = true
 		if st.noFlag {
 			continue
 		}
+		text := st.usage
+		if u, ok := cmd.Usage[st.name]; ok {
+			text = u
+		}
 		// The backquoted word is what -h shows as the flag's argument.
-		usage := st.usage + " (env " + strings.Join(st.envNames(), ", ") + ")"
-		if arg := st.argName(); arg != "" {
-			usage = st.usage + " (`" + arg + "`; env " + strings.Join(st.envNames(), ", ") + ")"
+		var usage string
+		switch arg := st.argName(); {
+		case l.flagOnly[st.name] && arg != "":
+			usage = text + " (`" + arg + "`)"
+		case l.flagOnly[st.name]:
+			usage = text
+		case arg != "":
+			usage = text + " (`" + arg + "`; env " + strings.Join(st.envNames(), ", ") + ")"
+		default:
+			usage = text + " (env " + strings.Join(st.envNames(), ", ") + ")"
 		}
 		fs.Var(&rawFlag{def: st.get(defaults), isBool: st.kind == kindBool}, st.name, usage)
 	}
 	return l
 }
 
-// Resolve applies the file, the environment and the parsed flags, in that
-// order, over the defaults, then reads secrets from their files. lookupEnv
-// is os.LookupEnv outside tests. Every bad value is reported, joined.
-func (l *Loader) Resolve(lookupEnv func(string) (string, bool)) (*Settings, error) {
+func (l *Loader) defaultSettings() *Settings {
 	s := defaultSettings()
+	if l.defaults != nil {
+		l.defaults(s)
+	}
+	return s
+}
+
+// Resolve applies the file, the environment and the parsed flags, in that
+// order, over the defaults, then reads secrets from their files. The
+// command's own flags get their values from the file and the environment
+// unless given on the command line. lookupEnv is os.LookupEnv outside
+// tests. Every bad value is reported, joined.
+func (l *Loader) Resolve(lookupEnv func(string) (string, bool)) (*Settings, error) {
+	s := l.defaultSettings()
 	var errs []error
 	apply := func(st *setting, text string, origin Origin) {
 		if err := st.set(s, text); err != nil {
@@ -137,23 +221,55 @@ func (l *Loader) Resolve(lookupEnv func(string) (string, bool)) (*Settings, erro
 		}
 		s.origins[st.name] = origin
 	}
+	onCommandLine := map[string]bool{}
+	l.fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	applyOwn := func(f *flag.Flag, text string, origin Origin) {
+		if text == "" && isBoolFlag(f) {
+			text = "false" // as for run's settings: empty is false
+		}
+		if err := f.Value.Set(text); err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s): %w", f.Name, origin, err))
+			return
+		}
+		s.origins[f.Name] = origin
+	}
+	// own returns the command's flag called name, unless it is read from
+	// the command line alone or was given there.
+	own := func(name string) *flag.Flag {
+		if f := l.own[name]; f != nil && !l.flagOnly[name] && !onCommandLine[name] {
+			return f
+		}
+		return nil
+	}
+	// takes reports whether run's setting st is read from outside the
+	// command line.
+	takes := func(st *setting) bool { return l.bound[st.name] && l.own[st.name] == nil && !l.flagOnly[st.name] }
 
 	s.File = l.file
 	if s.File == "" {
 		s.File, _ = lookupEnv(EnvName("config"))
 	}
 	if s.File != "" {
-		values, err := readFile(s.File)
+		values, err := readFile(s.File, l.accepts)
 		if err != nil {
 			return nil, err
 		}
-		for _, st := range table {
-			if text, ok := values[st.name]; ok {
-				apply(st, text, Origin{SourceFile, s.File})
+		origin := Origin{SourceFile, s.File}
+		for _, st := range l.settings {
+			if text, ok := values[st.name]; ok && takes(st) {
+				apply(st, text, origin)
+			}
+		}
+		for _, name := range l.ownNames() {
+			if text, ok := values[name]; ok && own(name) != nil {
+				applyOwn(own(name), text, origin)
 			}
 		}
 	}
-	for _, st := range table {
+	for _, st := range l.settings {
+		if !takes(st) {
+			continue
+		}
 		for _, env := range st.envNames() {
 			if text, ok := lookupEnv(env); ok {
 				apply(st, text, Origin{SourceEnv, env})
@@ -161,12 +277,21 @@ func (l *Loader) Resolve(lookupEnv func(string) (string, bool)) (*Settings, erro
 			}
 		}
 	}
+	for _, name := range l.ownNames() {
+		if f := own(name); f != nil {
+			if text, ok := lookupEnv(EnvName(name)); ok {
+				applyOwn(f, text, Origin{SourceEnv, EnvName(name)})
+			}
+		}
+	}
 	l.fs.Visit(func(f *flag.Flag) {
-		if st := byName(f.Name); st != nil {
+		if l.own[f.Name] != nil {
+			s.origins[f.Name] = Origin{SourceFlag, "--" + f.Name}
+		} else if st := byName(f.Name); st != nil && l.bound[f.Name] {
 			apply(st, f.Value.String(), Origin{SourceFlag, "--" + f.Name})
 		}
 	})
-	errs = append(errs, s.readSecretFiles())
+	errs = append(errs, s.readSecretFiles(l.settings))
 	if _, err := zapcore.ParseLevel(s.LogLevel); err != nil {
 		errs = append(errs, fmt.Errorf("log-level %q: must be debug, info, warn or error", s.LogLevel))
 	}
@@ -176,9 +301,41 @@ func (l *Loader) Resolve(lookupEnv func(string) (string, bool)) (*Settings, erro
 	return s, nil
 }
 
+// ownNames are the names of the command's own flags, sorted, so errors
+// come in the same order every time.
+func (l *Loader) ownNames() []string {
+	names := make([]string, 0, len(l.own))
+	for name := range l.own {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// accepts says why the file may not hold key, or nil: a setting of the
+// command or of run, not a secret.
+func (l *Loader) accepts(key string) error {
+	if l.own[key] != nil {
+		return nil
+	}
+	st := byName(key)
+	switch {
+	case st == nil || st.noFile:
+		return fmt.Errorf("not a setting of the file (see %s -h)", l.fs.Name())
+	case st.secret:
+		return fmt.Errorf("a secret is not accepted in the file; use env %s or %s-file", st.envNames()[0], key)
+	}
+	return nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
 // readFile reads the YAML file into setting texts: scalars as written,
-// lists joined with commas. Unknown keys and secrets are refused.
-func readFile(path string) (map[string]string, error) {
+// lists joined with commas. Keys accepts refuses are reported.
+func readFile(path string, accepts func(key string) error) (map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -195,13 +352,8 @@ func readFile(path string) (map[string]string, error) {
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		st := byName(key)
-		switch {
-		case st == nil || st.noFile:
-			errs = append(errs, fmt.Errorf("config %s: %s: not a setting of the file (see processor run -h)", path, key))
-			continue
-		case st.secret:
-			errs = append(errs, fmt.Errorf("config %s: %s: a secret is not accepted in the file; use env %s or %s-file", path, key, st.envNames()[0], key))
+		if err := accepts(key); err != nil {
+			errs = append(errs, fmt.Errorf("config %s: %s: %w", path, key, err))
 			continue
 		}
 		text, err := scalarText(doc[key])
@@ -244,12 +396,12 @@ func scalarText(v any) (string, error) {
 	}
 }
 
-// readSecretFiles reads each secret whose -file setting is set. Giving
-// both the secret and its file is refused: one of them would be silently
-// ignored.
-func (s *Settings) readSecretFiles() error {
+// readSecretFiles reads each secret of settings whose -file setting is
+// set. Giving both the secret and its file is refused: one of them would
+// be silently ignored. An empty secret is not given.
+func (s *Settings) readSecretFiles(settings []*setting) error {
 	var errs []error
-	for _, st := range table {
+	for _, st := range settings {
 		if st.secretFile == "" {
 			continue
 		}
@@ -257,7 +409,7 @@ func (s *Settings) readSecretFiles() error {
 		if path == "" {
 			continue
 		}
-		if s.Origin(st.name).Source != SourceDefault {
+		if s.Origin(st.name).Source != SourceDefault && st.get(s) != "" {
 			errs = append(errs, fmt.Errorf("%s: set both by %s and by %s-file; give one", st.name, s.Origin(st.name), st.name))
 			continue
 		}

@@ -281,3 +281,122 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 		}
 	})
 }
+
+// command binds a command's own flags and some of run's settings, as
+// replay and generate do, parses args and resolves with env.
+func command(t *testing.T, args []string, env map[string]string) (*Settings, *int, *string, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("processor test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	count := fs.Int("count", 10, "how many")
+	out := fs.String("out", "", "where to")
+	l := BindCommand(fs, Command{
+		Settings: []string{"key-prefix", "state-ttl", "recipient-key-secret", "recipient-key-secret-file"},
+		Defaults: func(s *Settings) { s.App.KeyPrefix = "s321-test" },
+		Usage:    map[string]string{"state-ttl": "how long the test's totals are kept"},
+		FlagOnly: []string{"key-prefix", "out"},
+	})
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse %q: %v", args, err)
+	}
+	s, err := l.Resolve(func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	})
+	return s, count, out, err
+}
+
+func TestBindCommand(t *testing.T) {
+	base := filepath.Join("testdata", "command.yaml")
+	t.Run("defaults of the command", func(t *testing.T) {
+		s, count, _, err := command(t, nil, nil)
+		if err != nil || s.App.KeyPrefix != "s321-test" || *count != 10 || s.App.StateTTL != 192*time.Hour {
+			t.Errorf("%v: prefix %q, count %d, ttl %s", err, s.App.KeyPrefix, *count, s.App.StateTTL)
+		}
+	})
+	t.Run("own flag: file, env, flag", func(t *testing.T) {
+		s, count, _, err := command(t, []string{"--config", base}, nil)
+		if err != nil || *count != 7 || s.Origin("count").String() != "file "+base {
+			t.Errorf("%v: count %d from %s", err, *count, s.Origin("count"))
+		}
+		s, count, _, err = command(t, []string{"--config", base}, map[string]string{"PROCESSOR_COUNT": "8"})
+		if err != nil || *count != 8 || s.Origin("count").String() != "env PROCESSOR_COUNT" {
+			t.Errorf("%v: count %d from %s", err, *count, s.Origin("count"))
+		}
+		s, count, _, err = command(t, []string{"--config", base, "--count", "9"}, map[string]string{"PROCESSOR_COUNT": "8"})
+		if err != nil || *count != 9 || s.Origin("count").String() != "flag --count" {
+			t.Errorf("%v: count %d from %s", err, *count, s.Origin("count"))
+		}
+	})
+	t.Run("run's setting: file, env", func(t *testing.T) {
+		s, _, _, err := command(t, []string{"--config", base}, map[string]string{"PROCESSOR_STATE_TTL": "1h"})
+		if err != nil || s.App.StateTTL != time.Hour {
+			t.Errorf("%v: ttl %s", err, s.App.StateTTL)
+		}
+		// group-id is run's, not the command's: ignored.
+		if s.App.GroupID != "s321-processor" {
+			t.Errorf("group-id %q: the file's setting of run applied to a command that does not take it", s.App.GroupID)
+		}
+	})
+	t.Run("flag only", func(t *testing.T) {
+		s, _, out, err := command(t, []string{"--config", base}, map[string]string{"PROCESSOR_KEY_PREFIX": "s321", "PROCESSOR_OUT": "x"})
+		if err != nil || s.App.KeyPrefix != "s321-test" || *out != "" {
+			t.Errorf("%v: prefix %q, out %q: read from outside the command line", err, s.App.KeyPrefix, *out)
+		}
+		s, _, _, err = command(t, []string{"--key-prefix", "s321"}, nil)
+		if err != nil || s.App.KeyPrefix != "s321" {
+			t.Errorf("%v: prefix %q", err, s.App.KeyPrefix)
+		}
+	})
+	t.Run("bad own value names the variable", func(t *testing.T) {
+		_, _, _, err := command(t, nil, map[string]string{"PROCESSOR_COUNT": "many"})
+		if err == nil || !strings.Contains(err.Error(), "count (env PROCESSOR_COUNT)") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("unknown key", func(t *testing.T) {
+		_, _, _, err := command(t, []string{"--config", filepath.Join("testdata", "unknown.yaml")}, nil)
+		if err == nil || !strings.Contains(err.Error(), "grup-id: not a setting of the file (see processor test -h)") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("an empty secret is not given", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(file, []byte("from-the-file-0123456789\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, _, _, err := command(t, []string{"--recipient-key-secret-file", file}, map[string]string{"RECIPIENT_KEY_SECRET": ""})
+		if err != nil || s.App.RecipientKeySecret != "from-the-file-0123456789" {
+			t.Errorf("%v", err)
+		}
+	})
+}
+
+func TestBindCommandHelp(t *testing.T) {
+	t.Setenv("PROCESSOR_COUNT", "12345")
+	t.Setenv("PROCESSOR_STATE_TTL", "12345h")
+	fs := flag.NewFlagSet("processor test", flag.ContinueOnError)
+	var help bytes.Buffer
+	fs.SetOutput(&help)
+	fs.Int("count", 10, "how many")
+	fs.String("out", "", "where to")
+	BindCommand(fs, Command{
+		Settings: []string{"key-prefix", "state-ttl"},
+		Defaults: func(s *Settings) { s.App.KeyPrefix = "s321-test" },
+		Usage:    map[string]string{"state-ttl": "how long the test's totals are kept"},
+		FlagOnly: []string{"out"},
+	})
+	fs.PrintDefaults()
+	text := help.String()
+	if strings.Contains(text, "12345") {
+		t.Errorf("-h shows a value from the environment:\n%s", text)
+	}
+	for _, want := range []string{"how many (env PROCESSOR_COUNT)", "(default s321-test)", "how long the test's totals are kept (duration; env PROCESSOR_STATE_TTL)", "-config"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("-h lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "PROCESSOR_OUT") {
+		t.Errorf("-h names a variable of a flag read from the command line alone:\n%s", text)
+	}
+}

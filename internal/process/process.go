@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	_ "time/tzdata" // the default zone loads the same in a minimal container
 
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/event"
@@ -107,6 +108,21 @@ type Config struct {
 	// one day, with a total above the threshold, raise an address_cluster
 	// alert. Default 3; 0 raises none.
 	ClusterNames int
+}
+
+// defaultZone is the IANA name of the default EntryDayZone.
+const defaultZone = "America/New_York"
+
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
+	// The zone database is embedded (time/tzdata): loading cannot fail.
+	zone, _ := time.LoadLocation(defaultZone)
+	return Config{
+		Topics:          DefaultTopics(),
+		EntryDayZone:    zone,
+		MaxMessageBytes: 1 << 20,
+		ClusterNames:    3,
+	}
 }
 
 // Validate reports a configuration the Processor cannot work with.
