@@ -122,7 +122,7 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 	for _, rs := range subjects {
 		switch sub, seen := s.known.take(rs.key); {
 		case sub != nil:
-			rs.s, rs.whole = sub, true
+			rs.s, rs.whole, rs.guessed = sub, true, true
 			rs.loaded = *rs.s
 		case seen:
 			// Written lately, but not held whole here (another batch
@@ -144,7 +144,9 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		if attempt > 1 {
 			read = read[:0]
 			for _, rs := range pending {
-				if !rs.guessed {
+				// A subject taken to be new that exists is no conflict;
+				// one read, or held here, that another wrote since is.
+				if !rs.guessed || rs.loaded.version != 0 {
 					s.conflicts.Add(1)
 				}
 				rs.guessed = false
@@ -180,7 +182,7 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 			switch {
 			case rs.s.changed.any():
 				changed = append(changed, rs)
-			case attempt == 1 && !allDuplicates:
+			case rs.guessed && !allDuplicates:
 				// A duplicate's first answer never changes, whatever
 				// another processor did since; any other answer from a
 				// guess must be read to be trusted.
