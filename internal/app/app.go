@@ -56,18 +56,6 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	return &App{cfg: cfg, log: log, started: make(chan struct{}), reloadNow: make(chan struct{}, 1), status: newStatusState(time.Now())}, nil
 }
 
-// Run starts the processor on the embedded defaults or the configured
-// Kafka and Redis, and blocks until ctx is cancelled and everything it
-// started has stopped. See consume.Consumer.Run for the shutdown order;
-// after it, the HTTP server, Redis and the embedded broker close.
-func Run(ctx context.Context, cfg Config, log *zap.Logger) error {
-	a, err := New(cfg, log)
-	if err != nil {
-		return err
-	}
-	return a.Run(ctx)
-}
-
 // Started is closed once the broker address and the HTTP address are
 // known and listening; Run may still be joining the group.
 func (a *App) Started() <-chan struct{} { return a.started }

@@ -63,14 +63,19 @@ func NewAddressCluster(b AlertBasis, addressKey string, names int, c AlertCount)
 		c.Parcels, names, b.EntryDate, c.Total, limitText(b.Threshold)))
 }
 
-func newAlert(kind, subject string, b AlertBasis, c AlertCount, reason string) Alert {
-	idDate := b.EntryDate
+// SubjectAlertID is the alert_id of the alert of kind about subject on
+// entryDate: an order's alert spans days, so its id has no date.
+func SubjectAlertID(kind, subject, entryDate string) string {
 	if kind == AlertSplitOrder {
-		idDate = ""
+		entryDate = ""
 	}
+	return AlertID(kind, subject, entryDate)
+}
+
+func newAlert(kind, subject string, b AlertBasis, c AlertCount, reason string) Alert {
 	return Alert{
 		Schema:          SchemaAlert,
-		AlertID:         AlertID(kind, subject, idDate),
+		AlertID:         SubjectAlertID(kind, subject, b.EntryDate),
 		Type:            kind,
 		RecipientKey:    b.RecipientKey,
 		EntryDate:       b.EntryDate,

@@ -609,13 +609,16 @@ func (b *batch) encodeDecision(pc *parcel) {
 // on the day of the parcel that published its latest version, which
 // names it too).
 func alertRefs(pc *parcel) []window.AlertRef {
-	refs := make([]window.AlertRef, 1, 3)
-	refs[0] = window.AlertRef{EntryDate: pc.date, AlertID: event.AlertID(event.AlertSplitShipment, pc.recipKey, pc.date)}
+	refs := make([]window.AlertRef, 0, 3)
+	ref := func(kind, subject string) {
+		refs = append(refs, window.AlertRef{EntryDate: pc.date, AlertID: event.SubjectAlertID(kind, subject, pc.date)})
+	}
+	ref(event.AlertSplitShipment, pc.recipKey)
 	if pc.orderOp >= 0 {
-		refs = append(refs, window.AlertRef{EntryDate: pc.date, AlertID: event.AlertID(event.AlertSplitOrder, pc.orderKey, "")})
+		ref(event.AlertSplitOrder, pc.orderKey)
 	}
 	if pc.addrOp >= 0 {
-		refs = append(refs, window.AlertRef{EntryDate: pc.date, AlertID: event.AlertID(event.AlertAddressCluster, pc.addrKey, pc.date)})
+		ref(event.AlertAddressCluster, pc.addrKey)
 	}
 	return refs
 }

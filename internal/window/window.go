@@ -293,9 +293,6 @@ func NewMemory(cfg Config) (*Store, error) {
 	return &Store{mem: newMemory(cfg.TTL), prefix: cfg.KeyPrefix, ttl: cfg.TTL}, nil
 }
 
-// InMemory reports whether the store keeps its state in this process.
-func (s *Store) InMemory() bool { return s.mem != nil }
-
 // DayKey returns the hash key of a recipient's day.
 func (s *Store) DayKey(recipientKey, entryDate string) string {
 	return s.prefix + ":{" + recipientKey + "}:" + entryDate
