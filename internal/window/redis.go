@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +96,10 @@ type redisSubject struct {
 	whole, guessed bool
 	// version is the version the last write sent gave the subject.
 	version int64
+	// held is set while this batch holds the subject (knownSubjects.hold)
+	// and must hand it on; seen, when it was not held whole but written
+	// lately, so that it exists.
+	held, seen bool
 }
 
 func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
@@ -112,21 +117,39 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		rs.ops = append(rs.ops, i)
 	}
 	results := make([]Result, len(ops))
+	// The batch holds its subjects until it is done with them: a subject
+	// another batch of this process holds is waited for, and handed over
+	// as that batch leaves it, so that the partitions of one processor
+	// never race each other for a subject (only other processors do).
+	waits := s.known.hold(subjects)
+	defer func() {
+		// Whatever this batch did not hand on (an error ended it), the
+		// next batch reads.
+		for _, rs := range subjects {
+			if rs.held {
+				s.known.release(rs.key, nil)
+			}
+		}
+	}()
+	if err := s.known.await(ctx, waits); err != nil {
+		return nil, err
+	}
 	// The first attempt reads nothing: a subject this process holds whole
-	// (it created it, or wrote every version since) is taken from known,
-	// and any other is taken to be new. Either guess is checked by the
-	// write, which goes through only while the version is the one guessed;
-	// a subject whose guess was wrong, or whose answer the write would not
-	// check (nothing to write, and not every op a duplicate), is read.
+	// (it created it, or wrote every version since) is used as held, and
+	// any other not seen lately is taken to be new. Either guess is
+	// checked by the write, which goes through only while the version is
+	// the one guessed; a subject whose guess was wrong, or whose answer
+	// the write would not check (nothing to write, and not every op a
+	// duplicate), is read.
 	var read []*redisSubject
 	for _, rs := range subjects {
-		switch sub, seen := s.known.take(rs.key); {
-		case sub != nil:
-			rs.s, rs.whole, rs.guessed = sub, true, true
+		switch {
+		case rs.s != nil:
+			rs.whole, rs.guessed = true, true
 			rs.loaded = *rs.s
-		case seen:
-			// Written lately, but not held whole here (another batch
-			// holds it, or it is large): it exists, so read it.
+		case rs.seen:
+			// Written lately, but not held whole here (it is large, or
+			// another processor wrote it): it exists, so read it.
 			read = append(read, rs)
 		default:
 			rs.s, rs.whole, rs.guessed = &subject{firstSeq: 1, track: true, changed: changes{created: true}}, true, true
@@ -243,18 +266,20 @@ func (s *Store) load(ctx context.Context, ops []Op, subjects []*redisSubject) er
 	return nil
 }
 
-// keep puts a subject that this process now holds whole back into known,
-// at the version its write gave it; any other it notes as seen.
+// keep hands a subject this batch is done with on: whole, at the version
+// its write gave it, when this process holds it whole, else to be read.
 func (s *Store) keep(rs *redisSubject) {
 	if !rs.whole || rs.s.n > knownMaxParcels {
-		s.known.saw(rs.key)
+		s.known.release(rs.key, nil)
+		rs.held = false
 		return
 	}
 	if rs.s.changed.any() {
 		rs.s.version = rs.version
 	}
 	rs.s.changed = changes{}
-	s.known.put(rs.key, rs.s)
+	s.known.release(rs.key, rs.s)
+	rs.held = false
 }
 
 // readSubject builds a subject from an HMGET of fields.
@@ -595,12 +620,18 @@ const (
 )
 
 // knownSubjects holds the subjects this process holds whole: those it
-// created, and wrote every version of since. A batch takes a subject out
-// while it works on it, so two batches never share one, and puts it back
-// after its write went through; one that another processor wrote in the
-// meantime fails its write, is read, and is not put back whole. Nothing
-// here is trusted without a write that checks its version, but a
-// duplicate's first answer, which never changes.
+// created, and wrote every version of since. A batch holds each of its
+// subjects while it works on it, so two batches never share one: a batch
+// that needs a subject another holds waits, in the order batches asked,
+// and is handed it as the one before leaves it (whole, or to be read).
+// One that another processor wrote in the meantime fails its write, is
+// read, and is not held whole any more. Nothing here is trusted without a
+// write that checks its version, but a duplicate's first answer, which
+// never changes.
+//
+// Batches take all their subjects at once, under one lock, and a batch
+// only ever waits for subjects held by batches that took theirs before
+// it: the waits never form a cycle.
 type knownSubjects struct {
 	mu sync.Mutex
 	// recent and older hold the subjects put back lately: when recent is
@@ -611,25 +642,102 @@ type knownSubjects struct {
 	// lately but not held whole: they exist, and are read rather than
 	// taken to be new.
 	seen, seenBefore map[string]struct{}
+	// held has a key for each subject a batch holds, with the batches
+	// waiting for it, first come first.
+	held map[string][]*subjectWait
+}
+
+// subjectWait is a batch waiting for a subject another batch holds.
+type subjectWait struct {
+	rs *redisSubject
+	// handed is closed when the subject is this batch's; the batch
+	// before left rs.s (nil: not held whole) and rs.seen.
+	handed chan struct{}
 }
 
 func newKnownSubjects() *knownSubjects {
 	return &knownSubjects{recent: make(map[string]*subject), older: make(map[string]*subject),
-		seen: make(map[string]struct{}), seenBefore: make(map[string]struct{})}
+		seen: make(map[string]struct{}), seenBefore: make(map[string]struct{}), held: make(map[string][]*subjectWait)}
 }
 
-// take removes and returns the subject of key, or nil and whether the key
-// was seen lately.
-func (k *knownSubjects) take(key string) (*subject, bool) {
+// hold takes the subjects for one batch: each one no batch holds at once,
+// with what is known of it (rs.s held whole, or rs.seen), and the others
+// as waits, for await.
+func (k *knownSubjects) hold(subjects []*redisSubject) []*subjectWait {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	var waits []*subjectWait
+	for _, rs := range subjects {
+		if queue, held := k.held[rs.key]; held {
+			w := &subjectWait{rs: rs, handed: make(chan struct{})}
+			k.held[rs.key] = append(queue, w)
+			waits = append(waits, w)
+			continue
+		}
+		k.held[rs.key] = nil
+		rs.held = true
+		rs.s, rs.seen = k.takeLocked(rs.key)
+	}
+	return waits
+}
+
+// await waits until every subject of waits is handed over. When ctx ends
+// first, the batch gives up its places in the queues; what it was handed
+// meanwhile it holds, to release like the rest.
+func (k *knownSubjects) await(ctx context.Context, waits []*subjectWait) error {
+	for _, w := range waits {
+		select {
+		case <-w.handed:
+			continue
+		case <-ctx.Done():
+		}
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		for _, w := range waits {
+			select {
+			case <-w.handed:
+			default:
+				k.held[w.rs.key] = slices.DeleteFunc(k.held[w.rs.key], func(other *subjectWait) bool { return other == w })
+			}
+		}
+		return ctx.Err()
+	}
+	return nil
+}
+
+// release ends a batch's hold on the subject of key: sub is the subject
+// held whole, or nil when it must be read. The first batch waiting for it
+// is handed it; with none, it is kept for the next batch to take.
+func (k *knownSubjects) release(key string, sub *subject) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if queue := k.held[key]; len(queue) > 0 {
+		next := queue[0]
+		k.held[key] = queue[1:]
+		next.rs.held = true
+		next.rs.s, next.rs.seen = sub, true
+		close(next.handed)
+		return
+	}
+	delete(k.held, key)
+	if sub != nil {
+		if len(k.recent) >= knownMaxSubjects {
+			k.older, k.recent = k.recent, make(map[string]*subject, knownMaxSubjects)
+		}
+		k.recent[key] = sub
+		return
+	}
+	k.sawLocked(key)
+}
+
+// takeLocked removes and returns the subject of key, or nil and whether
+// the key was seen lately.
+func (k *knownSubjects) takeLocked(key string) (*subject, bool) {
 	sub, ok := k.recent[key]
 	if !ok {
 		sub, ok = k.older[key]
 	}
 	if ok {
-		// While this batch holds it, another batch that counts toward
-		// it reads it.
 		delete(k.recent, key)
 		delete(k.older, key)
 		k.sawLocked(key)
@@ -640,23 +748,6 @@ func (k *knownSubjects) take(key string) (*subject, bool) {
 		_, seen = k.seenBefore[key]
 	}
 	return nil, seen
-}
-
-// put keeps sub.
-func (k *knownSubjects) put(key string, sub *subject) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(k.recent) >= knownMaxSubjects {
-		k.older, k.recent = k.recent, make(map[string]*subject, knownMaxSubjects)
-	}
-	k.recent[key] = sub
-}
-
-// saw notes that the subject of key exists.
-func (k *knownSubjects) saw(key string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.sawLocked(key)
 }
 
 func (k *knownSubjects) sawLocked(key string) {

@@ -1,0 +1,122 @@
+package window_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s321/s321/internal/money"
+	"github.com/s321/s321/internal/testenv"
+	"github.com/s321/s321/internal/window"
+)
+
+// TestPartitionsOfOneProcessorNeverConflict: the partitions of one
+// processor count parcels of the same subjects at the same moment, each
+// batch naming two shared subjects in its own order (so that two batches
+// could each wait for the other, were holds taken one by one). Every
+// parcel counts once, and no write of one Store loses to another of its
+// own batches: a batch waits for a subject another holds and is handed it
+// whole, instead of racing it in Redis.
+func TestPartitionsOfOneProcessorNeverConflict(t *testing.T) {
+	server := testenv.StartRedis(t, "--appendfsync", "no")
+	store := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+	const partitions, batches, perBatch = 6, 40, 4
+	ctx := context.Background()
+	var mu sync.Mutex
+	seqs := map[string]map[int64]string{"rk1": {}, "rk2": {}}
+	var wg sync.WaitGroup
+	errs := make(chan error, partitions)
+	for p := range partitions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				var ops []window.Op
+				for i := range perBatch {
+					o := op("P-"+strconv.Itoa(p)+"-"+strconv.Itoa(b)+"-"+strconv.Itoa(i), "DHL", "1.25")
+					// Odd partitions name rk2 first, even ones rk1.
+					if (i+p)%2 == 1 {
+						o.Subject = "rk2"
+					}
+					ops = append(ops, o)
+				}
+				got, err := store.Apply(ctx, ops)
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				for i, res := range got {
+					if other, dup := seqs[ops[i].Subject][res.Seq]; dup {
+						t.Errorf("%s: seq %d given to %s and %s", ops[i].Subject, res.Seq, other, ops[i].ParcelID)
+					}
+					seqs[ops[i].Subject][res.Seq] = ops[i].ParcelID
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	const each = partitions * batches * perBatch / 2 // parcels of each subject
+	for subject, got := range seqs {
+		for seq := int64(1); seq <= each; seq++ {
+			if _, ok := got[seq]; !ok {
+				t.Errorf("%s: no parcel got seq %d", subject, seq)
+			}
+		}
+		day, err := store.Day(ctx, subject, "2024-05-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := money.Format(money.FromCents(125*each, 2)); day.Total != want {
+			t.Errorf("%s: total %s, want %s", subject, day.Total, want)
+		}
+	}
+	if n := store.Conflicts(); n != 0 {
+		t.Errorf("%d subjects written again after a conflict, want none within one Store", n)
+	}
+}
+
+// TestBatchWaitingForASubjectGivesUp: a batch that waits for a subject
+// another batch of the same Store holds gives up when its context ends,
+// and the subject goes on to the batches after it.
+func TestBatchWaitingForASubjectGivesUp(t *testing.T) {
+	server := testenv.StartRedis(t, "--appendfsync", "no")
+	store := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+	ctx := context.Background()
+	// Writes wait while Redis is paused, so the first batch holds rk1.
+	admin := server.Client()
+	if err := admin.Do(ctx, "CLIENT", "PAUSE", "800", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1.25")})
+		first <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the first batch is at Redis by now
+	waiting, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := store.Apply(waiting, []window.Op{op("P-2", "DHL", "1.25")}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting batch: %v, want its context's deadline", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first batch: %v", err)
+	}
+	got, err := store.Apply(ctx, []window.Op{op("P-2", "DHL", "1.25"), op("P-3", "DHL", "1.25")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Seq != 2 || got[1].Seq != 3 {
+		t.Errorf("seqs %d and %d after the batch that gave up, want 2 and 3", got[0].Seq, got[1].Seq)
+	}
+}
