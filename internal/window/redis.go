@@ -14,16 +14,22 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Counting in Redis takes two pipelined round trips for a batch, three
-// when an alert lists parcels this process has not seen:
+// Counting in Redis takes one pipelined round trip for a batch whose
+// subjects this process holds whole or takes to be new, one more for the
+// others, and one more when an alert lists parcels this process has not
+// seen:
 //
-//  1. read: one HMGET per subject of the batch, of its figures and of the
-//     records of the parcels, events and members its ops name;
+//  0. hold: the batch takes its subjects from knownSubjects, waiting for
+//     those another batch of this process holds (no round trip);
+//  1. read: one HMGET per subject neither held whole nor taken to be new,
+//     of its figures and of the records of the parcels, events and
+//     members its ops name;
 //  2. write: the rules are applied in Go, and every subject that changed
 //     is written back by casScript, which writes a subject only while its
-//     version is still the one read (compare and set). A subject another
-//     processor changed in between is read again and its ops applied
-//     again, until its write goes through; only those ops are retried;
+//     version is still the one held or read (compare and set). A subject
+//     another processor changed in between is read again and its ops
+//     applied again, until its write goes through; only those ops are
+//     retried;
 //  3. entries: an alert lists its subject's first parcels, which are
 //     written once and never change, so a process caches them and reads
 //     from Redis only those it has not seen (entryCache).
