@@ -120,3 +120,33 @@ func TestBatchWaitingForASubjectGivesUp(t *testing.T) {
 		t.Errorf("seqs %d and %d after the batch that gave up, want 2 and 3", got[0].Seq, got[1].Seq)
 	}
 }
+
+// TestEntriesHeldWholeAreReadByAnotherProcessor: a processor that holds a
+// subject whole writes each of its first parcels once, batch after batch;
+// another processor that raises the subject's alert reads them all back,
+// in order.
+func TestEntriesHeldWholeAreReadByAnotherProcessor(t *testing.T) {
+	server := testenv.StartRedis(t, "--appendfsync", "no")
+	ctx := context.Background()
+	first := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+	other := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+	const batches = 5
+	for i := range batches {
+		if _, err := first.Apply(ctx, []window.Op{op("P-"+strconv.Itoa(i), "C"+strconv.Itoa(i), "100.00")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := other.Apply(ctx, []window.Op{op("P-5", "C5", "400.00")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := got[0]
+	if res.Seq != batches+1 || res.AlertVersion != 1 {
+		t.Fatalf("seq %d, alert version %d; want %d and 1", res.Seq, res.AlertVersion, batches+1)
+	}
+	for i := range batches + 1 {
+		if want := "P-" + strconv.Itoa(i); res.AlertParcels[i] != want || res.AlertCarriers[i] != "C"+strconv.Itoa(i) {
+			t.Errorf("alert parcel %d: %s of %s, want %s of C%d", i, res.AlertParcels[i], res.AlertCarriers[i], want, i)
+		}
+	}
+}

@@ -284,6 +284,7 @@ func (s *Store) keep(rs *redisSubject) {
 		rs.s.version = rs.version
 	}
 	rs.s.changed = changes{}
+	rs.s.entriesWritten = len(rs.s.entries)
 	s.known.release(rs.key, rs.s)
 	rs.held = false
 }
@@ -498,7 +499,8 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	for _, m := range log.members {
 		args = append(args, memberField(m), 1)
 	}
-	for i, e := range sub.entries {
+	for i := sub.entriesWritten; i < len(sub.entries); i++ {
+		e := sub.entries[i]
 		args = append(args, "l:"+strconv.FormatInt(sub.firstSeq+int64(i), 10), e.parcel+" "+e.carrier)
 	}
 	args[at+2] = (len(args) - at - 3) / 2

@@ -61,6 +61,10 @@ type subject struct {
 	// (firstSeq 1); the Redis store those this apply added.
 	firstSeq int64
 	entries  []entry
+	// entriesWritten is how many of entries Redis has already (a subject
+	// the Redis store holds whole keeps them for the alerts it lists):
+	// a write sends only those after them.
+	entriesWritten int
 
 	// track is set where what changed must be written back (Redis).
 	track   bool
