@@ -44,7 +44,9 @@ import (
 // the number of field-value pairs, and the pairs (the new version among
 // them). It answers 1 for each key written and 0 for each key whose
 // version had moved (nothing written).
-var casScript = redis.NewScript(`
+var casScript = redis.NewScript(casSource)
+
+const casSource = `
 local ttl = ARGV[1]
 local written = {}
 local a = 2
@@ -65,7 +67,7 @@ for i = 1, #KEYS do
   a = last + 1
 end
 return written
-`)
+`
 
 // The fields of a subject's figures, in the order load reads them.
 var figureFields = [...]string{"v", "o", "n", "total", "scale", "gift_total", "alert_from", "nm", "d"}
@@ -362,18 +364,25 @@ func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisS
 	run := func(cached bool) ([]*redis.Cmd, error) {
 		cmds := make([]*redis.Cmd, len(calls))
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			var text argText
 			for c, call := range calls {
-				keys := make([]string, len(call))
-				args := make([]any, 1, 1+16*len(call))
-				args[0] = ttl
-				for j, rs := range call {
-					keys[j] = rs.key
-					args = appendWrite(args, rs)
+				text.reset()
+				text.str(ttl)
+				for _, rs := range call {
+					writeSubject(&text, rs)
 				}
+				args := make([]any, 0, 3+len(call)+text.len())
 				if cached {
-					cmds[c] = casScript.EvalSha(ctx, pipe, keys, args...)
+					args = append(args, "evalsha", casScript.Hash(), len(call))
 				} else {
-					cmds[c] = casScript.Eval(ctx, pipe, keys, args...)
+					args = append(args, "eval", casSource, len(call))
+				}
+				for _, rs := range call {
+					args = append(args, rs.key)
+				}
+				cmds[c] = redis.NewCmd(ctx, text.appendTo(args)...)
+				if err := pipe.Process(ctx, cmds[c]); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -443,7 +452,7 @@ func hashTag(key string) string {
 	return key
 }
 
-// appendWrite appends a subject's part of a casScript call: the version
+// writeSubject writes a subject's part of a casScript call: the version
 // read, whether to set the key's expiry, the number of pairs, and the
 // fields that changed. A key's expiry is set when it is created and, for
 // an order, renewed when it counts a newer entry date than before: one
@@ -451,9 +460,8 @@ func hashTag(key string) string {
 // Only an order keeps its newest entry date (d), and only a subject with
 // an alert its epoch (o): the fewer fields a write carries, the less it
 // costs Redis.
-func appendWrite(args []any, rs *redisSubject) []any {
+func writeSubject(text *argText, rs *redisSubject) {
 	sub, was := rs.s, &rs.loaded
-	at := len(args)
 	expire := "0"
 	if sub.changed.created || (rs.spansDays && sub.day > was.day) {
 		expire = "1"
@@ -466,52 +474,119 @@ func appendWrite(args []any, rs *redisSubject) []any {
 	if was.version == 0 {
 		rs.version = rand.Int64N(1<<62) + 1
 	}
-	args = append(args, strconv.FormatInt(was.version, 10), expire, 0, "v", rs.version)
-	if sub.epoch != was.epoch {
-		args = append(args, "o", sub.epoch)
+	// The figures that changed, the version first.
+	var figures [9]struct {
+		field string
+		value int64
 	}
-	for _, f := range [...]struct {
-		field    string
-		now, was int64
-	}{
-		{"n", sub.n, was.n}, {"total", sub.total, was.total}, {"scale", int64(sub.scale), int64(was.scale)},
-		{"gift_total", sub.giftTotal, was.giftTotal}, {"alert_from", sub.alertFrom, was.alertFrom}, {"nm", sub.members, was.members},
-	} {
-		if f.now != f.was {
-			args = append(args, f.field, f.now)
+	n := 0
+	figure := func(field string, now, was int64) {
+		if now != was {
+			figures[n].field, figures[n].value = field, now
+			n++
 		}
 	}
-	if rs.spansDays && sub.day != was.day {
-		args = append(args, "d", sub.day)
+	figure("v", rs.version, was.version)
+	figure("o", sub.epoch, was.epoch)
+	figure("n", sub.n, was.n)
+	figure("total", sub.total, was.total)
+	figure("scale", int64(sub.scale), int64(was.scale))
+	figure("gift_total", sub.giftTotal, was.giftTotal)
+	figure("alert_from", sub.alertFrom, was.alertFrom)
+	figure("nm", sub.members, was.members)
+	if rs.spansDays {
+		figure("d", sub.day, was.day)
 	}
 	log := sub.changed.log
 	if log == nil {
 		log = new(changeLog)
 	}
+	pairs := n + len(log.parcels) + len(log.events) + len(log.members) + len(sub.entries) - sub.entriesWritten
+	text.int(was.version)
+	text.str(expire)
+	text.int(int64(pairs))
+	for _, f := range figures[:n] {
+		text.str(f.field)
+		text.int(f.value)
+	}
 	for _, id := range log.parcels {
 		rec, _ := sub.parcels.get(id)
-		args = append(args, "p:"+id, appendParcelRecord(nil, rec))
+		text.field("p:", id)
+		text.buf = appendParcelRecord(text.buf, rec)
+		text.end()
 	}
 	for _, id := range log.events {
 		rec, _ := sub.events.get(id)
-		args = append(args, "e:"+id, appendEventRecord(nil, rec))
+		text.field("e:", id)
+		text.buf = appendEventRecord(text.buf, rec)
+		text.end()
 	}
 	for _, m := range log.members {
-		args = append(args, memberField(m), 1)
+		text.field("m:", memberName(m))
+		text.str("1")
 	}
 	for i := sub.entriesWritten; i < len(sub.entries); i++ {
 		e := sub.entries[i]
-		args = append(args, "l:"+strconv.FormatInt(sub.firstSeq+int64(i), 10), e.parcel+" "+e.carrier)
+		text.buf = strconv.AppendInt(append(text.buf, "l:"...), sub.firstSeq+int64(i), 10)
+		text.end()
+		text.buf = append(append(append(text.buf, e.parcel...), ' '), e.carrier...)
+		text.end()
 	}
-	args[at+2] = (len(args) - at - 3) / 2
+}
+
+// argText holds the arguments of one command as text, back to back in
+// one buffer, and hands them to go-redis as *string: a few allocations a
+// command rather than one or two an argument (go-redis boxes each
+// argument in an interface).
+type argText struct {
+	buf  []byte
+	ends []int // where each argument ends in buf
+}
+
+func (a *argText) reset()   { a.buf, a.ends = a.buf[:0], a.ends[:0] }
+func (a *argText) len() int { return len(a.ends) }
+func (a *argText) end()     { a.ends = append(a.ends, len(a.buf)) }
+
+func (a *argText) str(s string) {
+	a.buf = append(a.buf, s...)
+	a.end()
+}
+
+func (a *argText) int(v int64) {
+	a.buf = strconv.AppendInt(a.buf, v, 10)
+	a.end()
+}
+
+// field writes the field prefix+id.
+func (a *argText) field(prefix, id string) {
+	a.buf = append(append(a.buf, prefix...), id...)
+	a.end()
+}
+
+// appendTo appends the arguments to args and returns it.
+func (a *argText) appendTo(args []any) []any {
+	text := string(a.buf)
+	strs := make([]string, len(a.ends))
+	start := 0
+	for i, end := range a.ends {
+		strs[i] = text[start:end]
+		args = append(args, &strs[i])
+		start = end
+	}
 	return args
 }
 
-// memberField is the field that marks member as counted: its first 32
-// characters (128 bits of a name key), so that the field stays well
-// within the 64 bytes of a listpack entry.
+// memberField is the field that marks member as counted: "m:" and its
+// first 32 characters (memberName).
 func memberField(member string) string {
-	return "m:" + member[:min(32, len(member))]
+	return "m:" + memberName(member)
+}
+
+// memberName is what marks a member: its first 32 characters (128 bits
+// of a name key), so that the field stays well within the 64 bytes of a
+// listpack entry.
+func memberName(member string) string {
+	return member[:min(32, len(member))]
 }
 
 func isNoScript(err error) bool {
