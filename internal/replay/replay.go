@@ -280,7 +280,13 @@ func (s *Summary) Print(w io.Writer) {
 		for e := range s.Errors {
 			errs = append(errs, e)
 		}
-		slices.SortFunc(errs, func(a, b string) int { return s.Errors[b].Count - s.Errors[a].Count })
+		// The most frequent first; of as frequent, the one met first.
+		slices.SortFunc(errs, func(a, b string) int {
+			if c := s.Errors[b].Count - s.Errors[a].Count; c != 0 {
+				return c
+			}
+			return s.Errors[a].FirstLine - s.Errors[b].FirstLine
+		})
 		for _, e := range errs {
 			fmt.Fprintf(w, "  %6d  %s (first at line %d)\n", s.Errors[e].Count, strings.TrimSpace(e), s.Errors[e].FirstLine)
 		}
