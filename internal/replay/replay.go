@@ -162,8 +162,8 @@ func readBatches(cfg Config, in io.Reader, done func(inputs []process.Input, rea
 	var read int64
 	lines, lineNo := 0, 0
 	batch := make([]process.Input, 0, cfg.BatchSize)
-	// data holds the batch's lines; it starts as large as the last
-	// batch's, so it rarely grows.
+	// data holds the batch's lines; it starts an eighth larger than the
+	// last batch's lines took, so it rarely grows.
 	data := make([]byte, 0, 64<<10)
 	for {
 		line, n, err := readLine(reader, &data, cfg.MaxLineBytes)
@@ -181,7 +181,7 @@ func readBatches(cfg Config, in io.Reader, done func(inputs []process.Input, rea
 				return lines, derr
 			}
 			batch = make([]process.Input, 0, cfg.BatchSize)
-			data = make([]byte, 0, cap(data))
+			data = make([]byte, 0, len(data)+len(data)/8)
 		}
 		if errors.Is(err, io.EOF) {
 			return lines, nil
