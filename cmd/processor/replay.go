@@ -120,7 +120,8 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// The summary quotes the input's errors: escape what it prints.
 	safeOut := termsafe.NewWriter(stdout)
-	fmt.Fprintf(safeOut, "replayed %s in %s\n", name, time.Since(start).Round(time.Millisecond))
+	elapsed := time.Since(start)
+	fmt.Fprintf(safeOut, "replayed %s in %s, %.0f lines a second\n", name, elapsed.Round(time.Millisecond), float64(sum.Lines)/elapsed.Seconds())
 	sum.Print(safeOut)
 	return safeOut.Flush()
 }
