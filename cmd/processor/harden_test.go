@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -161,5 +162,44 @@ func TestBrokerWarnsWhenExposed(t *testing.T) {
 		if got := strings.Contains(stderr.String(), "WARNING: the broker listens beyond loopback"); got != warns {
 			t.Errorf("--addr %s: warned %v, want %v: %q", addr, got, warns, stderr.String())
 		}
+	}
+}
+
+// TestReplayGCPercent: replay sets the collector's target from
+// --gc-percent, unless GOGC is set, and refuses a target below 1.
+func TestReplayGCPercent(t *testing.T) {
+	input := writeManifests(t)
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tests := []struct {
+		name   string
+		gogc   string // "": unset
+		args   []string
+		code   int
+		target int // the collector's target afterwards; 0: not checked
+	}{
+		{"the flag", "", []string{"--gc-percent", "250"}, 0, 250},
+		{"the default", "", nil, 0, defaultReplayGCPercent},
+		{"GOGC wins", "150", []string{"--gc-percent", "250"}, 0, 100},
+		{"below 1", "", []string{"--gc-percent", "0"}, 2, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("RECIPIENT_KEY_SECRET", "replay-test-secret-0123456789")
+			t.Setenv("REDIS_URL", "")
+			t.Setenv("GOGC", tc.gogc)
+			if tc.gogc == "" {
+				os.Unsetenv("GOGC") // t.Setenv restores it
+			}
+			debug.SetGCPercent(100)
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"replay", "--input", input}, tc.args...), &stdout, &stderr)
+			target := debug.SetGCPercent(100)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d:\n%s%s", code, tc.code, stdout.String(), stderr.String())
+			}
+			if tc.target != 0 && target != tc.target {
+				t.Errorf("collector's target %d, want %d", target, tc.target)
+			}
+		})
 	}
 }

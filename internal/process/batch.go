@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -54,9 +56,6 @@ type batch struct {
 	tally tally
 
 	decidedAt string // now, as decision.v1 and alert.v1 write it
-	facts     batchFacts
-	items     itemSlab
-	dates     dateTexts
 	// declared is the map every decision's declared_values is encoded
 	// from, refilled for each.
 	declared map[string]string
@@ -119,16 +118,52 @@ type parcel struct {
 // prepare decodes and screens each message into its parcel: the regime
 // in force at its arrival, its entry date, its value in dollars, its
 // recipient's keys. A message that breaks a rule is rejected.
+//
+// Each message is prepared on its own, so a large batch is split into
+// runs of consecutive messages prepared on all the processor's threads at
+// once; each run writes only its own parcels and rejections, so the
+// result is the same, in the same order, as prepared one by one.
 func (b *batch) prepare(context.Context) error {
-	for i := range b.inputs {
-		b.rejects[i] = b.prepareParcel(&b.inputs[i], &b.parcels[i])
+	runs := min(runtime.GOMAXPROCS(0), len(b.inputs)/minPrepareRun)
+	if runs < 2 {
+		b.prepareRun(0, len(b.inputs))
+		return nil
 	}
+	var wg sync.WaitGroup
+	for r := range runs {
+		from, to := r*len(b.inputs)/runs, (r+1)*len(b.inputs)/runs
+		wg.Go(func() { b.prepareRun(from, to) })
+	}
+	wg.Wait()
 	return nil
+}
+
+// minPrepareRun is the fewest messages prepared on a thread of their own:
+// below it, starting a goroutine costs more than it saves. A message takes
+// about 4 µs to prepare (BenchmarkPrepare on one thread).
+const minPrepareRun = 128
+
+// prepareRun prepares the messages from to to (not included).
+func (b *batch) prepareRun(from, to int) {
+	// A run's slab holds its items: parcels carry one to three.
+	prep := preparer{items: itemSlab{size: 3 * (to - from)}}
+	for i := from; i < to; i++ {
+		b.rejects[i] = b.prepareParcel(&b.inputs[i], &b.parcels[i], &prep)
+	}
+}
+
+// preparer is what one run of prepare keeps between its parcels, its
+// own so that runs can work at once: the slab their items are taken
+// from, the texts of the entry dates met, the facts of the regimes met.
+type preparer struct {
+	facts batchFacts
+	items itemSlab
+	dates dateTexts
 }
 
 // prepareParcel decodes and screens one message into pc. Its error is the
 // rejection: it names the field and the rule.
-func (b *batch) prepareParcel(in *Input, pc *parcel) error {
+func (b *batch) prepareParcel(in *Input, pc *parcel, prep *preparer) error {
 	p := b.p
 	if len(in.Value) > p.cfg.MaxMessageBytes {
 		return &sizeError{size: len(in.Value), limit: p.cfg.MaxMessageBytes}
@@ -147,7 +182,7 @@ func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 	if portZone, ok := port.Builtin().Zone(m.PortOfEntry); ok {
 		zone = portZone
 	}
-	date := b.dates.text(decide.EntryDate(m.ArrivalTime, zone))
+	date := prep.dates.text(decide.EntryDate(m.ArrivalTime, zone))
 	// Foreign values convert at the rate of the date of exportation when
 	// the manifest gives it (19 CFR 159.32), else of the entry date.
 	rateDate := date
@@ -162,7 +197,7 @@ func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 	if err != nil {
 		return &valueError{err: err}
 	}
-	items := b.items.take(len(m.Items))
+	items := prep.items.take(len(m.Items))
 	for i, item := range m.Items {
 		items[i] = decide.Item{HTSCode: item.HTSCode, OriginCountry: item.OriginCountry, Category: item.Category}
 	}
@@ -170,7 +205,7 @@ func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 	*pc = parcel{
 		in:     in,
 		m:      m,
-		regime: b.facts.of(regime),
+		regime: prep.facts.of(regime),
 		decided: decide.Parcel{
 			Value:          value,
 			Items:          items,
@@ -215,7 +250,7 @@ func (b *batch) prepareParcel(in *Input, pc *parcel) error {
 		if shadow == nil {
 			return &noRegimeError{arrival: m.ArrivalTime, shadow: true}
 		}
-		pc.shadow = b.facts.of(shadow)
+		pc.shadow = prep.facts.of(shadow)
 	}
 	return nil
 }

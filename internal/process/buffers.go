@@ -70,12 +70,21 @@ func (b *outBuf) text(s string) []byte {
 // allocate their items one by one. A slice handed out is capped at its
 // own end; when the array is used up, the next is allocated and the
 // slices already handed out keep the old one.
-type itemSlab struct{ free []decide.Item }
+type itemSlab struct {
+	free []decide.Item
+	// size is how many items an array holds (at least n of the take
+	// that allocates it); 0 is 4096.
+	size int
+}
 
 // take returns n zeroed items.
 func (s *itemSlab) take(n int) []decide.Item {
 	if n > len(s.free) {
-		s.free = make([]decide.Item, max(n, 4096))
+		size := s.size
+		if size == 0 {
+			size = 4096
+		}
+		s.free = make([]decide.Item, max(n, size))
 	}
 	items := s.free[:n:n]
 	s.free = s.free[n:]

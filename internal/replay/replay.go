@@ -71,10 +71,10 @@ type ErrorCount struct {
 }
 
 // Run decides every line of in and writes the decisions to out (nil: not
-// written), one JSON object a line, in input order. Reading and deciding
-// run in one goroutine, counting and writing what was decided in another,
-// so a batch is written while the next is decided; batches are decided
-// one after the other, in input order, as a partition's are.
+// written), one JSON object a line, in input order. Three goroutines work
+// at once, each on its own batch: one reads lines, one decides them, one
+// counts and writes what was decided. Batches are decided one after the
+// other, in input order, as a partition's are.
 func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writer, now func() time.Time) (*Summary, error) {
 	if cfg.BatchSize < 1 {
 		cfg.BatchSize = 1000
@@ -87,18 +87,24 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 	if out != nil {
 		writer = bufio.NewWriterSize(out, 256<<10)
 	}
-	// decided is a batch's outputs and how far the input was read then.
+	// read is a batch's inputs, and how far the input was read then;
+	// decided is its outputs.
+	type read struct {
+		inputs []process.Input
+		read   int64
+	}
 	type decided struct {
 		outputs []process.Output
 		read    int64
 	}
-	batches := make(chan decided, 2)
+	batches := make(chan read, 1)
+	outputs := make(chan decided, 2)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(batches)
-		lines, err := decide(ctx, cfg, p, in, now, func(outputs []process.Output, read int64) error {
+		lines, err := readBatches(cfg, in, func(inputs []process.Input, bytesRead int64) error {
 			select {
-			case batches <- decided{outputs, read}:
+			case batches <- read{inputs, bytesRead}:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
@@ -108,7 +114,22 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		return err
 	})
 	g.Go(func() error {
+		defer close(outputs)
 		for b := range batches {
+			decisions, err := p.Process(ctx, b.inputs, now())
+			if err != nil {
+				return err
+			}
+			select {
+			case outputs <- decided{decisions, b.read}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for b := range outputs {
 			for _, o := range b.outputs {
 				if err := sum.add(cfg.Topics, o, writer); err != nil {
 					return err
@@ -131,17 +152,21 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 	return sum, nil
 }
 
-// decide reads in a batch at a time, decides each batch and hands its
-// outputs to done, and returns the number of lines decided.
-func decide(ctx context.Context, cfg Config, p Processor, in io.Reader, now func() time.Time,
-	done func(outputs []process.Output, read int64) error) (int, error) {
+// readBatches reads in a batch at a time and hands each batch to done,
+// with how far the input was read; it returns the number of lines read.
+// A batch's lines are held in one array of their own, which no later
+// batch writes to.
+func readBatches(cfg Config, in io.Reader, done func(inputs []process.Input, read int64) error) (int, error) {
 	reader := bufio.NewReaderSize(in, 64<<10)
 	topic := "replay:" + cfg.Name
 	var read int64
 	lines, lineNo := 0, 0
 	batch := make([]process.Input, 0, cfg.BatchSize)
+	// data holds the batch's lines; it starts an eighth larger than the
+	// last batch's lines took, so it rarely grows.
+	data := make([]byte, 0, 64<<10)
 	for {
-		line, n, err := readLine(reader, cfg.MaxLineBytes)
+		line, n, err := readLine(reader, &data, cfg.MaxLineBytes)
 		read += int64(n)
 		if n > 0 {
 			lineNo++
@@ -152,14 +177,11 @@ func decide(ctx context.Context, cfg Config, p Processor, in io.Reader, now func
 			batch = append(batch, process.Input{Value: line, Source: event.Source{Topic: topic, Offset: int64(lineNo)}})
 		}
 		if len(batch) == cfg.BatchSize || (err != nil && len(batch) > 0) {
-			outputs, perr := p.Process(ctx, batch, now())
-			if perr != nil {
-				return lines, perr
-			}
-			if derr := done(outputs, read); derr != nil {
+			if derr := done(batch, read); derr != nil {
 				return lines, derr
 			}
-			batch = batch[:0]
+			batch = make([]process.Input, 0, cfg.BatchSize)
+			data = make([]byte, 0, len(data)+len(data)/8)
 		}
 		if errors.Is(err, io.EOF) {
 			return lines, nil
@@ -167,29 +189,29 @@ func decide(ctx context.Context, cfg Config, p Processor, in io.Reader, now func
 		if err != nil {
 			return lines, fmt.Errorf("read input: %w", err)
 		}
-		if ctx.Err() != nil {
-			return lines, ctx.Err()
-		}
 	}
 }
 
-// readLine reads one line without its newline. A line longer than max is
-// returned truncated to max+1 bytes (so the processor rejects it as too
-// large) and the rest of it is skipped.
-func readLine(r *bufio.Reader, max int) ([]byte, int, error) {
-	var line []byte
+// readLine reads one line without its newline, appending it to data. A
+// line longer than max is returned truncated to max+1 bytes (so the
+// processor rejects it as too large) and the rest of it is skipped.
+func readLine(r *bufio.Reader, data *[]byte, max int) ([]byte, int, error) {
+	start := len(*data)
 	n := 0
 	for {
 		chunk, err := r.ReadSlice('\n')
 		n += len(chunk)
-		if len(line) <= max {
-			line = append(line, chunk[:min(len(chunk), max+1-len(line))]...)
+		if kept := len(*data) - start; kept <= max {
+			*data = append(*data, chunk[:min(len(chunk), max+1-kept)]...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		line = bytes.TrimRight(line, "\r\n")
-		return line, n, err
+		line := bytes.TrimRight((*data)[start:], "\r\n")
+		// The line ends where the next begins: capped, so that
+		// appending to it could not write over the next.
+		*data = (*data)[:start+len(line)]
+		return line[:len(line):len(line)], n, err
 	}
 }
 
@@ -258,7 +280,13 @@ func (s *Summary) Print(w io.Writer) {
 		for e := range s.Errors {
 			errs = append(errs, e)
 		}
-		slices.SortFunc(errs, func(a, b string) int { return s.Errors[b].Count - s.Errors[a].Count })
+		// The most frequent first; of as frequent, the one met first.
+		slices.SortFunc(errs, func(a, b string) int {
+			if c := s.Errors[b].Count - s.Errors[a].Count; c != 0 {
+				return c
+			}
+			return s.Errors[a].FirstLine - s.Errors[b].FirstLine
+		})
 		for _, e := range errs {
 			fmt.Fprintf(w, "  %6d  %s (first at line %d)\n", s.Errors[e].Count, strings.TrimSpace(e), s.Errors[e].FirstLine)
 		}
