@@ -21,28 +21,120 @@ type memory struct {
 	mu       sync.Mutex
 	ttlDays  int64
 	subjects map[memKey]*memSubject
-	links    map[string]memLink // by link key
-	pins     map[string]memLink // by own recipient key and parcel id
-	parcels  map[string]*memParcel
-	alerts   map[string]map[string]memAlert // by entry date, then alert id
+	// others holds the subjects whose key or entry date memKey cannot
+	// encode (tests use short names): none in production.
+	others  map[memOtherKey]*memSubject
+	links   map[string]memLink // by link key
+	pins    map[string]memLink // by own recipient key and parcel id
+	parcels map[string]*memParcel
+	alerts  map[string]map[string]memAlert // by entry date, then alert id
 	// newest is the newest entry date seen (days since 1970-01-01);
 	// swept the newest at the last sweep.
 	newest, swept int64
 }
 
-// memKey is a subject's key: its scope, its subject key, and its entry
-// date (none for an order).
+// memKey is a subject's key: its scope, its entry date as yyyymmdd (0
+// for an order), and its subject key, 64 lowercase hex characters, as the
+// 32 bytes they encode. It holds no pointer, so the map of subjects is
+// hashed in one pass and its keys cost the collector nothing to mark.
 type memKey struct {
+	scope   Scope
+	date    int32
+	subject [32]byte
+}
+
+// memOtherKey is the key of a subject memKey cannot encode. Its strings
+// are the op's, whole: no such key is equal to a memKey's.
+type memOtherKey struct {
 	scope         Scope
 	subject, date string
 }
 
-func keyOf(op *Op) memKey {
-	k := memKey{scope: op.Scope, subject: op.Subject, date: op.EntryDate}
-	if op.Scope == ScopeOrder {
-		k.date = ""
+// subjectKey returns the key of a subject of scope on date; ok is false
+// when the subject is not 64 lowercase hex characters or the date not
+// YYYY-MM-DD, for a memOtherKey to keep. Both encodings are one to one,
+// so two keys are equal only for the same subject and date.
+func subjectKey(scope Scope, subject, date string) (key memKey, ok bool) {
+	key.scope = scope
+	if scope != ScopeOrder {
+		day := dateNumber(date)
+		if day == 0 {
+			return key, false
+		}
+		key.date = int32(day)
 	}
-	return k
+	return key, decodeHexKey(&key.subject, subject)
+}
+
+// otherKey is subjectKey's fallback.
+func otherKey(scope Scope, subject, date string) memOtherKey {
+	if scope == ScopeOrder {
+		date = ""
+	}
+	return memOtherKey{scope: scope, subject: subject, date: date}
+}
+
+// decodeHexKey decodes 64 lowercase hex characters into dst; false for
+// anything else (uppercase too, so that one key has one encoding).
+func decodeHexKey(dst *[32]byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := hexDigit(s[2*i])
+		lo, ok2 := hexDigit(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// lookup returns the subject of scope, subject and date, nil when there
+// is none.
+func (m *memory) lookup(scope Scope, subject, date string) *memSubject {
+	if key, ok := subjectKey(scope, subject, date); ok {
+		return m.subjects[key]
+	}
+	return m.others[otherKey(scope, subject, date)]
+}
+
+// subjectOf returns op's subject, created (last changed on day) when
+// there is none.
+func (m *memory) subjectOf(op *Op, day int64) *memSubject {
+	if key, ok := subjectKey(op.Scope, op.Subject, op.EntryDate); ok {
+		ms := m.subjects[key]
+		if ms == nil {
+			ms = newMemSubject(day)
+			m.subjects[key] = ms
+		}
+		return ms
+	}
+	key := otherKey(op.Scope, op.Subject, op.EntryDate)
+	ms := m.others[key]
+	if ms == nil {
+		ms = newMemSubject(day)
+		// The key outlives the op: its strings are copied, so that they
+		// do not hold the whole decoded message.
+		key.subject, key.date = strings.Clone(key.subject), strings.Clone(key.date)
+		m.others[key] = ms
+	}
+	return ms
+}
+
+func newMemSubject(day int64) *memSubject {
+	return &memSubject{subject: subject{firstSeq: 1}, day: day}
 }
 
 type memSubject struct {
@@ -77,6 +169,7 @@ func newMemory(ttl time.Duration) *memory {
 	return &memory{
 		ttlDays:  max(int64((ttl+24*time.Hour-1)/(24*time.Hour)), 1),
 		subjects: map[memKey]*memSubject{},
+		others:   map[memOtherKey]*memSubject{},
 		links:    map[string]memLink{},
 		pins:     map[string]memLink{},
 		parcels:  map[string]*memParcel{},
@@ -90,13 +183,8 @@ func (m *memory) apply(ops []Op) []Result {
 	defer m.mu.Unlock()
 	for i := range ops {
 		op := &ops[i]
-		key := keyOf(op)
 		day := m.seen(op.EntryDate)
-		ms := m.subjects[key]
-		if ms == nil {
-			ms = &memSubject{subject: subject{firstSeq: 1}, day: day}
-			m.subjects[key] = ms
-		}
+		ms := m.subjectOf(op, day)
 		res := ms.apply(op)
 		if res.Status == StatusOK && !res.Duplicate {
 			ms.day = max(ms.day, day)
@@ -129,6 +217,7 @@ func (m *memory) seen(date string) int64 {
 // sweep drops everything last changed before day.
 func (m *memory) sweep(day int64) {
 	dropBefore(m.subjects, day, func(s *memSubject) int64 { return s.day })
+	dropBefore(m.others, day, func(s *memSubject) int64 { return s.day })
 	dropBefore(m.links, day, func(l memLink) int64 { return l.day })
 	dropBefore(m.pins, day, func(l memLink) int64 { return l.day })
 	dropBefore(m.parcels, day, func(p *memParcel) int64 { return p.day })
@@ -301,7 +390,7 @@ func (m *memory) parcelAlerts(parcelID string) [][]byte {
 func (m *memory) day(recipientKey, date string) (*Day, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms := m.subjects[memKey{scope: ScopeRecipientDay, subject: recipientKey, date: date}]
+	ms := m.lookup(ScopeRecipientDay, recipientKey, date)
 	if ms == nil {
 		return nil, ErrNotFound
 	}
