@@ -31,6 +31,10 @@ type memory struct {
 	// newest is the newest entry date seen (days since 1970-01-01);
 	// swept the newest at the last sweep.
 	newest, swept int64
+	// lastDate is the last valid entry date seen, and lastDay its day
+	// number: a batch's dates are mostly one.
+	lastDate string
+	lastDay  int64
 }
 
 // memKey is a subject's key: its scope, its entry date as yyyymmdd (0
@@ -200,9 +204,13 @@ func (m *memory) apply(ops []Op) []Result {
 // seen notes an entry date and returns its day number; when the newest
 // date moves on, it sweeps what is older than the TTL.
 func (m *memory) seen(date string) int64 {
-	day, ok := dayNumber(date)
-	if !ok {
-		return m.newest
+	day := m.lastDay
+	if date != m.lastDate || date == "" {
+		var ok bool
+		if day, ok = dayNumber(date); !ok {
+			return m.newest
+		}
+		m.lastDate, m.lastDay = strings.Clone(date), day
 	}
 	if day > m.newest {
 		m.newest = day
