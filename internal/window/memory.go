@@ -25,7 +25,6 @@ type memory struct {
 	// encode (tests use short names): none in production.
 	others  map[memOtherKey]*memSubject
 	links   map[string]memLink // by link key
-	pins    map[string]memLink // by own recipient key and parcel id
 	parcels map[string]*memParcel
 	alerts  map[string]map[string]memAlert // by entry date, then alert id
 	// newest is the newest entry date seen (days since 1970-01-01);
@@ -175,7 +174,6 @@ func newMemory(ttl time.Duration) *memory {
 		subjects: map[memKey]*memSubject{},
 		others:   map[memOtherKey]*memSubject{},
 		links:    map[string]memLink{},
-		pins:     map[string]memLink{},
 		parcels:  map[string]*memParcel{},
 		alerts:   map[string]map[string]memAlert{},
 	}
@@ -227,7 +225,6 @@ func (m *memory) sweep(day int64) {
 	dropBefore(m.subjects, day, func(s *memSubject) int64 { return s.day })
 	dropBefore(m.others, day, func(s *memSubject) int64 { return s.day })
 	dropBefore(m.links, day, func(l memLink) int64 { return l.day })
-	dropBefore(m.pins, day, func(l memLink) int64 { return l.day })
 	dropBefore(m.parcels, day, func(p *memParcel) int64 { return p.day })
 	for date := range m.alerts {
 		if d, ok := dayNumber(date); ok && d < day {
@@ -254,8 +251,13 @@ func dayNumber(date string) (int64, bool) {
 	return t.Unix() / 86400, true
 }
 
-// resolve is Store.Resolve in memory. Links and pins are recorded at
-// once: nothing leaves the process before the batch is published anyway.
+// resolve is Store.Resolve in memory. Links are recorded at once: nothing
+// leaves the process before the batch is published anyway. It keeps no
+// pins: under the one lock no other batch records a link between a
+// parcel's resolve and its write, so every link of a parcel names, from
+// its first resolve on and for as long as the link lives, the recipient
+// it resolved to (a link is never rewritten), and a redelivered parcel
+// resolves as it did the first time, as in Redis without a race.
 func (m *memory) resolve(reqs []LinkRequest) ([]string, func(context.Context) error, error) {
 	out := make([]string, len(reqs))
 	m.mu.Lock()
@@ -263,13 +265,6 @@ func (m *memory) resolve(reqs []LinkRequest) ([]string, func(context.Context) er
 	for i, req := range reqs {
 		out[i] = req.Own
 		day := m.seen(req.EntryDate)
-		pin := req.Own + "\x00" + req.ParcelID
-		if req.ParcelID != "" {
-			if p, ok := m.pins[pin]; ok {
-				out[i] = p.key
-				continue
-			}
-		}
 		for _, link := range req.Links {
 			if link == "" {
 				continue
@@ -285,9 +280,6 @@ func (m *memory) resolve(reqs []LinkRequest) ([]string, func(context.Context) er
 			if _, ok := m.links[link]; !ok && link != "" {
 				m.links[link] = memLink{key: out[i], day: day}
 			}
-		}
-		if req.ParcelID != "" {
-			m.pins[pin] = memLink{key: out[i], day: day}
 		}
 	}
 	return out, func(context.Context) error { return nil }, nil

@@ -564,6 +564,38 @@ func TestLinkPinsOnlyWhatARaceCouldChange(t *testing.T) {
 	})
 }
 
+// TestLinkRedeliveryResolvesAsFirst: a parcel seen again resolves to the
+// key it got the first time, whatever other parcels' links were recorded
+// since; the memory store keeps no pin for it.
+func TestLinkRedeliveryResolvesAsFirst(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		if _, err := store.Link(ctx, []window.LinkRequest{{Links: []string{"", "mailA"}, Own: "rk-a", ParcelID: "A-1"}}); err != nil {
+			t.Fatal(err)
+		}
+		first := []window.LinkRequest{
+			{Links: []string{"phoneB", ""}, Own: "rk-b", ParcelID: "B-1"},      // its own key
+			{Links: []string{"phoneC", "mailA"}, Own: "rk-c", ParcelID: "C-1"}, // linked to rk-a by mail
+		}
+		got, err := store.Link(ctx, first)
+		if err != nil || !slices.Equal(got, []string{"rk-b", "rk-a"}) {
+			t.Fatalf("first: %v %v, want rk-b rk-a", got, err)
+		}
+		// Other recipients' parcels share the links since.
+		if _, err := store.Link(ctx, []window.LinkRequest{
+			{Links: []string{"phoneC", "mailB"}, Own: "rk-d", ParcelID: "D-1"},
+			{Links: []string{"phoneE", "phoneB"}, Own: "rk-e", ParcelID: "E-1"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := store.Link(ctx, first)
+		if err != nil || !slices.Equal(again, got) {
+			t.Errorf("redelivered: %v %v, want %v", again, err, got)
+		}
+	})
+}
+
 // TestLinkRenewsAKnownLink: a link expires TTL after its last use, so a
 // phone used every few days stays linked.
 func TestLinkRenewsAKnownLink(t *testing.T) {
