@@ -83,26 +83,30 @@ func decodeHexKey(dst *[32]byte, s string) bool {
 	if len(s) != 2*len(dst) {
 		return false
 	}
+	var bad byte
 	for i := range dst {
-		hi, ok1 := hexDigit(s[2*i])
-		lo, ok2 := hexDigit(s[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
+		hi, lo := hexValue[s[2*i]], hexValue[s[2*i+1]]
+		bad |= hi | lo
 		dst[i] = hi<<4 | lo
 	}
-	return true
+	return bad&0xf0 == 0
 }
 
-func hexDigit(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
+// hexValue is the value of each lowercase hex digit, 0xff for any other
+// byte.
+var hexValue = func() (values [256]byte) {
+	for c := range values {
+		switch {
+		case '0' <= c && c <= '9':
+			values[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			values[c] = byte(c - 'a' + 10)
+		default:
+			values[c] = 0xff
+		}
 	}
-	return 0, false
-}
+	return values
+}()
 
 // lookup returns the subject of scope, subject and date, nil when there
 // is none.
