@@ -18,15 +18,17 @@ import (
 // dropped. A live stream thus keeps about the TTL's worth of days, and a
 // replay of years of history holds no more than that at any time.
 type memory struct {
-	mu       sync.Mutex
-	ttlDays  int64
-	subjects map[memKey]*memSubject
+	mu      sync.Mutex
+	ttlDays int64
+	// subjects and others map a subject's key to its slot in slab;
 	// others holds the subjects whose key or entry date memKey cannot
 	// encode (tests use short names): none in production.
-	others  map[memOtherKey]*memSubject
-	links   map[string]memLink // by link key
-	parcels map[string]*memParcel
-	alerts  map[string]map[string]memAlert // by entry date, then alert id
+	subjects map[memKey]uint32
+	others   map[memOtherKey]uint32
+	slab     subjectSlab
+	links    map[string]memLink // by link key
+	parcels  map[string]*memParcel
+	alerts   map[string]map[string]memAlert // by entry date, then alert id
 	// newest is the newest entry date seen (days since 1970-01-01);
 	// swept the newest at the last sweep.
 	newest, swept int64
@@ -111,37 +113,92 @@ var hexValue = func() (values [256]byte) {
 // lookup returns the subject of scope, subject and date, nil when there
 // is none.
 func (m *memory) lookup(scope Scope, subject, date string) *memSubject {
-	if key, ok := subjectKey(scope, subject, date); ok {
-		return m.subjects[key]
+	var slot uint32
+	var ok bool
+	if key, encoded := subjectKey(scope, subject, date); encoded {
+		slot, ok = m.subjects[key]
+	} else {
+		slot, ok = m.others[otherKey(scope, subject, date)]
 	}
-	return m.others[otherKey(scope, subject, date)]
+	if !ok {
+		return nil
+	}
+	return m.slab.at(slot)
 }
 
 // subjectOf returns op's subject, created (last changed on day) when
 // there is none.
 func (m *memory) subjectOf(op *Op, day int64) *memSubject {
 	if key, ok := subjectKey(op.Scope, op.Subject, op.EntryDate); ok {
-		ms := m.subjects[key]
-		if ms == nil {
-			ms = newMemSubject(day)
-			m.subjects[key] = ms
+		slot, ok := m.subjects[key]
+		if !ok {
+			slot = m.slab.alloc(day)
+			m.subjects[key] = slot
 		}
-		return ms
+		return m.slab.at(slot)
 	}
 	key := otherKey(op.Scope, op.Subject, op.EntryDate)
-	ms := m.others[key]
-	if ms == nil {
-		ms = newMemSubject(day)
+	slot, ok := m.others[key]
+	if !ok {
+		slot = m.slab.alloc(day)
 		// The key outlives the op: its strings are copied, so that they
 		// do not hold the whole decoded message.
 		key.subject, key.date = strings.Clone(key.subject), strings.Clone(key.date)
-		m.others[key] = ms
+		m.others[key] = slot
 	}
-	return ms
+	return m.slab.at(slot)
 }
 
-func newMemSubject(day int64) *memSubject {
-	return &memSubject{subject: subject{firstSeq: 1}, day: day}
+// subjectSlab holds the memory store's subjects in chunks, addressed by
+// slot: the maps of subjects hold slots rather than pointers, so that the
+// collector has no pointer to follow in them, and one chunk is one
+// allocation for subjectChunk subjects. The slot of a subject dropped is
+// used again; a *memSubject at returns is good until its subject is
+// dropped.
+type subjectSlab struct {
+	chunks []*[subjectChunk]memSubject
+	// free are the slots of dropped subjects; used counts the slots ever
+	// handed out.
+	free []uint32
+	used uint32
+}
+
+const subjectChunk = 1024
+
+func (s *subjectSlab) at(slot uint32) *memSubject {
+	return &s.chunks[slot/subjectChunk][slot%subjectChunk]
+}
+
+// alloc returns the slot of a new subject last changed on day.
+func (s *subjectSlab) alloc(day int64) uint32 {
+	var slot uint32
+	if n := len(s.free); n > 0 {
+		slot, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		if int(s.used/subjectChunk) == len(s.chunks) {
+			s.chunks = append(s.chunks, new([subjectChunk]memSubject))
+		}
+		slot = s.used
+		s.used++
+	}
+	*s.at(slot) = memSubject{subject: subject{firstSeq: 1}, day: day}
+	return slot
+}
+
+// release drops the subject in slot, for its slot to be used again.
+func (s *subjectSlab) release(slot uint32) {
+	*s.at(slot) = memSubject{}
+	s.free = append(s.free, slot)
+}
+
+// dropSubjectsBefore deletes the subjects of m last changed before day.
+func dropSubjectsBefore[K comparable](m map[K]uint32, slab *subjectSlab, day int64) {
+	for key, slot := range m {
+		if slab.at(slot).day < day {
+			delete(m, key)
+			slab.release(slot)
+		}
+	}
 }
 
 type memSubject struct {
@@ -175,8 +232,8 @@ type memAlert struct {
 func newMemory(ttl time.Duration) *memory {
 	return &memory{
 		ttlDays:  max(int64((ttl+24*time.Hour-1)/(24*time.Hour)), 1),
-		subjects: map[memKey]*memSubject{},
-		others:   map[memOtherKey]*memSubject{},
+		subjects: map[memKey]uint32{},
+		others:   map[memOtherKey]uint32{},
 		links:    map[string]memLink{},
 		parcels:  map[string]*memParcel{},
 		alerts:   map[string]map[string]memAlert{},
@@ -226,8 +283,8 @@ func (m *memory) seen(date string) int64 {
 
 // sweep drops everything last changed before day.
 func (m *memory) sweep(day int64) {
-	dropBefore(m.subjects, day, func(s *memSubject) int64 { return s.day })
-	dropBefore(m.others, day, func(s *memSubject) int64 { return s.day })
+	dropSubjectsBefore(m.subjects, &m.slab, day)
+	dropSubjectsBefore(m.others, &m.slab, day)
 	dropBefore(m.links, day, func(l memLink) int64 { return l.day })
 	dropBefore(m.parcels, day, func(p *memParcel) int64 { return p.day })
 	for date := range m.alerts {

@@ -1,8 +1,11 @@
 package window
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSubjectKeyEncodesOnlyWhatItCanTellApart: a subject key is encoded
@@ -43,5 +46,43 @@ func TestSubjectKeyEncodesOnlyWhatItCanTellApart(t *testing.T) {
 	d, _ := subjectKey(ScopeAddressDay, hexKey, "2025-08-26")
 	if a != b || b == c || c == d {
 		t.Errorf("an order's key must not depend on its date, and scopes must differ: %v %v %v %v", a == b, b == c, c == d, a)
+	}
+}
+
+// TestMemoryReusesTheSlotOfAForgottenSubject: a subject forgotten by
+// entry date gives its slot to the next new subject, which starts
+// afresh, while the subjects kept keep their counts.
+func TestMemoryReusesTheSlotOfAForgottenSubject(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TTL = 48 * time.Hour
+	store, err := NewMemory(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	parcel := func(subject byte, parcel, date string, cents int64) Op {
+		return Op{Subject: strings.Repeat(string(subject), 64), EntryDate: date, ParcelID: parcel, Carrier: "DHL", ValueCents: cents}
+	}
+	apply := func(op Op) Result {
+		t.Helper()
+		got, err := store.Apply(ctx, []Op{op})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0]
+	}
+	apply(parcel('a', "A-1", "2024-05-01", 100))
+	apply(parcel('b', "B-1", "2024-05-04", 200)) // three days on: a is forgotten
+	if _, err := store.Day(ctx, strings.Repeat("a", 64), "2024-05-01"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a's day: %v, want ErrNotFound", err)
+	}
+	if got := apply(parcel('c', "C-1", "2024-05-04", 300)); got.Duplicate || got.Seq != 1 || got.Total.String() != "3" {
+		t.Errorf("c in a's slot: %+v, want a first parcel of 3", got)
+	}
+	if got := apply(parcel('b', "B-1", "2024-05-04", 200)); !got.Duplicate || got.Total.String() != "2" {
+		t.Errorf("b again: %+v, want the duplicate of 2", got)
+	}
+	if got := apply(parcel('c', "C-2", "2024-05-04", 50)); got.Seq != 2 || got.Total.String() != "3.5" {
+		t.Errorf("c's second parcel: %+v, want seq 2 and 3.5", got)
 	}
 }
