@@ -32,10 +32,16 @@ type memory struct {
 	// newest is the newest entry date seen (days since 1970-01-01);
 	// swept the newest at the last sweep.
 	newest, swept int64
-	// lastDate is the last valid entry date seen, and lastDay its day
-	// number: a batch's dates are mostly one.
-	lastDate string
-	lastDay  int64
+	// recentDays are the last valid entry dates read, with their day
+	// numbers, nextRecent the one to replace next: a batch's parcels
+	// enter on one to a few dates.
+	recentDays [4]datedDay
+	nextRecent int
+}
+
+type datedDay struct {
+	date string
+	day  int64
 }
 
 // memKey is a subject's key: its scope, its entry date as yyyymmdd (0
@@ -263,13 +269,9 @@ func (m *memory) apply(ops []Op) []Result {
 // seen notes an entry date and returns its day number; when the newest
 // date moves on, it sweeps what is older than the TTL.
 func (m *memory) seen(date string) int64 {
-	day := m.lastDay
-	if date != m.lastDate || date == "" {
-		var ok bool
-		if day, ok = dayNumber(date); !ok {
-			return m.newest
-		}
-		m.lastDate, m.lastDay = strings.Clone(date), day
+	day, ok := m.dayNumber(date)
+	if !ok {
+		return m.newest
 	}
 	if day > m.newest {
 		m.newest = day
@@ -279,6 +281,21 @@ func (m *memory) seen(date string) int64 {
 		m.swept = m.newest
 	}
 	return day
+}
+
+// dayNumber is dayNumber, remembering the last few dates read.
+func (m *memory) dayNumber(date string) (int64, bool) {
+	for _, recent := range m.recentDays {
+		if recent.date == date && date != "" {
+			return recent.day, true
+		}
+	}
+	day, ok := dayNumber(date)
+	if ok {
+		m.recentDays[m.nextRecent] = datedDay{date: strings.Clone(date), day: day}
+		m.nextRecent = (m.nextRecent + 1) % len(m.recentDays)
+	}
+	return day, ok
 }
 
 // sweep drops everything last changed before day.
