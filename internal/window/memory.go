@@ -26,9 +26,13 @@ type memory struct {
 	subjects map[memKey]uint32
 	others   map[memOtherKey]uint32
 	slab     subjectSlab
-	links    map[string]memLink // by link key
-	parcels  map[string]*memParcel
-	alerts   map[string]map[string]memAlert // by entry date, then alert id
+	// links maps a link key, decoded as subject keys are, to what it
+	// names; otherLinks holds the link keys that are not 64 lowercase
+	// hex characters (tests use short names).
+	links      map[[32]byte]memLink
+	otherLinks map[string]memLink
+	parcels    map[string]*memParcel
+	alerts     map[string]map[string]memAlert // by entry date, then alert id
 	// newest is the newest entry date seen (days since 1970-01-01);
 	// swept the newest at the last sweep.
 	newest, swept int64
@@ -237,12 +241,13 @@ type memAlert struct {
 
 func newMemory(ttl time.Duration) *memory {
 	return &memory{
-		ttlDays:  max(int64((ttl+24*time.Hour-1)/(24*time.Hour)), 1),
-		subjects: map[memKey]uint32{},
-		others:   map[memOtherKey]uint32{},
-		links:    map[string]memLink{},
-		parcels:  map[string]*memParcel{},
-		alerts:   map[string]map[string]memAlert{},
+		ttlDays:    max(int64((ttl+24*time.Hour-1)/(24*time.Hour)), 1),
+		subjects:   map[memKey]uint32{},
+		others:     map[memOtherKey]uint32{},
+		links:      map[[32]byte]memLink{},
+		otherLinks: map[string]memLink{},
+		parcels:    map[string]*memParcel{},
+		alerts:     map[string]map[string]memAlert{},
 	}
 }
 
@@ -303,6 +308,7 @@ func (m *memory) sweep(day int64) {
 	dropSubjectsBefore(m.subjects, &m.slab, day)
 	dropSubjectsBefore(m.others, &m.slab, day)
 	dropBefore(m.links, day, func(l memLink) int64 { return l.day })
+	dropBefore(m.otherLinks, day, func(l memLink) int64 { return l.day })
 	dropBefore(m.parcels, day, func(p *memParcel) int64 { return p.day })
 	for date := range m.alerts {
 		if d, ok := dayNumber(date); ok && d < day {
@@ -347,20 +353,40 @@ func (m *memory) resolve(reqs []LinkRequest) ([]string, func(context.Context) er
 			if link == "" {
 				continue
 			}
-			if l, ok := m.links[link]; ok {
-				m.links[link] = memLink{key: l.key, day: max(l.day, day)}
+			if l, ok := m.link(link); ok {
+				m.setLink(link, memLink{key: l.key, day: max(l.day, day)})
 				if out[i] == req.Own {
 					out[i] = l.key
 				}
 			}
 		}
 		for _, link := range req.Links {
-			if _, ok := m.links[link]; !ok && link != "" {
-				m.links[link] = memLink{key: out[i], day: day}
+			if _, ok := m.link(link); !ok && link != "" {
+				m.setLink(link, memLink{key: out[i], day: day})
 			}
 		}
 	}
 	return out, func(context.Context) error { return nil }, nil
+}
+
+// link returns what a link key names, if it is known.
+func (m *memory) link(link string) (memLink, bool) {
+	var key [32]byte
+	if decodeHexKey(&key, link) {
+		l, ok := m.links[key]
+		return l, ok
+	}
+	l, ok := m.otherLinks[link]
+	return l, ok
+}
+
+func (m *memory) setLink(link string, l memLink) {
+	var key [32]byte
+	if decodeHexKey(&key, link) {
+		m.links[key] = l
+		return
+	}
+	m.otherLinks[link] = l
 }
 
 // record is Store.Record in memory.
