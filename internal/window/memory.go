@@ -36,16 +36,6 @@ type memory struct {
 	// newest is the newest entry date seen (days since 1970-01-01);
 	// swept the newest at the last sweep.
 	newest, swept int64
-	// recentDays are the last valid entry dates read, with their day
-	// numbers, nextRecent the one to replace next: a batch's parcels
-	// enter on one to a few dates.
-	recentDays [4]datedDay
-	nextRecent int
-}
-
-type datedDay struct {
-	date string
-	day  int64
 }
 
 // memKey is a subject's key: its scope, its entry date as yyyymmdd (0
@@ -274,7 +264,7 @@ func (m *memory) apply(ops []Op) []Result {
 // seen notes an entry date and returns its day number; when the newest
 // date moves on, it sweeps what is older than the TTL.
 func (m *memory) seen(date string) int64 {
-	day, ok := m.dayNumber(date)
+	day, ok := dayNumber(date)
 	if !ok {
 		return m.newest
 	}
@@ -286,21 +276,6 @@ func (m *memory) seen(date string) int64 {
 		m.swept = m.newest
 	}
 	return day
-}
-
-// dayNumber is dayNumber, remembering the last few dates read.
-func (m *memory) dayNumber(date string) (int64, bool) {
-	for _, recent := range m.recentDays {
-		if recent.date == date && date != "" {
-			return recent.day, true
-		}
-	}
-	day, ok := dayNumber(date)
-	if ok {
-		m.recentDays[m.nextRecent] = datedDay{date: strings.Clone(date), day: day}
-		m.nextRecent = (m.nextRecent + 1) % len(m.recentDays)
-	}
-	return day, ok
 }
 
 // sweep drops everything last changed before day.
@@ -326,13 +301,43 @@ func dropBefore[K comparable, V any](m map[K]V, day int64, dayOf func(V) int64) 
 	}
 }
 
-// dayNumber reads a YYYY-MM-DD date as days since 1970-01-01.
-func dayNumber(date string) (int64, bool) {
-	t, err := time.Parse(time.DateOnly, date)
-	if err != nil {
+// dayNumber reads a YYYY-MM-DD date as days since 1970-01-01; ok is
+// false for anything else, as time.Parse(time.DateOnly, date) would
+// refuse it. It reads the digits itself: it runs for every op.
+func dayNumber(date string) (day int64, ok bool) {
+	number := dateNumber(date) // yyyymmdd, 0 when not digits and dashes
+	year, month, dayOfMonth := number/10000, number/100%100, number%100
+	if month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysIn(month, year) {
 		return 0, false
 	}
-	return t.Unix() / 86400, true
+	// Days from the civil date (Howard Hinnant's algorithm), years
+	// starting in March so that the leap day ends one.
+	if month <= 2 {
+		year--
+	}
+	era := year / 400
+	if year < 0 && year%400 != 0 {
+		era--
+	}
+	yearOfEra := year - era*400
+	shifted := (month + 9) % 12 // March is 0
+	dayOfYear := (153*shifted+2)/5 + dayOfMonth - 1
+	dayOfEra := yearOfEra*365 + yearOfEra/4 - yearOfEra/100 + dayOfYear
+	return era*146097 + dayOfEra - 719468, true
+}
+
+// daysIn is the number of days of a month (1 to 12) of a year.
+func daysIn(month, year int64) int64 {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // resolve is Store.Resolve in memory. Links are recorded at once: nothing

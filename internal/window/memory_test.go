@@ -86,3 +86,27 @@ func TestMemoryReusesTheSlotOfAForgottenSubject(t *testing.T) {
 		t.Errorf("c's second parcel: %+v, want seq 2 and 3.5", got)
 	}
 }
+
+// TestDayNumberReadsDatesAsTimeParse: dayNumber gives what
+// time.Parse(time.DateOnly, ...) gives, and refuses what it refuses.
+func TestDayNumberReadsDatesAsTimeParse(t *testing.T) {
+	check := func(date string) {
+		t.Helper()
+		want, err := time.Parse(time.DateOnly, date)
+		got, ok := dayNumber(date)
+		if ok != (err == nil) || ok && got != want.Unix()/86400 {
+			t.Errorf("%q: %d %v, want %d (%v)", date, got, ok, want.Unix()/86400, err)
+		}
+	}
+	for day := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() < 2401; day = day.AddDate(0, 0, 1) {
+		if day.Year() > 5 && day.Year() < 1580 && day.Day() != 1 {
+			continue // the first of each month will do there
+		}
+		check(day.Format(time.DateOnly))
+	}
+	for _, date := range []string{"", "2025-02-29", "2024-02-30", "1900-02-29", "2000-02-29", "2025-04-31", "2025-13-01",
+		"2025-00-10", "2025-01-00", "0000-00-00", "2025-1-01", "2025-01-1", "25-01-01", "2025/01/01", "2025-01-01T",
+		"+025-01-01", "-025-01-01", "2025-0a-01", "9999-12-31", "１２３４-01-01"} {
+		check(date)
+	}
+}
