@@ -150,3 +150,65 @@ func TestEntriesHeldWholeAreReadByAnotherProcessor(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchThatFailsGivesUpItsWaits: a batch that fails on the subjects
+// it holds while it still waits for another gives up its place in that
+// subject's queue, so the batches after it are not left waiting for it.
+func TestBatchThatFailsGivesUpItsWaits(t *testing.T) {
+	server := testenv.StartRedis(t, "--appendfsync", "no")
+	store := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+	ctx := context.Background()
+	admin := server.Client()
+	// rk2's day is larger than a store holds whole, so the store reads it
+	// (a read goes on while Redis pauses writes); then it is given a
+	// record the store cannot read.
+	var large []window.Op
+	for i := range 100 {
+		o := op("Q-"+strconv.Itoa(i), "DHL", "1.25")
+		o.Subject = "rk2"
+		large = append(large, o)
+	}
+	if _, err := store.Apply(ctx, large); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.HSet(ctx, "s321:{rk2}:2024-05-01", "p:P-9", "not a record").Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Writes wait while Redis is paused, so the first batch holds rk1.
+	if err := admin.Do(ctx, "CLIENT", "PAUSE", "500", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1.25")})
+		first <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the first batch is at Redis by now
+	bad := op("P-9", "DHL", "1.25")
+	bad.Subject = "rk2"
+	failed := make(chan error, 1)
+	go func() {
+		_, err := store.Apply(ctx, []window.Op{op("P-2", "DHL", "1.25"), bad})
+		failed <- err
+	}()
+	select {
+	case err := <-failed:
+		if err == nil {
+			t.Fatal("a batch naming an unreadable record went through")
+		}
+	case err := <-first:
+		t.Fatalf("the first batch ended (%v) before the failing one failed: the test proves nothing", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first batch: %v", err)
+	}
+	done, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	got, err := store.Apply(done, []window.Op{op("P-2", "DHL", "1.25")})
+	if err != nil {
+		t.Fatalf("the batch after the failed one: %v", err)
+	}
+	if got[0].Seq != 2 {
+		t.Errorf("seq %d, want 2", got[0].Seq)
+	}
+}

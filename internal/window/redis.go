@@ -125,22 +125,47 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		rs.ops = append(rs.ops, i)
 	}
 	results := make([]Result, len(ops))
-	// The batch holds its subjects until it is done with them: a subject
-	// another batch of this process holds is waited for, and handed over
-	// as that batch leaves it, so that the partitions of one processor
-	// never race each other for a subject (only other processors do).
-	waits := s.known.hold(subjects)
+	// The batch holds each of its subjects while it counts toward it: a
+	// subject another batch of this process holds is waited for, and
+	// handed over as that batch leaves it, so that the partitions of one
+	// processor never race each other for a subject (only other
+	// processors do). The subjects held at once are counted first and
+	// handed on as soon as they are written; those waited for after.
+	now, waits := s.known.hold(subjects)
 	defer func() {
 		// Whatever this batch did not hand on (an error ended it), the
-		// next batch reads.
+		// next batch reads; it gives up its places in the queues.
+		s.known.abandon(waits)
 		for _, rs := range subjects {
 			if rs.held {
 				s.known.release(rs.key, nil)
 			}
 		}
 	}()
+	if err := s.count(ctx, ops, now, results); err != nil {
+		return nil, err
+	}
+	if len(waits) == 0 {
+		return results, nil
+	}
 	if err := s.known.await(ctx, waits); err != nil {
 		return nil, err
+	}
+	waited := make([]*redisSubject, len(waits))
+	for i, w := range waits {
+		waited[i] = w.rs
+	}
+	if err := s.count(ctx, ops, waited, results); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// count applies the ops of subjects, which the batch holds, writes them
+// back, fills the alerts' parcels, and hands the subjects on.
+func (s *Store) count(ctx context.Context, ops []Op, subjects []*redisSubject, results []Result) error {
+	if len(subjects) == 0 {
+		return nil
 	}
 	// The first attempt reads nothing: a subject this process holds whole
 	// (it created it, or wrote every version since) is used as held, and
@@ -165,12 +190,12 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		}
 	}
 	if err := s.load(ctx, ops, read); err != nil {
-		return nil, err
+		return err
 	}
 	pending := subjects
 	for attempt := 1; len(pending) > 0; attempt++ {
 		if attempt > maxAttempts {
-			return nil, fmt.Errorf("%d subjects changed by other processors %d times in a row", len(pending), maxAttempts)
+			return fmt.Errorf("%d subjects changed by other processors %d times in a row", len(pending), maxAttempts)
 		}
 		if attempt > 1 {
 			read = read[:0]
@@ -191,11 +216,11 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 				select {
 				case <-time.After(wait):
 				case <-ctx.Done():
-					return nil, ctx.Err()
+					return ctx.Err()
 				}
 			}
 			if err := s.load(ctx, ops, read); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		var changed, unchecked []*redisSubject
@@ -222,19 +247,19 @@ func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
 		}
 		lost, err := s.commit(ctx, changed)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		pending = append(lost, unchecked...)
 	}
 	if err := s.fillEntries(ctx, subjects, results); err != nil {
-		return nil, err
+		return err
 	}
 	// Only now, when nothing of this batch reads them any more, may another
 	// batch take the subjects.
 	for _, rs := range subjects {
 		s.keep(rs)
 	}
-	return results, nil
+	return nil
 }
 
 // load reads the subjects, in one pipelined round trip.
@@ -743,13 +768,13 @@ func newKnownSubjects() *knownSubjects {
 		seen: make(map[string]struct{}), seenBefore: make(map[string]struct{}), held: make(map[string][]*subjectWait)}
 }
 
-// hold takes the subjects for one batch: each one no batch holds at once,
-// with what is known of it (rs.s held whole, or rs.seen), and the others
-// as waits, for await.
-func (k *knownSubjects) hold(subjects []*redisSubject) []*subjectWait {
+// hold takes the subjects for one batch: now, those no batch holds,
+// with what is known of each (rs.s held whole, or rs.seen); and the
+// others as waits, for await.
+func (k *knownSubjects) hold(subjects []*redisSubject) (now []*redisSubject, waits []*subjectWait) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var waits []*subjectWait
+	now = make([]*redisSubject, 0, len(subjects))
 	for _, rs := range subjects {
 		if queue, held := k.held[rs.key]; held {
 			w := &subjectWait{rs: rs, handed: make(chan struct{})}
@@ -760,32 +785,38 @@ func (k *knownSubjects) hold(subjects []*redisSubject) []*subjectWait {
 		k.held[rs.key] = nil
 		rs.held = true
 		rs.s, rs.seen = k.takeLocked(rs.key)
+		now = append(now, rs)
 	}
-	return waits
+	return now, waits
 }
 
-// await waits until every subject of waits is handed over. When ctx ends
-// first, the batch gives up its places in the queues; what it was handed
-// meanwhile it holds, to release like the rest.
+// await waits until every subject of waits is handed over, or ctx ends.
 func (k *knownSubjects) await(ctx context.Context, waits []*subjectWait) error {
 	for _, w := range waits {
 		select {
 		case <-w.handed:
-			continue
 		case <-ctx.Done():
+			return ctx.Err()
 		}
-		k.mu.Lock()
-		defer k.mu.Unlock()
-		for _, w := range waits {
-			select {
-			case <-w.handed:
-			default:
-				k.held[w.rs.key] = slices.DeleteFunc(k.held[w.rs.key], func(other *subjectWait) bool { return other == w })
-			}
-		}
-		return ctx.Err()
 	}
 	return nil
+}
+
+// abandon gives up the places in the queues of the waits not handed over
+// yet; the batch holds those that were, and must release them.
+func (k *knownSubjects) abandon(waits []*subjectWait) {
+	if len(waits) == 0 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, w := range waits {
+		select {
+		case <-w.handed:
+		default:
+			k.held[w.rs.key] = slices.DeleteFunc(k.held[w.rs.key], func(other *subjectWait) bool { return other == w })
+		}
+	}
 }
 
 // release ends a batch's hold on the subject of key: sub is the subject
