@@ -277,22 +277,46 @@ func (p *Processor) Stats() *Stats { return &p.stats }
 // totals when configured, and two before them for phone and email links
 // when a parcel of the batch has any.
 func (p *Processor) Process(ctx context.Context, inputs []Input, now time.Time) ([]Output, error) {
+	return p.Begin(inputs, now)(ctx)
+}
+
+// Begin runs the stages of a batch that read and write no state
+// (decoding and screening each message), and returns finish, which runs
+// the others and returns what Process would. Process is Begin and finish
+// at once; a caller that has the next batch at hand can prepare it
+// while the one before is finished, on another thread (replay does). It
+// must finish the batches of a partition in the order it prepared them,
+// each once, and keep inputs unchanged until then.
+func (p *Processor) Begin(inputs []Input, now time.Time) (finish func(context.Context) ([]Output, error)) {
 	b := p.newBatch(inputs, now)
-	defer p.putScratch(b.scratch)
+	// The stateless stages fail no batch: a message they cannot take is
+	// rejected on its own.
+	_ = p.runStages(context.Background(), b, stages[:statelessStages])
+	return func(ctx context.Context) ([]Output, error) {
+		defer p.putScratch(b.scratch)
+		if err := p.runStages(ctx, b, stages[statelessStages:]); err != nil {
+			return nil, err
+		}
+		p.stats.add(&b.tally)
+		return b.outputs, nil
+	}
+}
+
+// runStages runs the batch through stages, in order, until one fails.
+func (p *Processor) runStages(ctx context.Context, b *batch, stages []stage) error {
 	for _, s := range stages {
 		var started time.Time
 		if s.observed {
 			started = time.Now()
 		}
 		if err := s.run(b, ctx); err != nil {
-			return nil, err
+			return err
 		}
 		if s.observed {
 			p.stage(s.name, started)
 		}
 	}
-	p.stats.add(&b.tally)
-	return b.outputs, nil
+	return nil
 }
 
 // A stage is one step of a batch. It reads what the stages before it left
@@ -306,7 +330,8 @@ type stage struct {
 	observed bool
 }
 
-// stages are a batch's stages, in order.
+// stages are a batch's stages, in order. The first statelessStages
+// neither read nor write the store (Begin).
 var stages = [...]stage{
 	{name: "prepare", run: (*batch).prepare},               // messages: parcels, or rejections
 	{name: "link", run: (*batch).link, observed: true},     // parcels: recipient keys by phone and email
@@ -315,3 +340,5 @@ var stages = [...]stage{
 	{name: "encode", run: (*batch).encode},                 // decisions, alerts, rejections: outputs
 	{name: "record", run: (*batch).record, observed: true}, // outputs: kept for explanations
 }
+
+const statelessStages = 1

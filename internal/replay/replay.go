@@ -25,9 +25,11 @@ import (
 	"github.com/s321/s321/internal/process"
 )
 
-// Processor decides batches; *process.Processor is one.
+// Processor decides batches in two steps, so that a batch is prepared
+// while the one before it is counted; *process.Processor is one. finish
+// is called once for each batch, in the order they were prepared.
 type Processor interface {
-	Process(ctx context.Context, batch []process.Input, now time.Time) ([]process.Output, error)
+	Begin(batch []process.Input, now time.Time) (finish func(context.Context) ([]process.Output, error))
 }
 
 // Config configures a replay.
@@ -71,10 +73,12 @@ type ErrorCount struct {
 }
 
 // Run decides every line of in and writes the decisions to out (nil: not
-// written), one JSON object a line, in input order. Three goroutines work
-// at once, each on its own batch: one reads lines, one decides them, one
-// counts and writes what was decided. Batches are decided one after the
-// other, in input order, as a partition's are.
+// written), one JSON object a line, in input order. Four goroutines work
+// at once, each on its own batch: one reads lines, one prepares them (the
+// stages that read no state: decoding, screening, keying), one finishes
+// them (counting, deciding, encoding), one sums up and writes what was
+// decided. Batches are counted one after the other, in input order, as a
+// partition's are.
 func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writer, now func() time.Time) (*Summary, error) {
 	if cfg.BatchSize < 1 {
 		cfg.BatchSize = 1000
@@ -97,7 +101,12 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		outputs []process.Output
 		read    int64
 	}
+	type prepared struct {
+		finish func(context.Context) ([]process.Output, error)
+		read   int64
+	}
 	batches := make(chan read, 1)
+	preparedBatches := make(chan prepared, 1)
 	outputs := make(chan decided, 2)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -114,9 +123,20 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		return err
 	})
 	g.Go(func() error {
-		defer close(outputs)
+		defer close(preparedBatches)
 		for b := range batches {
-			decisions, err := p.Process(ctx, b.inputs, now())
+			select {
+			case preparedBatches <- prepared{p.Begin(b.inputs, now()), b.read}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		defer close(outputs)
+		for b := range preparedBatches {
+			decisions, err := b.finish(ctx)
 			if err != nil {
 				return err
 			}
