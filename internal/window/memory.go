@@ -303,41 +303,18 @@ func dropBefore[K comparable, V any](m map[K]V, day int64, dayOf func(V) int64) 
 
 // dayNumber reads a YYYY-MM-DD date as days since 1970-01-01; ok is
 // false for anything else, as time.Parse(time.DateOnly, date) would
-// refuse it. It reads the digits itself: it runs for every op.
+// refuse it. It reads the digits itself, not with time.Parse: it runs for
+// every op.
 func dayNumber(date string) (day int64, ok bool) {
 	number := dateNumber(date) // yyyymmdd, 0 when not digits and dashes
-	year, month, dayOfMonth := number/10000, number/100%100, number%100
-	if month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysIn(month, year) {
+	year, month, dayOfMonth := int(number/10000), time.Month(number/100%100), int(number%100)
+	t := time.Date(year, month, dayOfMonth, 0, 0, 0, 0, time.UTC)
+	// time.Date carries a day past its month's end into the next month:
+	// such a date is no date.
+	if number == 0 || t.Year() != year || t.Month() != month || t.Day() != dayOfMonth {
 		return 0, false
 	}
-	// Days from the civil date (Howard Hinnant's algorithm), years
-	// starting in March so that the leap day ends one.
-	if month <= 2 {
-		year--
-	}
-	era := year / 400
-	if year < 0 && year%400 != 0 {
-		era--
-	}
-	yearOfEra := year - era*400
-	shifted := (month + 9) % 12 // March is 0
-	dayOfYear := (153*shifted+2)/5 + dayOfMonth - 1
-	dayOfEra := yearOfEra*365 + yearOfEra/4 - yearOfEra/100 + dayOfYear
-	return era*146097 + dayOfEra - 719468, true
-}
-
-// daysIn is the number of days of a month (1 to 12) of a year.
-func daysIn(month, year int64) int64 {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
+	return t.Unix() / 86400, true
 }
 
 // resolve is Store.Resolve in memory. Links are recorded at once: nothing
