@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,17 +94,7 @@ func TestBatchWaitingForASubjectGivesUp(t *testing.T) {
 	server := testenv.StartRedis(t, "--appendfsync", "no")
 	store := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
 	ctx := context.Background()
-	// Writes wait while Redis is paused, so the first batch holds rk1.
-	admin := server.Client()
-	if err := admin.Do(ctx, "CLIENT", "PAUSE", "800", "WRITE").Err(); err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan error, 1)
-	go func() {
-		_, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1.25")})
-		first <- err
-	}()
-	time.Sleep(100 * time.Millisecond) // the first batch is at Redis by now
+	first := holdWhilePaused(t, store, server.Client(), 800*time.Millisecond)
 	waiting, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	if _, err := store.Apply(waiting, []window.Op{op("P-2", "DHL", "1.25")}); !errors.Is(err, context.DeadlineExceeded) {
@@ -174,16 +165,7 @@ func TestBatchThatFailsGivesUpItsWaits(t *testing.T) {
 	if err := admin.HSet(ctx, "s321:{rk2}:2024-05-01", "p:P-9", "not a record").Err(); err != nil {
 		t.Fatal(err)
 	}
-	// Writes wait while Redis is paused, so the first batch holds rk1.
-	if err := admin.Do(ctx, "CLIENT", "PAUSE", "500", "WRITE").Err(); err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan error, 1)
-	go func() {
-		_, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1.25")})
-		first <- err
-	}()
-	time.Sleep(100 * time.Millisecond) // the first batch is at Redis by now
+	first := holdWhilePaused(t, store, admin, 500*time.Millisecond)
 	bad := op("P-9", "DHL", "1.25")
 	bad.Subject = "rk2"
 	failed := make(chan error, 1)
@@ -210,5 +192,34 @@ func TestBatchThatFailsGivesUpItsWaits(t *testing.T) {
 	}
 	if got[0].Seq != 2 {
 		t.Errorf("seq %d, want 2", got[0].Seq)
+	}
+}
+
+// holdWhilePaused pauses Redis's writes for pause and has store count
+// parcel P-1 of rk1's day, whose write then waits at Redis: it returns
+// once it does (the batch holds rk1), with the batch's outcome to come.
+func holdWhilePaused(t *testing.T, store *window.Store, admin *redis.Client, pause time.Duration) <-chan error {
+	t.Helper()
+	ctx := context.Background()
+	if err := admin.Do(ctx, "CLIENT", "PAUSE", pause.Milliseconds(), "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1.25")})
+		first <- err
+	}()
+	// A command that waits for the pause counts as a blocked client.
+	for deadline := time.Now().Add(pause / 2); ; time.Sleep(5 * time.Millisecond) {
+		info, err := admin.Info(ctx, "clients").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(info, "blocked_clients:0\r") {
+			return first
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first batch's write never reached Redis")
+		}
 	}
 }
