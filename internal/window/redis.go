@@ -302,9 +302,9 @@ func (s *Store) load(ctx context.Context, ops []Op, subjects []*redisSubject) er
 // keep hands a subject this batch is done with on: whole, at the version
 // its write gave it, when this process holds it whole, else to be read.
 func (s *Store) keep(rs *redisSubject) {
+	rs.held = false
 	if !rs.whole || rs.s.n > knownMaxParcels {
 		s.known.release(rs.key, nil)
-		rs.held = false
 		return
 	}
 	if rs.s.changed.any() {
@@ -313,7 +313,6 @@ func (s *Store) keep(rs *redisSubject) {
 	rs.s.changed = changes{}
 	rs.s.entriesWritten = len(rs.s.entries)
 	s.known.release(rs.key, rs.s)
-	rs.held = false
 }
 
 // readSubject builds a subject from an HMGET of fields.
