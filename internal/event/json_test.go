@@ -136,15 +136,7 @@ func FuzzAppendString(f *testing.F) {
 }
 
 func BenchmarkDecisionJSON(b *testing.B) {
-	threshold := "800.00"
-	d := &Decision{
-		Schema: SchemaDecision, DecisionID: DecisionID("evt-1", "PKG-1"), EventID: "evt-1", ParcelID: "PKG-1",
-		Carrier: "UPS", Mode: "air", ArrivalTime: "2025-09-01T12:00:00Z", EntryDate: "2025-09-01",
-		Decision: "cleared", Reasons: []string{}, Regime: "us-321-800", Threshold: &threshold,
-		ParcelValue: "45.00", RecipientKey: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		RecipientDayTotal: "45.00", EntryType: "section_321", Source: Source{Topic: "manifests", Partition: 3, Offset: 123456},
-		DecidedAt: "2025-09-01T12:00:01.000Z", RegimeVersion: "abc123", DeclaredValues: map[string]string{"USD": "45.00"},
-	}
+	d := benchDecision()
 	b.Run("marshal", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -159,7 +151,24 @@ func BenchmarkDecisionJSON(b *testing.B) {
 		for b.Loop() {
 			buf = d.AppendJSON(buf[:0])
 		}
+		b.ReportMetric(float64(len(buf)), "bytes")
 	})
+}
+
+// benchDecision is a decision as the generated traffic of the process
+// benchmarks makes them: a parcel event, one currency.
+func benchDecision() *Decision {
+	threshold := "800"
+	return &Decision{
+		Schema: SchemaDecision, DecisionID: DecisionID("LXVFKZ0000010834US", "LXVFKZ0000010834US"),
+		EventID: "LXVFKZ0000010834US", ParcelID: "LXVFKZ0000010834US",
+		Carrier: "USPS", Mode: "postal", ArrivalTime: "2025-08-25T05:10:34Z", EntryDate: "2025-08-25",
+		Decision: "formal_entry_required", Reasons: []string{"ORIGIN_EXCLUDED"}, Regime: "us-321-800-cn-hk-excluded",
+		Threshold: &threshold, ParcelValue: "9.58",
+		RecipientKey:      "6a69fa5a9a899228d04195b877e95fa34bf818596026fc43d56e4c962e4e5836",
+		RecipientDayTotal: "9.58", EntryType: "mail", Source: Source{Topic: "manifests", Partition: 0, Offset: 10856},
+		DecidedAt: "2025-09-01T12:00:00.000Z", RegimeVersion: "07bc6ec142a8bede", DeclaredValues: map[string]string{"USD": "9.58"},
+	}
 }
 
 // TestShortHashKeepsItsValue pins the ids: consumers drop redeliveries by

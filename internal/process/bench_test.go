@@ -53,8 +53,9 @@ func benchmarkProcess(b *testing.B, store *window.Store, rdb *redis.Client) {
 	now := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
 	var cpuBefore float64
 	var callsBefore map[string]int64
+	var memBefore int64
 	if rdb != nil {
-		cpuBefore, callsBefore = redisUsage(b, rdb)
+		cpuBefore, callsBefore, memBefore = redisUsage(b, rdb)
 	}
 	parcels := 0
 	b.ReportAllocs()
@@ -72,8 +73,9 @@ func benchmarkProcess(b *testing.B, store *window.Store, rdb *redis.Client) {
 	}
 	b.ReportMetric(float64(parcels)/b.Elapsed().Seconds(), "parcels/s")
 	if rdb != nil {
-		cpu, calls := redisUsage(b, rdb)
+		cpu, calls, mem := redisUsage(b, rdb)
 		b.ReportMetric((cpu-cpuBefore)*1e6/float64(parcels), "redis-µs/parcel")
+		b.ReportMetric(float64(mem-memBefore)/float64(parcels), "redis-bytes/parcel")
 		var n int64
 		for cmd, c := range calls {
 			n += c - callsBefore[cmd]
@@ -97,21 +99,23 @@ func commandTimes(b *testing.B, rdb *redis.Client) string {
 	return info
 }
 
-// redisUsage reads redis-server's CPU seconds and calls by command.
-func redisUsage(b *testing.B, rdb *redis.Client) (float64, map[string]int64) {
+// redisUsage reads redis-server's CPU seconds, calls by command and
+// used_memory (the bytes its data takes, allocator overhead included).
+func redisUsage(b *testing.B, rdb *redis.Client) (cpu float64, calls map[string]int64, mem int64) {
 	b.Helper()
-	info, err := rdb.Info(context.Background(), "cpu", "commandstats").Result()
+	info, err := rdb.Info(context.Background(), "cpu", "memory", "commandstats").Result()
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cpu float64
-	calls := map[string]int64{}
+	calls = map[string]int64{}
 	for _, line := range strings.Split(info, "\r\n") {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
 		}
 		switch {
+		case name == "used_memory":
+			mem, _ = strconv.ParseInt(value, 10, 64)
 		case name == "used_cpu_user" || name == "used_cpu_sys":
 			v, _ := strconv.ParseFloat(value, 64)
 			cpu += v
@@ -123,5 +127,5 @@ func redisUsage(b *testing.B, rdb *redis.Client) (float64, map[string]int64) {
 			}
 		}
 	}
-	return cpu, calls
+	return cpu, calls, mem
 }
