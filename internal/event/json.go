@@ -173,6 +173,10 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 	return append(dst, '}')
 }
 
+// AppendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it.
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 const hexDigits = "0123456789abcdef"
 
 // htmlSafe says which bytes a JSON string holds as they are: ASCII from

@@ -606,19 +606,17 @@ func (b *batch) encodeDecision(pc *parcel) {
 	value := b.out.since(start)
 	b.outputs = append(b.outputs, Output{Topic: pc.topic, Key: b.out.text(d.ParcelID), Value: value,
 		Source: pc.in.Source, EntryDate: pc.date, Decision: d.Decision, Reasons: d.Reasons})
-	pc.record = window.ParcelRecord{ParcelID: d.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date, Decision: value,
+	pc.record = window.ParcelRecord{ParcelID: d.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date,
 		Superseding: pc.m.Type != manifest.TypeParcel}
-	if pc.giftRefusal != "" && b.p.recorder != nil {
-		// The decision kept for explain says why a gift claim was not
-		// honoured (the published one does not): the published JSON
-		// with one more field.
-		kept := make([]byte, 0, len(value)+48)
-		kept = append(kept, value[:len(value)-1]...)
-		kept = append(kept, `,"gift_refused":"`...)
-		kept = append(kept, pc.giftRefusal...)
-		pc.record.Decision = append(kept, `"}`...)
-	}
 	if b.p.recorder != nil {
+		// The decision is kept compact, now: declared_values is the
+		// batch's map, filled again for the next parcel. The kept
+		// decision also says why a gift claim was not honoured (the
+		// published one does not).
+		start = len(b.out)
+		b.out = d.AppendCompact(b.out)
+		pc.record.Decision = b.out.since(start)
+		pc.record.GiftRefused = string(pc.giftRefusal)
 		pc.record.Alerts = alertRefs(pc)
 	}
 	for i := range pc.raised {

@@ -2,7 +2,7 @@ package window
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,15 +11,16 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/money"
 )
 
 // The state behind explanations and queries, kept with the same TTL as the
 // totals:
 //
-//	<prefix>:parcel:{<parcel_id>}          string "<entry_date> <alert_id> ...\n<decision JSON>": the parcel's
-//	                                       own decision, and the alerts its subjects raise
-//	<prefix>:parcel:{<parcel_id>}:later    hash decision_id -> the decision (JSON): its amends' and cancel's
+//	<prefix>:parcel:{<parcel_id>}          string: the parcel's own decision, kept (keptValue), and the
+//	                                       alerts its subjects raise
+//	<prefix>:parcel:{<parcel_id>}:later    hash decision_id -> the decision, kept: its amends' and cancel's
 //	<prefix>:alerts:{<entry_date>}         hash alert_id -> "<version> <alert JSON>": the latest version of each alert
 //	<prefix>:alerts:{<entry_date>}:ids     sorted set of the hash's alert ids, all of score 0: the index a page is read from
 //
@@ -32,11 +33,17 @@ import (
 type ParcelRecord struct {
 	ParcelID   string
 	DecisionID string
-	// EntryDate is the parcel's entry date; the memory store forgets
+	// EntryDate is the decision's entry_date; the memory store forgets
 	// records by it.
 	EntryDate string
-	// Decision is the decision.v1 JSON as published.
+	// Decision is the decision as published, in its compact form
+	// (event.Decision.AppendCompact); explanations write it back as the
+	// same JSON.
 	Decision []byte
+	// GiftRefused says why a parcel claimed as a gift was not cleared as
+	// one (a decide.GiftRefusal), or is empty. The decision kept for
+	// explain carries it as "gift_refused"; the published one does not.
+	GiftRefused string
 	// Superseding is true for the decision of an amend or a cancel,
 	// which supersedes the parcel's own or an earlier one.
 	Superseding bool
@@ -71,20 +78,34 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 		return nil
 	}
 	ttl := s.ttl
+	// The values are cut from one buffer: a slice handed to the pipeline
+	// keeps its bytes when the buffer grows.
+	buf := make([]byte, 0, keptBytes*len(parcels))
+	values := make([][]byte, len(parcels))
+	for i := range parcels {
+		p := &parcels[i]
+		start := len(buf)
+		refs := p.Alerts
+		if p.Superseding {
+			refs = nil // read from the parcel's own decision
+		}
+		buf = appendKept(buf, p, refs)
+		values[i] = buf[start:len(buf):len(buf)]
+	}
 	record := func(parcels []ParcelRecord, cached bool) error {
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-			for _, p := range parcels {
+			for i, p := range parcels {
 				// A parcel's own decision is one SET with its expiry; a
 				// redelivered one replaces itself. An amend's or cancel's
 				// goes into the parcel's hash of later decisions, keyed by
 				// decision id, so the history holds each decision once.
 				key := s.parcelKey(p.ParcelID)
 				if !p.Superseding {
-					pipe.Set(ctx, key, ownDecision(p), ttl)
+					pipe.Set(ctx, key, values[i], ttl)
 					continue
 				}
 				later := key + ":later"
-				pipe.HSet(ctx, later, p.DecisionID, p.Decision)
+				pipe.HSet(ctx, later, p.DecisionID, values[i])
 				pipe.PExpire(ctx, later, ttl)
 				pipe.PExpire(ctx, key, ttl)
 			}
@@ -112,28 +133,78 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	return nil
 }
 
-// ownDecision is the value that keeps a parcel's own decision: the
-// names of its alerts on one line, then the decision.
-func ownDecision(p ParcelRecord) []byte {
-	value := make([]byte, 0, len(p.Decision)+64*len(p.Alerts)+1)
-	value = append(value, alertRefsText(p.Alerts)...)
-	value = append(value, '\n')
-	return append(value, p.Decision...)
+// keptBytes is about what a decision takes kept: the compact decision and
+// three alert names.
+const keptBytes = 256
+
+// appendKept appends the value that keeps a decision: its compact form,
+// why a gift claim was refused, and the names of the alerts the parcel's
+// subjects raise (an alert of the decision's entry date, p.EntryDate,
+// names its date as ""). Strings are in event's compact string codec.
+func appendKept(dst []byte, p *ParcelRecord, refs []AlertRef) []byte {
+	dst = append(dst, p.Decision...)
+	dst = event.AppendCompactString(dst, p.GiftRefused)
+	dst = binary.AppendUvarint(dst, uint64(len(refs)))
+	for _, r := range refs {
+		date := r.EntryDate
+		if date == p.EntryDate {
+			date = ""
+		}
+		dst = event.AppendCompactString(dst, date)
+		dst = event.AppendCompactString(dst, r.AlertID)
+	}
+	return dst
 }
 
-// alertRefsText writes refs as "<entry_date> <alert_id>" pairs,
-// separated by spaces.
-func alertRefsText(refs []AlertRef) string {
-	var b strings.Builder
-	for i, r := range refs {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(r.EntryDate)
-		b.WriteByte(' ')
-		b.WriteString(r.AlertID)
+// keptDecision is a decision read back from what appendKept wrote.
+type keptDecision struct {
+	decision    event.Decision
+	giftRefused string
+	alerts      []AlertRef
+}
+
+// parseKept reads what appendKept wrote.
+func parseKept(value []byte) (keptDecision, error) {
+	var k keptDecision
+	rest, err := k.decision.ParseCompact(value)
+	if err == nil {
+		k.giftRefused, rest, err = event.ParseCompactString(rest)
 	}
-	return b.String()
+	if err != nil {
+		return k, fmt.Errorf("kept decision: %w", err)
+	}
+	n, size := binary.Uvarint(rest)
+	if size <= 0 || n > uint64(len(rest)) {
+		return k, errors.New("kept decision: alert names cut short")
+	}
+	rest = rest[size:]
+	k.alerts = make([]AlertRef, n)
+	for i := range k.alerts {
+		r := &k.alerts[i]
+		if r.EntryDate, rest, err = event.ParseCompactString(rest); err == nil {
+			r.AlertID, rest, err = event.ParseCompactString(rest)
+		}
+		if err != nil {
+			return k, fmt.Errorf("kept decision: alert names: %w", err)
+		}
+		if r.EntryDate == "" {
+			r.EntryDate = k.decision.EntryDate
+		}
+	}
+	if len(rest) != 0 {
+		return k, fmt.Errorf("kept decision: %d bytes after its end", len(rest))
+	}
+	return k, nil
+}
+
+// json writes the decision as published, and its gift refusal.
+func (k *keptDecision) json() []byte {
+	out := k.decision.AppendJSON(make([]byte, 0, 768))
+	if k.giftRefused != "" {
+		out = append(out[:len(out)-1], `,"gift_refused":`...)
+		out = append(event.AppendJSONString(out, k.giftRefused), '}')
+	}
+	return out
 }
 
 // keepNewer stores an alert under its id unless a version at least as new
@@ -239,16 +310,17 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 		json []byte
 	}
 	history := make([]kept, 0, min(n+1, MaxHistory+scanStep))
+	var bad error
 	add := func(v string) {
-		var d struct {
-			DecidedAt string `json:"decided_at"`
+		k, err := parseKept([]byte(v))
+		if err != nil {
+			bad = err
+			return
 		}
-		_ = json.Unmarshal([]byte(v), &d)
-		history = append(history, kept{at: d.DecidedAt, json: []byte(v)})
+		history = append(history, kept{at: k.decision.DecidedAt, json: k.json()})
 	}
 	if ownErr == nil {
-		_, decision, _ := strings.Cut(ownText, "\n")
-		add(decision)
+		add(ownText)
 	}
 	byTime := func(a, b kept) int { return strings.Compare(a.at, b.at) }
 	switch {
@@ -279,6 +351,9 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 				break
 			}
 		}
+	}
+	if bad != nil {
+		return nil, fmt.Errorf("parcel history of %s: %w", parcelID, bad)
 	}
 	if len(history) == 0 {
 		return nil, ErrNotFound
@@ -380,8 +455,11 @@ func (s *Store) ParcelAlerts(ctx context.Context, parcelID string) ([][]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("parcel alerts: %w", err)
 	}
-	text, _, _ := strings.Cut(own, "\n")
-	refs := parseAlertRefs(text)
+	k, err := parseKept([]byte(own))
+	if err != nil {
+		return nil, fmt.Errorf("parcel alerts of %s: %w", parcelID, err)
+	}
+	refs := sortedRefs(k.alerts)
 	cmds := make([]*redis.StringCmd, len(refs))
 	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, r := range refs {
@@ -402,13 +480,8 @@ func (s *Store) ParcelAlerts(ctx context.Context, parcelID string) ([][]byte, er
 	return out, nil
 }
 
-// parseAlertRefs reads what alertRefsText wrote, sorted by date and id.
-func parseAlertRefs(text string) []AlertRef {
-	words := strings.Fields(text)
-	refs := make([]AlertRef, 0, len(words)/2)
-	for i := 0; i+1 < len(words); i += 2 {
-		refs = append(refs, AlertRef{EntryDate: words[i], AlertID: words[i+1]})
-	}
+// sortedRefs sorts refs by date and id, each once.
+func sortedRefs(refs []AlertRef) []AlertRef {
 	slices.SortFunc(refs, func(a, b AlertRef) int {
 		if c := strings.Compare(a.EntryDate, b.EntryDate); c != 0 {
 			return c

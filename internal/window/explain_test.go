@@ -8,9 +8,28 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/testenv"
 	"github.com/s321/s321/internal/window"
 )
+
+// decisionRecord is a decision of a parcel, decided at decidedAt, as the
+// processor records it (compact).
+func decisionRecord(parcelID, decisionID, decidedAt string) window.ParcelRecord {
+	d := event.Decision{Schema: event.SchemaDecision, DecisionID: decisionID, EventID: parcelID, ParcelID: parcelID,
+		EntryDate: "2024-05-01", Reasons: []string{}, DecidedAt: decidedAt}
+	return window.ParcelRecord{ParcelID: parcelID, DecisionID: decisionID, EntryDate: d.EntryDate, Decision: d.AppendCompact(nil)}
+}
+
+// published is a recorded decision's JSON, as published.
+func published(t *testing.T, r window.ParcelRecord) string {
+	t.Helper()
+	var d event.Decision
+	if _, err := d.ParseCompact(r.Decision); err != nil {
+		t.Fatal(err)
+	}
+	return string(d.AppendJSON(nil))
+}
 
 func alertRecord(n int, date string, parcels ...string) window.AlertRecord {
 	quoted := make([]string, len(parcels))
@@ -125,6 +144,11 @@ func TestAlertsOfADayKeptBeforeTheIndex(t *testing.T) {
 	})
 }
 
+func recordWithAlerts(r window.ParcelRecord, refs []window.AlertRef) window.ParcelRecord {
+	r.Alerts = refs
+	return r
+}
+
 // Regression: explaining a parcel read every alert of its day to find the
 // few that list it. A parcel's record now names the alerts of its
 // subjects, which are read by id.
@@ -135,7 +159,7 @@ func TestParcelAlertsAreTheOnesListingIt(t *testing.T) {
 		refs := []window.AlertRef{{EntryDate: "2024-05-02", AlertID: "A003"}, {EntryDate: "2024-05-01", AlertID: "A001"},
 			{EntryDate: "2024-05-01", AlertID: "A404"}} // never raised
 		err := store.Record(ctx,
-			[]window.ParcelRecord{{ParcelID: "P-1", DecisionID: "d1", EntryDate: "2024-05-01", Decision: []byte(`{}`), Alerts: refs}},
+			[]window.ParcelRecord{recordWithAlerts(decisionRecord("P-1", "d1", "2026-01-01T00:00:00.000Z"), refs)},
 			[]window.AlertRecord{
 				alertRecord(1, "2024-05-01", "P-1", "P-2"),
 				alertRecord(2, "2024-05-01", "P-3"),
@@ -175,8 +199,9 @@ func TestParcelHistoryIsBounded(t *testing.T) {
 		total := window.MaxHistory + 25
 		var records []window.ParcelRecord
 		for i := range total {
-			records = append(records, window.ParcelRecord{ParcelID: "P-1", DecisionID: fmt.Sprintf("d%03d", i), Superseding: i > 0,
-				Decision: fmt.Appendf(nil, `{"decided_at":"2026-01-01T00:%02d:%02d.000Z"}`, i/60, i%60)})
+			r := decisionRecord("P-1", fmt.Sprintf("d%03d", i), fmt.Sprintf("2026-01-01T00:%02d:%02d.000Z", i/60, i%60))
+			r.Superseding = i > 0
+			records = append(records, r)
 		}
 		if err := store.Record(ctx, records, nil); err != nil {
 			t.Fatal(err)
@@ -188,8 +213,62 @@ func TestParcelHistoryIsBounded(t *testing.T) {
 		if len(history) != window.MaxHistory {
 			t.Fatalf("%d decisions, want the newest %d", len(history), window.MaxHistory)
 		}
-		if string(history[0]) != string(records[25].Decision) || string(history[len(history)-1]) != string(records[total-1].Decision) {
+		if string(history[0]) != published(t, records[25]) || string(history[len(history)-1]) != published(t, records[total-1]) {
 			t.Errorf("history from %s to %s", history[0], history[len(history)-1])
 		}
 	})
+}
+
+// A decision is kept compact and read back as the JSON published, with
+// the gift refusal the published one lacks, escaped as JSON text.
+func TestKeptDecisionReadsBackAsPublished(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		threshold := "800"
+		d := event.Decision{Schema: event.SchemaDecision, DecisionID: event.DecisionID("E-1", "P-1"), EventID: "E-1",
+			ParcelID: "P-1", Carrier: "DHL", Mode: "air", ArrivalTime: "2024-05-01T15:04:05Z", EntryDate: "2024-05-01",
+			Decision: "formal_entry_required", Reasons: []string{"DAILY_TOTAL_OVER_THRESHOLD"}, Regime: "us-321-800",
+			Threshold: &threshold, ParcelValue: "400.00", RecipientKey: strings.Repeat("ab", 32), RecipientDayTotal: "850.00",
+			EntryType: "informal", Source: event.Source{Topic: "manifests", Partition: 3, Offset: 1042},
+			DecidedAt: "2026-01-01T00:00:00.000Z", RegimeVersion: "07bc6ec142a8bede", DeclaredValues: map[string]string{"EUR": "370.00"}}
+		record := window.ParcelRecord{ParcelID: "P-1", DecisionID: d.DecisionID, EntryDate: d.EntryDate,
+			Decision: d.AppendCompact(nil), GiftRefused: `say "purchase"`,
+			Alerts: []window.AlertRef{{EntryDate: "2024-05-01", AlertID: "A001"}, {EntryDate: "2024-04-30", AlertID: "A002"}}}
+		err := store.Record(ctx, []window.ParcelRecord{record},
+			[]window.AlertRecord{alertRecord(1, "2024-05-01", "P-1"), alertRecord(2, "2024-04-30", "P-1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		history, err := store.ParcelHistory(ctx, "P-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		json := d.AppendJSON(nil)
+		want := string(json[:len(json)-1]) + `,"gift_refused":"say \"purchase\""}`
+		if len(history) != 1 || string(history[0]) != want {
+			t.Errorf("history %q, want [%s]", history, want)
+		}
+		alerts, err := store.ParcelAlerts(ctx, "P-1")
+		if err != nil || len(alerts) != 2 || !strings.Contains(string(alerts[0]), `"n":2`) {
+			t.Errorf("alerts %q %v: want A002 (2024-04-30), then A001", alerts, err)
+		}
+	})
+}
+
+// A kept value that is not a kept decision (another layout under the same
+// key prefix) is an error that names the parcel, not a panic.
+func TestKeptDecisionOfAnotherLayoutIsAnError(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.StartRedis(t).Client()
+	store := newStore(t, rdb)
+	if err := rdb.Set(ctx, "s321:parcel:{P-1}", "2024-05-01 A001\n{\"decision\":\"cleared\"}", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ParcelHistory(ctx, "P-1"); err == nil || !strings.Contains(err.Error(), "P-1") {
+		t.Errorf("history of a JSON value: error %v, want one naming P-1", err)
+	}
+	if _, err := store.ParcelAlerts(ctx, "P-1"); err == nil || !strings.Contains(err.Error(), "P-1") {
+		t.Errorf("alerts of a JSON value: error %v, want one naming P-1", err)
+	}
 }

@@ -2,6 +2,7 @@ package window
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -219,9 +220,11 @@ type memParcel struct {
 	day       int64
 }
 
+// memDecision is a decision kept (appendKept, without alert names:
+// memParcel has them).
 type memDecision struct {
 	id   string
-	json []byte
+	kept []byte
 }
 
 type memAlert struct {
@@ -388,11 +391,12 @@ func (m *memory) record(parcels []ParcelRecord, alerts []AlertRecord) {
 				kept.alerts = append(kept.alerts, ref)
 			}
 		}
-		i := slices.IndexFunc(kept.decisions, func(d memDecision) bool { return d.id == p.DecisionID })
+		value := appendKept(nil, &p, nil)
+		i := slices.IndexFunc(kept.decisions, func(k memDecision) bool { return k.id == p.DecisionID })
 		if i < 0 {
-			kept.decisions = append(kept.decisions, memDecision{id: strings.Clone(p.DecisionID), json: slices.Clone(p.Decision)})
+			kept.decisions = append(kept.decisions, memDecision{id: strings.Clone(p.DecisionID), kept: value})
 		} else {
-			kept.decisions[i].json = slices.Clone(p.Decision)
+			kept.decisions[i].kept = value
 		}
 	}
 	for _, a := range alerts {
@@ -420,7 +424,11 @@ func (m *memory) parcelHistory(parcelID string) ([][]byte, error) {
 	decisions := kept.decisions[max(0, len(kept.decisions)-MaxHistory):]
 	out := make([][]byte, len(decisions))
 	for i, d := range decisions {
-		out[i] = d.json
+		k, err := parseKept(d.kept)
+		if err != nil {
+			return nil, fmt.Errorf("parcel history of %s: %w", parcelID, err)
+		}
+		out[i] = k.json()
 	}
 	return out, nil
 }

@@ -475,9 +475,9 @@ func TestRecordAndQuery(t *testing.T) {
 		}
 		err := store.Record(ctx,
 			[]window.ParcelRecord{
-				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)},
-				{ParcelID: "P-1", DecisionID: "d2", Decision: []byte(`{"decided_at":"2026-01-02T00:00:00.000Z"}`), Superseding: true},
-				{ParcelID: "P-1", DecisionID: "d1", Decision: []byte(`{"decided_at":"2026-01-01T00:00:00.000Z"}`)}, // redelivered
+				decisionRecord("P-1", "d1", "2026-01-01T00:00:00.000Z"),
+				superseding(decisionRecord("P-1", "d2", "2026-01-02T00:00:00.000Z")),
+				decisionRecord("P-1", "d1", "2026-01-01T00:00:00.000Z"), // redelivered
 			},
 			[]window.AlertRecord{
 				{AlertID: "A", EntryDate: "2024-05-01", Version: 2, Alert: []byte(`{"v":2}`)},
@@ -708,4 +708,9 @@ func TestAddressDayStaysCompact(t *testing.T) {
 // by a second round trip, expiry by the clock).
 func redisOnly(t *testing.T, fn func(t *testing.T, rdb redis.UniversalClient)) {
 	fn(t, testenv.StartRedis(t).Client())
+}
+
+func superseding(r window.ParcelRecord) window.ParcelRecord {
+	r.Superseding = true
+	return r
 }
