@@ -73,6 +73,9 @@ type Paced struct {
 	Latency
 	PeakRSSMB   float64   `json:"peak_rss_mb"`
 	LoadAverage []float64 `json:"load_average"`
+	// Stages is where the batches' time went, by stage, from the
+	// processors' metrics.
+	Stages map[string]Stage `json:"stages,omitempty"`
 }
 
 // Report is what `s321-bench` prints for one processor binary, as one
@@ -344,6 +347,11 @@ func pacedRun(ctx context.Context, cfg Config, rate float64, d time.Duration, ma
 	}
 	peak, _ := s.peakRSSMB()
 	load := loadAverage()
+	histograms, err := s.scrapeHistograms(ctx)
+	if err != nil {
+		return Paced{}, err
+	}
+	stages := stagesBetween(nil, histograms)
 	s.stopProcessors()
 
 	ans, err := s.readAnswers(ctx)
@@ -367,9 +375,11 @@ func pacedRun(ctx context.Context, cfg Config, rate float64, d time.Duration, ma
 		Latency:          summarize(lat),
 		PeakRSSMB:        peak,
 		LoadAverage:      load,
+		Stages:           stages,
 	}
 	logf(cfg.Log, "%s: paced %d parcels at %.0f/s: p50 %.0fms p99 %.0fms max %.0fms",
 		name, paced.Parcels, rate, paced.P50MS, paced.P99MS, paced.MaxMS)
+	logf(cfg.Log, "%s: paced batches: %s", name, stagesText(stages))
 	return paced, nil
 }
 

@@ -24,6 +24,7 @@ type stack struct {
 	redisAddr  string
 	brokerAddr string
 	procs      []*child
+	httpAddrs  []string // the processors' HTTP addresses
 	kafka      *kafkaClient
 }
 
@@ -79,6 +80,7 @@ func (s *stack) startProcessors(ctx context.Context, maxBatch int) (time.Time, e
 			return time.Time{}, err
 		}
 		s.procs = append(s.procs, c)
+		s.httpAddrs = append(s.httpAddrs, httpAddr)
 		urls[i] = "http://" + httpAddr + "/readyz"
 		logf(s.cfg.Log, "processor %d pid %d, http %s, --max-batch %d", i+1, c.pid(), httpAddr, maxBatch)
 	}

@@ -27,6 +27,12 @@ type SweepPoint struct {
 	// the backlog (0 when there was none to speak of).
 	CatchUpSeconds float64   `json:"catch_up_seconds"`
 	LoadAverage    []float64 `json:"load_average"`
+	// Stages is where the step's batches' time went, by stage, from the
+	// processors' metrics.
+	Stages map[string]Stage `json:"stages,omitempty"`
+	// CPU is what each process spent from the step's start until the
+	// group caught up.
+	CPU CPUSeconds `json:"cpu_seconds"`
 }
 
 // SweepReport is what `s321-bench --sweep` prints.
@@ -93,10 +99,14 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepReport, error) {
 	defer prod.close()
 	type step struct{ startMS, endMS, produced int64 }
 	steps := make([]step, len(cfg.Fractions))
+	histograms, err := s.scrapeHistograms(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for i, f := range cfg.Fractions {
 		target := f * rep.MaxRate
 		logf(cfg.Log, "sweep: offering %.0f/s (%.0f%% of %.0f/s) for %s", target, 100*f, rep.MaxRate, cfg.StepDuration)
-		before := prod.produced
+		before, cpuBefore := prod.produced, s.cpu()
 		start := time.Now()
 		if err := prod.paced(ctx, target, cfg.StepDuration); err != nil {
 			return nil, err
@@ -106,13 +116,23 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepReport, error) {
 			return nil, err
 		}
 		steps[i] = step{startMS: start.UnixMilli(), endMS: end.UnixMilli(), produced: prod.produced - before}
+		after, err := s.scrapeHistograms(ctx)
+		if err != nil {
+			return nil, err
+		}
 		point := SweepPoint{
 			Fraction:         f,
 			TargetPerSecond:  round1(target),
 			OfferedPerSecond: perSecond(steps[i].produced, end.Sub(start).Seconds()),
 			CatchUpSeconds:   round3(time.Since(end).Seconds()),
 			LoadAverage:      loadAverage(),
+			Stages:           stagesBetween(histograms, after),
+			CPU:              s.cpu().minus(cpuBefore).rounded(),
 		}
+		histograms = after
+		n := float64(max(steps[i].produced, 1)) / 1e6
+		logf(cfg.Log, "sweep: at %.0f/s, CPU a parcel: processors %.1f µs, broker %.1f µs, redis %.1f µs; batches: %s",
+			target, point.CPU.Processors/n, point.CPU.Broker/n, point.CPU.Redis/n, stagesText(point.Stages))
 		rep.Points = append(rep.Points, point)
 	}
 	rep.PeakRSSMB, _ = s.peakRSSMB()
