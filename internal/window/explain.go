@@ -25,8 +25,7 @@ import (
 //	<prefix>:alerts:{<entry_date>}:ids     sorted set of the hash's alert ids, all of score 0: the index a page is read from
 //
 // The index and the hash of a day share a hash slot (the date is the hash
-// tag), so one script keeps them together in a Redis Cluster. A day kept
-// before the index existed is indexed the first time it is written or read.
+// tag), so one script keeps them together in a Redis Cluster.
 
 // ParcelRecord is a decision to keep for explanations: the decision as
 // published and the parcel's place in its recipient's day.
@@ -218,13 +217,6 @@ if prev then
     return 0
   end
 end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  -- A day kept before the index: index what it holds first.
-  local ids = redis.call('HKEYS', KEYS[1])
-  for i = 1, #ids do
-    redis.call('ZADD', KEYS[2], 0, ids[i])
-  end
-end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -234,23 +226,8 @@ return 1
 
 // alertsPage reads up to ARGV[2] alert ids after ARGV[1] (a ZRANGEBYLEX
 // bound: "-" or "(<id>") from the index and their values from the hash,
-// as a flat list id, value, id, value. A day kept before the index is
-// indexed first, with the hash's remaining lifetime. KEYS: the day's hash,
-// its index.
+// as a flat list id, value, id, value. KEYS: the day's hash, its index.
 var alertsPage = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  local all = redis.call('HKEYS', KEYS[1])
-  if #all == 0 then
-    return {}
-  end
-  for i = 1, #all do
-    redis.call('ZADD', KEYS[2], 0, all[i])
-  end
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then
-    redis.call('PEXPIRE', KEYS[2], ttl)
-  end
-end
 local ids = redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], '+', 'LIMIT', 0, tonumber(ARGV[2]))
 if #ids == 0 then
   return {}

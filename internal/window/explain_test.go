@@ -117,33 +117,6 @@ func TestAlertsPageReadsOnlyThePage(t *testing.T) {
 	}
 }
 
-// A day kept before the index existed (a hash alone) is indexed when it is
-// first read or written, so an upgrade loses no alert from the queries.
-func TestAlertsOfADayKeptBeforeTheIndex(t *testing.T) {
-	redisOnly(t, func(t *testing.T, rdb redis.UniversalClient) {
-		ctx := context.Background()
-		store := newStore(t, rdb)
-		for _, date := range []string{"2024-05-01", "2024-05-02"} {
-			if err := rdb.HSet(ctx, "s321:alerts:{"+date+"}", "A001", `1 {"old":1}`, "A002", `1 {"old":2}`).Err(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		// Read first.
-		alerts, err := store.Alerts(ctx, "2024-05-01")
-		if err != nil || len(alerts) != 2 || string(alerts[1]) != `{"old":2}` {
-			t.Errorf("read first: %q %v", alerts, err)
-		}
-		// Written first.
-		if err := store.Record(ctx, nil, []window.AlertRecord{alertRecord(3, "2024-05-02")}); err != nil {
-			t.Fatal(err)
-		}
-		alerts, err = store.Alerts(ctx, "2024-05-02")
-		if err != nil || len(alerts) != 3 || string(alerts[0]) != `{"old":1}` {
-			t.Errorf("written first: %q %v", alerts, err)
-		}
-	})
-}
-
 func recordWithAlerts(r window.ParcelRecord, refs []window.AlertRef) window.ParcelRecord {
 	r.Alerts = refs
 	return r
