@@ -95,7 +95,15 @@ func Cents(d decimal.Decimal) (int64, error) {
 // the amounts that were summed into cents, so the conversion is exact; were
 // it not, the amount keeps two places rather than lose a cent.
 func FromCents(cents int64, places int32) decimal.Decimal {
-	if places < 0 || places >= MaxPlaces {
+	if places < 0 || places > MaxPlaces {
+		places = MaxPlaces
+	}
+	if cents == 0 {
+		// The usual gift total: shared, since a Decimal is never changed
+		// in place, rather than a new big.Int each time.
+		return zeroAt[places]
+	}
+	if places == MaxPlaces {
 		return decimal.New(cents, -MaxPlaces)
 	}
 	divisor := int64(1)
@@ -107,6 +115,14 @@ func FromCents(cents int64, places int32) decimal.Decimal {
 	}
 	return decimal.New(cents/divisor, -places)
 }
+
+// zeroAt[p] is zero written with p decimal places.
+var zeroAt = func() (z [MaxPlaces + 1]decimal.Decimal) {
+	for p := range z {
+		z[p] = decimal.New(0, -int32(p))
+	}
+	return z
+}()
 
 // smallCents is Cents without allocating, for an amount written with 0 to
 // 2 places and a coefficient of at most maxSmallDigits digits; ok is false

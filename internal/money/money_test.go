@@ -67,6 +67,28 @@ func TestFromCentsNeverLosesACent(t *testing.T) {
 	}
 }
 
+// FromCents writes cents with the places asked (two when out of range),
+// zero included, which it does not allocate.
+func TestFromCentsKeepsThePlaces(t *testing.T) {
+	for _, tc := range []struct {
+		cents  int64
+		places int32
+		want   string
+		exp    int32
+	}{
+		{0, 0, "0", 0}, {0, 1, "0.0", -1}, {0, 2, "0.00", -2}, {0, -1, "0.00", -2}, {0, 3, "0.00", -2},
+		{1200, 0, "12", 0}, {1230, 1, "12.3", -1}, {1234, 2, "12.34", -2}, {1234, 3, "12.34", -2}, {-500, 0, "-5", 0},
+	} {
+		d := money.FromCents(tc.cents, tc.places)
+		if got := money.Format(d); got != tc.want || d.Exponent() != tc.exp {
+			t.Errorf("FromCents(%d, %d) = %s (exponent %d), want %s (%d)", tc.cents, tc.places, got, d.Exponent(), tc.want, tc.exp)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = money.FromCents(0, 2) }); n != 0 {
+		t.Errorf("FromCents(0, 2) allocates %.0f times, want 0", n)
+	}
+}
+
 // amounts are decimals of every shape the fast paths must agree with
 // decimal on: 0 to 3 places, negative, zero, positive exponents, and
 // coefficients around the int64 and maxSmallDigits bounds.
