@@ -119,8 +119,8 @@ type Config struct {
 	AddressClusterNames int
 	// KeepDecisions keeps each decision and alert in Redis for --state-ttl,
 	// for `processor explain`, /v1/parcels/{id} and /v1/alerts. Default
-	// true; false spares Redis about a sixth of its CPU and two fifths of
-	// its memory a parcel, and those queries answer that nothing is kept.
+	// true; false spares Redis about a fifth of its CPU and a third of its
+	// memory a parcel, and those queries answer that nothing is kept.
 	KeepDecisions bool
 
 	// Parsed by Validate.

@@ -216,7 +216,7 @@ var table = []*setting{
 		func(s *Settings) *string { return &s.App.KeyPrefix }),
 	integer("address-cluster-names", "distinct recipient names at one address on one day that, above the threshold together, raise an address_cluster alert; 0 turns them off",
 		func(s *Settings) *int { return &s.App.AddressClusterNames }),
-	boolean("keep-decisions", "keep each decision and alert in Redis for explain, /v1/parcels and /v1/alerts; false spares Redis about a sixth of its CPU and two fifths of its memory",
+	boolean("keep-decisions", "keep each decision and alert in Redis for explain, /v1/parcels and /v1/alerts; false spares Redis about a fifth of its CPU and a third of its memory",
 		func(s *Settings) *bool { return &s.App.KeepDecisions }),
 	str("log-level", "debug, info, warn or error",
 		func(s *Settings) *string { return &s.LogLevel }),
