@@ -542,7 +542,7 @@ func dayOf(sub *subject, recipientKey, date string, record func(parcel string) *
 		p := DayParcel{ParcelID: e.parcel, Carrier: e.carrier}
 		if rec := record(e.parcel); rec != nil {
 			p.Value = money.Format(money.FromCents(rec.value, money.MaxPlaces))
-			p.Gift, p.EventID, p.Outcome = rec.gift, rec.lastEvent, string(rec.outcome)
+			p.Gift, p.EventID, p.Outcome = rec.gift, rec.lastEvent, rec.outcome.String()
 			if p.EventID == "" {
 				p.EventID = e.parcel
 			}

@@ -99,31 +99,32 @@ func (c *changes) any() bool {
 // parcelRecord is one parcel as its subject keeps it: its first answer,
 // which a redelivered parcel gets back, and its current state, which an
 // amend or cancel changes.
+//
+// Its fields are ordered so that the small ones share a word: a subject
+// holds one record per parcel, and they are most of the memory store.
 type parcelRecord struct {
-	// The first answer.
-	seq, total int64
-	scale      int32
-	alert      int64
-	giftTotal  int64
+	// The first answer: seq, total, scale, alert and giftTotal.
+	seq, total       int64
+	alert, giftTotal int64
 	// The current state: value in cents, whether it counts as a gift,
 	// whether it is cancelled, the event of its latest decision ("" for
 	// the parcel's own event id), that decision's outcome, and its
 	// carrier (an amend or cancel must come from the same carrier).
 	value     int64
+	scale     int32
 	gift      bool
 	cancelled bool
-	lastEvent string
 	outcome   Outcome
+	lastEvent string
 	carrier   string
 }
 
 // eventRecord is the first answer to an amend or cancel.
 type eventRecord struct {
-	total      int64
-	scale      int32
-	giftTotal  int64
-	superseded string
-	outcome    Outcome
+	total, giftTotal int64
+	scale            int32
+	outcome          Outcome
+	superseded       string
 }
 
 // apply applies op to s and returns its result; the caller fills the

@@ -182,14 +182,26 @@ func (op *Op) eventID() string {
 	return op.EventID
 }
 
-// Outcome is a parcel's decision as the store keeps it.
-type Outcome string
+// Outcome is a parcel's decision as the store keeps it: a byte, since
+// every parcel record of a subject holds one.
+type Outcome uint8
 
-// The outcomes a store keeps.
+// The outcomes a store keeps; the zero Outcome is none.
 const (
-	OutcomeCleared Outcome = "cleared"
-	OutcomeFormal  Outcome = "formal"
+	OutcomeCleared Outcome = iota + 1
+	OutcomeFormal
 )
+
+// String returns "cleared", "formal", or "" for none.
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeCleared:
+		return "cleared"
+	case OutcomeFormal:
+		return "formal"
+	}
+	return ""
+}
 
 // Result is an op's answer: for a parcel, its place in its subject as
 // first counted.
