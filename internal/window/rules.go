@@ -2,6 +2,7 @@ package window
 
 import (
 	"strings"
+	"unique"
 
 	"github.com/s321/s321/internal/decide"
 	"github.com/s321/s321/internal/money"
@@ -148,8 +149,9 @@ func (s *subject) apply(op *Op) Result {
 	}
 	// What the subject keeps outlives the message: its strings are
 	// copied, so that they do not hold the whole decoded message (a
-	// field of it shares its memory).
-	parcelID, carrier := strings.Clone(op.ParcelID), strings.Clone(op.Carrier)
+	// field of it shares its memory). A carrier is one of a few names,
+	// kept once for all the records that name it.
+	parcelID, carrier := strings.Clone(op.ParcelID), unique.Make(op.Carrier).Value()
 	seq := s.n + 1
 	s.n, s.total, s.giftTotal = seq, total, giftTotal
 	s.day = max(s.day, dateNumber(op.EntryDate))
