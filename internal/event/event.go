@@ -2,8 +2,10 @@
 // wire contract (docs/events.md): decision.v1, alert.v1 and rejected.v1,
 // and the deterministic ids they carry.
 //
-// It owns the JSON shape, and the texts an alert is built with (its reason
-// sentence, id and Kafka key: NewSplitShipment and the others). It does
+// It owns the JSON shape, a compact form of a decision that writes back
+// the same JSON (what is kept for explanations: AppendCompact), and the
+// texts an alert is built with (its reason sentence, id and Kafka key:
+// NewSplitShipment and the others). It does
 // not decide or count anything, and it never holds a recipient's name or
 // address: recipients appear as their keyed hash. Only Rejected carries a
 // raw message, for the DLQ.
