@@ -18,7 +18,7 @@ import (
 // The state behind explanations and queries, kept with the same TTL as the
 // totals:
 //
-//	<prefix>:parcel:{<parcel_id>}          string: the parcel's own decision, kept (keptValue), and the
+//	<prefix>:parcel:{<parcel_id>}          string: the parcel's own decision, kept (appendKept), and the
 //	                                       alerts its subjects raise
 //	<prefix>:parcel:{<parcel_id>}:later    hash decision_id -> the decision, kept: its amends' and cancel's
 //	<prefix>:alerts:{<entry_date>}         hash alert_id -> "<version> <alert JSON>": the latest version of each alert
@@ -282,9 +282,11 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 	if ownErr != nil && n == 0 {
 		return nil, ErrNotFound
 	}
+	// The decisions are read back whole, and written as JSON only once
+	// the newest MaxHistory are chosen.
 	type kept struct {
-		at   string
-		json []byte
+		at       string
+		decision keptDecision
 	}
 	history := make([]kept, 0, min(n+1, MaxHistory+scanStep))
 	var bad error
@@ -294,7 +296,7 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 			bad = err
 			return
 		}
-		history = append(history, kept{at: k.decision.DecidedAt, json: k.json()})
+		history = append(history, kept{at: k.decision.DecidedAt, decision: k})
 	}
 	if ownErr == nil {
 		add(ownText)
@@ -339,7 +341,7 @@ func (s *Store) ParcelHistory(ctx context.Context, parcelID string) ([][]byte, e
 	history = history[max(0, len(history)-MaxHistory):]
 	out := make([][]byte, len(history))
 	for i, h := range history {
-		out[i] = h.json
+		out[i] = h.decision.json()
 	}
 	return out, nil
 }
