@@ -609,10 +609,10 @@ func (b *batch) encodeDecision(pc *parcel) {
 	pc.record = window.ParcelRecord{ParcelID: d.ParcelID, DecisionID: d.DecisionID, EntryDate: pc.date,
 		Superseding: pc.m.Type != manifest.TypeParcel}
 	if b.p.recorder != nil {
-		// The decision is kept compact, now: declared_values is the
-		// batch's map, filled again for the next parcel. The kept
-		// decision also says why a gift claim was not honoured (the
-		// published one does not).
+		// The compact form is written here, not at record:
+		// declared_values is the batch's map, filled again for the next
+		// parcel. The kept decision also says why a gift claim was not
+		// honoured (the published one does not).
 		start = len(b.out)
 		b.out = d.AppendCompact(b.out)
 		pc.record.Decision = b.out.since(start)
