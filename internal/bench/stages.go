@@ -1,16 +1,17 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // Stage is where a batch's time went in a run, from the processors'
@@ -91,63 +92,43 @@ func (h *histogram) minus(earlier *histogram) *histogram {
 }
 
 // parseHistograms adds the stage histograms of one text exposition to
-// into, by stage name.
+// into, by stage name. The exposition is read by the Prometheus client's
+// own parser (expfmt), which the processor's metrics are written with.
 func parseHistograms(r io.Reader, into map[string]*histogram) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		series, valueText, ok := strings.Cut(line, " ")
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(r)
+	if err != nil {
+		return err
+	}
+	for name, stageName := range stageMetrics {
+		family, ok := families[name]
 		if !ok {
 			continue
 		}
-		name, labels, _ := strings.Cut(strings.TrimSuffix(series, "}"), "{")
-		base, part := name, ""
-		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-			if b, ok := strings.CutSuffix(name, suffix); ok {
-				base, part = b, suffix
-				break
+		for _, m := range family.GetMetric() {
+			hist := m.GetHistogram()
+			if hist == nil {
+				return fmt.Errorf("%s: not a histogram", name)
 			}
-		}
-		stage, wanted := stageMetrics[base]
-		if !wanted || part == "" {
-			continue
-		}
-		value, err := strconv.ParseFloat(valueText, 64)
-		if err != nil {
-			return fmt.Errorf("%s: value %q", series, valueText)
-		}
-		var le float64
-		for _, label := range strings.Split(labels, ",") {
-			k, v, _ := strings.Cut(label, "=")
-			v = strings.Trim(v, `"`)
-			switch k {
-			case "stage":
-				stage = v
-			case "le":
-				if le, err = strconv.ParseFloat(v, 64); err != nil {
-					return fmt.Errorf("%s: le %q", series, v)
+			stage := stageName
+			for _, label := range m.GetLabel() {
+				if label.GetName() == "stage" {
+					stage = label.GetValue()
 				}
 			}
-		}
-		h := into[stage]
-		if h == nil {
-			h = &histogram{buckets: map[float64]float64{}}
-			into[stage] = h
-		}
-		switch part {
-		case "_bucket":
-			h.buckets[le] += value
-		case "_sum":
-			h.sum += value
-		case "_count":
-			h.count += value
+			h := into[stage]
+			if h == nil {
+				h = &histogram{buckets: map[float64]float64{}}
+				into[stage] = h
+			}
+			h.sum += hist.GetSampleSum()
+			h.count += float64(hist.GetSampleCount())
+			for _, bucket := range hist.GetBucket() {
+				h.buckets[bucket.GetUpperBound()] += float64(bucket.GetCumulativeCount())
+			}
 		}
 	}
-	return sc.Err()
+	return nil
 }
 
 // quantile is the upper bound of the bucket that holds the q-quantile,

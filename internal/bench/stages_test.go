@@ -14,13 +14,21 @@ s321_stage_seconds_bucket{stage="count",le="0.004"} 100
 s321_stage_seconds_bucket{stage="count",le="+Inf"} 100
 s321_stage_seconds_sum{stage="count"} 0.1
 s321_stage_seconds_count{stage="count"} 100
+# TYPE s321_batch_seconds histogram
 s321_batch_seconds_bucket{le="0.001"} 0
 s321_batch_seconds_bucket{le="0.002"} 0
 s321_batch_seconds_bucket{le="+Inf"} 100
 s321_batch_seconds_sum 5
 s321_batch_seconds_count 100
+# TYPE s321_batch_messages histogram
 s321_batch_messages_bucket{le="1"} 100
+s321_batch_messages_bucket{le="+Inf"} 100
+s321_batch_messages_sum 100
+s321_batch_messages_count 100
+# TYPE go_gc_duration_seconds summary
 go_gc_duration_seconds{quantile="0"} 1e-05
+go_gc_duration_seconds_sum 0.001
+go_gc_duration_seconds_count 3
 `
 	// The second processor's counts move the count stage's 99th
 	// percentile into the next bucket.
