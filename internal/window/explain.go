@@ -516,11 +516,12 @@ func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error
 	}
 	scale, _ := strconv.ParseInt(fields["scale"], 10, 32)
 	sub.scale = int32(scale)
+	entries := make([]entry, 0, min(sub.n, MaxAlertParcels))
 	for seq := int64(1); seq <= min(sub.n, MaxAlertParcels); seq++ {
 		parcel, carrier, _ := strings.Cut(fields["l:"+strconv.FormatInt(seq, 10)], " ")
-		sub.entries = append(sub.entries, entry{parcel, carrier})
+		entries = append(entries, entry{parcel, carrier})
 	}
-	return dayOf(&sub, recipientKey, date, func(parcel string) *parcelRecord {
+	return dayOf(&sub, entries, recipientKey, date, func(parcel string) *parcelRecord {
 		rec, err := parseParcelRecord(fields["p:"+parcel])
 		if err != nil {
 			return nil
@@ -529,18 +530,18 @@ func (s *Store) Day(ctx context.Context, recipientKey, date string) (*Day, error
 	}), nil
 }
 
-// dayOf describes a recipient's day from its subject; record finds a
-// parcel's record.
-func dayOf(sub *subject, recipientKey, date string, record func(parcel string) *parcelRecord) *Day {
+// dayOf describes a recipient's day from its subject and its first
+// entries; record finds a parcel's record.
+func dayOf(sub *subject, entries []entry, recipientKey, date string, record func(parcel string) *parcelRecord) *Day {
 	day := &Day{
 		RecipientKey: recipientKey,
 		EntryDate:    date,
 		Total:        money.Format(money.FromCents(sub.total, sub.scale)),
 		GiftTotal:    money.Format(money.FromCents(sub.giftTotal, money.MaxPlaces)),
 		AlertFrom:    sub.alertFrom,
-		Parcels:      make([]DayParcel, 0, len(sub.entries)),
+		Parcels:      make([]DayParcel, 0, len(entries)),
 	}
-	for _, e := range sub.entries {
+	for _, e := range entries {
 		p := DayParcel{ParcelID: e.parcel, Carrier: e.carrier}
 		if rec := record(e.parcel); rec != nil {
 			p.Value = money.Format(money.FromCents(rec.value, money.MaxPlaces))

@@ -182,7 +182,7 @@ func (s *subjectSlab) alloc(day int64) uint32 {
 		slot = s.used
 		s.used++
 	}
-	*s.at(slot) = memSubject{subject: subject{firstSeq: 1}, day: day}
+	*s.at(slot) = memSubject{day: day}
 	return slot
 }
 
@@ -246,18 +246,19 @@ func newMemory(ttl time.Duration) *memory {
 
 func (m *memory) apply(ops []Op) []Result {
 	results := make([]Result, len(ops))
+	var ids idCopies
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i := range ops {
 		op := &ops[i]
 		day := m.seen(op.EntryDate)
 		ms := m.subjectOf(op, day)
-		res := ms.apply(op)
+		res := ms.apply(op, &ids)
 		if res.Status == StatusOK && !res.Duplicate {
 			ms.day = max(ms.day, day)
 		}
 		if res.AlertVersion > 0 {
-			setAlertEntries(&res, ms.entries)
+			setAlertEntries(&res, ms.wholeEntries(min(res.Seq, MaxAlertParcels)))
 		}
 		results[i] = res
 	}
@@ -488,7 +489,8 @@ func (m *memory) day(recipientKey, date string) (*Day, error) {
 	if ms == nil {
 		return nil, ErrNotFound
 	}
-	return dayOf(&ms.subject, recipientKey, date, func(parcel string) *parcelRecord {
+	entries := ms.wholeEntries(MaxAlertParcels)
+	return dayOf(&ms.subject, entries, recipientKey, date, func(parcel string) *parcelRecord {
 		rec, _ := ms.parcels.get(parcel)
 		return rec
 	}), nil

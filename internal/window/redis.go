@@ -185,7 +185,7 @@ func (s *Store) count(ctx context.Context, ops []Op, subjects []*redisSubject, r
 			// another processor wrote it): it exists, so read it.
 			read = append(read, rs)
 		default:
-			rs.s, rs.whole, rs.guessed = &subject{firstSeq: 1, track: true, changed: changes{created: true}}, true, true
+			rs.s, rs.whole, rs.guessed = &subject{write: &writeState{firstSeq: 1, changed: changes{created: true}}}, true, true
 			rs.loaded = *rs.s
 		}
 	}
@@ -224,10 +224,11 @@ func (s *Store) count(ctx context.Context, ops []Op, subjects []*redisSubject, r
 			}
 		}
 		var changed, unchecked []*redisSubject
+		var ids idCopies
 		for _, rs := range pending {
 			allDuplicates := true
 			for _, i := range rs.ops {
-				results[i] = rs.s.apply(&ops[i])
+				results[i] = rs.s.apply(&ops[i], &ids)
 				allDuplicates = allDuplicates && results[i].Duplicate
 			}
 			if rs.s.alertFrom > 0 && rs.s.epoch == 0 {
@@ -236,7 +237,7 @@ func (s *Store) count(ctx context.Context, ops []Op, subjects []*redisSubject, r
 				rs.s.epoch = rand.Int64N(1<<53) + 1
 			}
 			switch {
-			case rs.s.changed.any():
+			case rs.s.write.changed.any():
 				changed = append(changed, rs)
 			case rs.guessed && !allDuplicates:
 				// A duplicate's first answer never changes, whatever
@@ -307,11 +308,12 @@ func (s *Store) keep(rs *redisSubject) {
 		s.known.release(rs.key, nil)
 		return
 	}
-	if rs.s.changed.any() {
+	w := rs.s.write
+	if w.changed.any() {
 		rs.s.version = rs.version
 	}
-	rs.s.changed = changes{}
-	rs.s.entriesWritten = len(rs.s.entries)
+	w.changed = changes{}
+	w.entriesWritten = len(w.entries)
 	s.known.release(rs.key, rs.s)
 }
 
@@ -333,11 +335,8 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 		figures[i] = v
 	}
 	sub := &subject{version: figures[0], epoch: figures[1], n: figures[2], total: figures[3], scale: int32(figures[4]),
-		giftTotal: figures[5], alertFrom: figures[6], members: figures[7], day: figures[8], track: true}
-	if sub.version == 0 {
-		sub.changed.created = true
-	}
-	sub.firstSeq = sub.n + 1
+		giftTotal: figures[5], alertFrom: figures[6], members: figures[7], day: figures[8],
+		write: &writeState{firstSeq: figures[2] + 1, changed: changes{created: figures[0] == 0}}}
 	k := len(figureFields)
 	for _, i := range opIndexes {
 		op := &ops[i]
@@ -485,9 +484,9 @@ func hashTag(key string) string {
 // an alert its epoch (o): the fewer fields a write carries, the less it
 // costs Redis.
 func writeSubject(text *argText, rs *redisSubject) {
-	sub, was := rs.s, &rs.loaded
+	sub, was, w := rs.s, &rs.loaded, rs.s.write
 	expire := "0"
-	if sub.changed.created || (rs.spansDays && sub.day > was.day) {
+	if w.changed.created || (rs.spansDays && sub.day > was.day) {
 		expire = "1"
 	}
 	// A new key's version starts anywhere, so that a key that expired and
@@ -521,11 +520,11 @@ func writeSubject(text *argText, rs *redisSubject) {
 	if rs.spansDays {
 		figure("d", sub.day, was.day)
 	}
-	log := sub.changed.log
+	log := w.changed.log
 	if log == nil {
 		log = new(changeLog)
 	}
-	pairs := n + len(log.parcels) + len(log.events) + len(log.members) + len(sub.entries) - sub.entriesWritten
+	pairs := n + len(log.parcels) + len(log.events) + len(log.members) + len(w.entries) - w.entriesWritten
 	text.int(was.version)
 	text.str(expire)
 	text.int(int64(pairs))
@@ -549,9 +548,9 @@ func writeSubject(text *argText, rs *redisSubject) {
 		text.field("m:", memberName(m))
 		text.str("1")
 	}
-	for i := sub.entriesWritten; i < len(sub.entries); i++ {
-		e := sub.entries[i]
-		text.buf = strconv.AppendInt(append(text.buf, "l:"...), sub.firstSeq+int64(i), 10)
+	for i := w.entriesWritten; i < len(w.entries); i++ {
+		e := w.entries[i]
+		text.buf = strconv.AppendInt(append(text.buf, "l:"...), w.firstSeq+int64(i), 10)
 		text.end()
 		text.buf = append(append(append(text.buf, e.parcel...), ' '), e.carrier...)
 		text.end()
@@ -649,7 +648,7 @@ func (s *Store) fillEntries(ctx context.Context, subjects []*redisSubject, resul
 	reads := false
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for _, w := range wants {
-			upTo := min(w.need, w.rs.s.firstSeq-1)
+			upTo := min(w.need, w.rs.s.write.firstSeq-1)
 			w.from = int64(len(w.have)) + 1
 			if w.from > upTo {
 				continue
@@ -685,8 +684,9 @@ func (s *Store) fillEntries(ctx context.Context, subjects []*redisSubject, resul
 		}
 		// The subject's own entries start at its firstSeq; those the
 		// cache already has are skipped.
-		if skip := int64(len(have)) - (w.rs.s.firstSeq - 1); skip >= 0 && skip < int64(len(w.rs.s.entries)) {
-			have = append(have, w.rs.s.entries[skip:]...)
+		own := w.rs.s.write
+		if skip := int64(len(have)) - (own.firstSeq - 1); skip >= 0 && skip < int64(len(own.entries)) {
+			have = append(have, own.entries[skip:]...)
 		}
 		if int64(len(have)) < w.need {
 			return fmt.Errorf("read alert parcels of %s: %d entries of %d", w.rs.key, len(have), w.need)

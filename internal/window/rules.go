@@ -27,7 +27,8 @@ const (
 // subject is what the rules know of one subject (a recipient's day, an
 // order, an address's day): its figures, and the records of the parcels,
 // events and members the ops at hand name. A store loads it, the rules
-// change it, and the store keeps what changed (changed says what).
+// change it, and the store keeps what changed (write.changed says what,
+// for the Redis store).
 type subject struct {
 	// version is bumped by every change; the Redis store writes a subject
 	// back only while its version is the one it read.
@@ -56,35 +57,38 @@ type subject struct {
 	events     *smallMap[eventRecord]
 	memberSeen *smallMap[struct{}]
 
-	// firstSeq is the seq of the first entry in entries: the entries the
-	// subject holds from there on, "<parcel> <carrier>" (only the first
-	// MaxAlertParcels are kept at all). The memory store holds them all
-	// (firstSeq 1); the Redis store those this apply added.
+	// write is what the Redis store tracks to write back what an apply
+	// changed; nil in the memory store, which keeps the subject itself.
+	write *writeState
+}
+
+// writeState is the part of a subject only the Redis store keeps: what an
+// apply changed, and the entries it added.
+type writeState struct {
+	// firstSeq is the seq of the first entry in entries: the entries
+	// "<parcel> <carrier>" this apply added (only the first
+	// MaxAlertParcels are kept at all), or, for a subject the store
+	// holds whole, all it added since it began to hold it.
 	firstSeq int64
 	entries  []entry
-	// entriesWritten is how many of entries Redis has already (a subject
-	// the Redis store holds whole keeps them for the alerts it lists):
-	// a write sends only those after them.
+	// entriesWritten is how many of entries Redis has already: a write
+	// sends only those after them.
 	entriesWritten int
-
-	// track is set where what changed must be written back (Redis).
-	track   bool
-	changed changes
+	changed        changes
 }
 
 // entry is one of the first MaxAlertParcels parcels of a subject.
 type entry struct{ parcel, carrier string }
 
 // changes says what an apply changed in a subject, for the Redis store to
-// write back; the memory store keeps the subject itself.
+// write back.
 type changes struct {
 	// figures: n, total, scale, gift total, alert start, members
 	figures bool
 	// created: the subject did not exist.
 	created bool
 	// log names the parcels and events whose records changed and the
-	// members added, in order; nil where nothing is written back (track
-	// is false).
+	// members added, in order; nil until there are any.
 	log *changeLog
 }
 
@@ -130,8 +134,9 @@ type eventRecord struct {
 
 // apply applies op to s and returns its result; the caller fills the
 // alert's parcels. An op that would take a total beyond what int64 cents
-// hold changes nothing and answers StatusOverflow.
-func (s *subject) apply(op *Op) Result {
+// hold changes nothing and answers StatusOverflow. ids copies the parcel
+// id the subject keeps.
+func (s *subject) apply(op *Op, ids *idCopies) Result {
 	if op.Kind == KindAmend || op.Kind == KindCancel {
 		return s.change(op)
 	}
@@ -147,11 +152,9 @@ func (s *subject) apply(op *Op) Result {
 	if !ok {
 		return Result{Status: StatusOverflow}
 	}
-	// What the subject keeps outlives the message: its strings are
-	// copied, so that they do not hold the whole decoded message (a
-	// field of it shares its memory). A carrier is one of a few names,
-	// kept once for all the records that name it.
-	parcelID, carrier := strings.Clone(op.ParcelID), unique.Make(op.Carrier).Value()
+	// A carrier is one of a few names, kept once for all the records
+	// that name it.
+	parcelID, carrier := ids.parcelID(op.ParcelID), unique.Make(op.Carrier).Value()
 	seq := s.n + 1
 	s.n, s.total, s.giftTotal = seq, total, giftTotal
 	s.day = max(s.day, dateNumber(op.EntryDate))
@@ -162,8 +165,8 @@ func (s *subject) apply(op *Op) Result {
 			s.members++
 		}
 	}
-	if seq <= MaxAlertParcels {
-		s.entries = append(s.entries, entry{parcelID, carrier})
+	if s.write != nil && seq <= MaxAlertParcels {
+		s.write.entries = append(s.write.entries, entry{parcelID, carrier})
 	}
 
 	// The alert: by the split rule (decide.DailyTotalApplies), raised by
@@ -198,8 +201,22 @@ func (s *subject) apply(op *Op) Result {
 		rec.lastEvent = strings.Clone(op.EventID)
 	}
 	s.setParcel(parcelID, rec)
-	s.changed.figures = true
+	s.changedFigures()
 	return res
+}
+
+// idCopies copies the parcel ids subjects keep. What a subject keeps
+// outlives the message: its strings are copied, so that they do not hold
+// the whole decoded message (a field of it shares its memory). A parcel
+// counts toward up to three subjects, one op each, applied one after the
+// other: they share one copy of its id.
+type idCopies struct{ id, copied string }
+
+func (c *idCopies) parcelID(id string) string {
+	if id != c.id || c.copied == "" {
+		c.id, c.copied = id, strings.Clone(id)
+	}
+	return c.copied
 }
 
 // change applies an amend or a cancel.
@@ -254,7 +271,7 @@ func (s *subject) change(op *Op) Result {
 	}
 	s.setParcel(op.ParcelID, rec) // kept already: its key stays
 	s.setEvent(event, eventRecord{total: total, scale: s.scale, giftTotal: giftTotal, superseded: last, outcome: was})
-	s.changed.figures = true
+	s.changedFigures()
 	return res
 }
 
@@ -305,27 +322,53 @@ func (s *subject) setMember(member string) {
 	}
 }
 
-// changeLog returns the subject's log of changes, nil when it is not
-// tracked.
-func (s *subject) changeLog() *changeLog {
-	if !s.track {
-		return nil
+// changedFigures notes that the figures changed, where they are written
+// back.
+func (s *subject) changedFigures() {
+	if s.write != nil {
+		s.write.changed.figures = true
 	}
-	if s.changed.log == nil {
-		s.changed.log = new(changeLog)
-	}
-	return s.changed.log
 }
 
-// smallMap maps strings to values, holding its first entries in slices:
-// most subjects hold one to three parcels, which a slice keeps in one
-// allocation where a map takes several. Past smallMapLinear entries it
-// indexes them in a map as well. A pointer get returns is good until the
-// next set.
+// changeLog returns the subject's log of changes, nil where nothing is
+// written back.
+func (s *subject) changeLog() *changeLog {
+	if s.write == nil {
+		return nil
+	}
+	if s.write.changed.log == nil {
+		s.write.changed.log = new(changeLog)
+	}
+	return s.write.changed.log
+}
+
+// wholeEntries returns the first n entries of a subject held whole, as
+// the memory store holds them: its parcels, in the order they were first
+// counted (smallMap keeps that order, and the rules set a parcel's record
+// first when they count it).
+func (s *subject) wholeEntries(n int64) []entry {
+	n = min(n, int64(len(s.parcels.items)))
+	entries := make([]entry, n)
+	for i := range entries {
+		item := &s.parcels.items[i]
+		entries[i] = entry{item.key, item.val.carrier}
+	}
+	return entries
+}
+
+// smallMap maps strings to values, holding its entries in one slice in
+// the order they were first set: most subjects hold one to three parcels,
+// which a slice keeps in one allocation where a map takes several. Past
+// smallMapLinear entries it indexes them in a map as well. A pointer get
+// returns is good until the next set.
 type smallMap[V any] struct {
-	keys  []string
-	vals  []V
+	items []smallItem[V]
 	index map[string]int
+}
+
+type smallItem[V any] struct {
+	key string
+	val V
 }
 
 const smallMapLinear = 16
@@ -339,11 +382,11 @@ func (m *smallMap[V]) get(key string) (*V, bool) {
 		if !ok {
 			return nil, false
 		}
-		return &m.vals[i], true
+		return &m.items[i].val, true
 	}
-	for i, k := range m.keys {
-		if k == key {
-			return &m.vals[i], true
+	for i := range m.items {
+		if m.items[i].key == key {
+			return &m.items[i].val, true
 		}
 	}
 	return nil, false
@@ -354,14 +397,13 @@ func (m *smallMap[V]) set(key string, v V) {
 		*p = v
 		return
 	}
-	m.keys = append(m.keys, key)
-	m.vals = append(m.vals, v)
+	m.items = append(m.items, smallItem[V]{key, v})
 	if m.index != nil {
-		m.index[key] = len(m.keys) - 1
-	} else if len(m.keys) > smallMapLinear {
-		m.index = make(map[string]int, 2*len(m.keys))
-		for i, k := range m.keys {
-			m.index[k] = i
+		m.index[key] = len(m.items) - 1
+	} else if len(m.items) > smallMapLinear {
+		m.index = make(map[string]int, 2*len(m.items))
+		for i := range m.items {
+			m.index[m.items[i].key] = i
 		}
 	}
 }
