@@ -277,29 +277,53 @@ func (p *Processor) Stats() *Stats { return &p.stats }
 // totals when configured, and two before them for phone and email links
 // when a parcel of the batch has any.
 func (p *Processor) Process(ctx context.Context, inputs []Input, now time.Time) ([]Output, error) {
-	return p.Begin(inputs, now)(ctx)
+	batch := p.Begin(inputs, now)
+	if err := batch.Count(ctx); err != nil {
+		return nil, err
+	}
+	return batch.Finish(ctx)
 }
 
-// Begin runs the stages of a batch that read and write no state
-// (decoding and screening each message), and returns finish, which runs
-// the others and returns what Process would. Process is Begin and finish
-// at once; a caller that has the next batch at hand can prepare it
-// while the one before is finished, on another thread (replay does). It
-// must finish the batches of a partition in the order it prepared them,
-// each once, and keep inputs unchanged until then.
-func (p *Processor) Begin(inputs []Input, now time.Time) (finish func(context.Context) ([]Output, error)) {
+// Batch is a batch of messages of one partition, between its stages:
+// Begin runs those that read and write no state (decoding and screening
+// each message), Count those that read and write the day totals, Finish
+// the rest. Process is the three at once. A caller that has the next
+// batch at hand can run the three on three threads, each batch a stage
+// behind the one before (replay does): it must count the batches of a
+// partition in the order it began them, each once, finish each after it
+// is counted, and keep the inputs unchanged until then.
+type Batch struct {
+	p *Processor
+	b *batch
+}
+
+// Begin prepares a batch: the stateless stages fail no batch (a message
+// they cannot take is rejected on its own).
+func (p *Processor) Begin(inputs []Input, now time.Time) *Batch {
 	b := p.newBatch(inputs, now)
-	// The stateless stages fail no batch: a message they cannot take is
-	// rejected on its own.
 	_ = p.runStages(context.Background(), b, stages[:statelessStages])
-	return func(ctx context.Context) ([]Output, error) {
-		defer p.putScratch(b.scratch)
-		if err := p.runStages(ctx, b, stages[statelessStages:]); err != nil {
-			return nil, err
-		}
-		p.stats.add(&b.tally)
-		return b.outputs, nil
+	return &Batch{p: p, b: b}
+}
+
+// Count links the batch's parcels to their recipients and counts them
+// toward their subjects. An error means the day totals could not be
+// reached: the caller begins the batch again and retries it whole.
+func (b *Batch) Count(ctx context.Context) error {
+	return b.p.runStages(ctx, b.b, stages[statelessStages:countingStages])
+}
+
+// Finish decides the counted batch, encodes and keeps its decisions, and
+// returns what Process would. Later batches may be counted meanwhile:
+// nothing it does reads the day totals. An error (the decisions could
+// not be kept) fails the batch as Count's does.
+func (b *Batch) Finish(ctx context.Context) ([]Output, error) {
+	p := b.p
+	defer p.putScratch(b.b.scratch)
+	if err := p.runStages(ctx, b.b, stages[countingStages:]); err != nil {
+		return nil, err
 	}
+	p.stats.add(&b.b.tally)
+	return b.b.outputs, nil
 }
 
 // runStages runs the batch through stages, in order, until one fails.
@@ -331,7 +355,9 @@ type stage struct {
 }
 
 // stages are a batch's stages, in order. The first statelessStages
-// neither read nor write the store (Begin).
+// neither read nor write the store (Begin); those after them up to
+// countingStages read and write the day totals (Count); the rest read
+// the totals the batch counted, and keep the decisions (Finish).
 var stages = [...]stage{
 	{name: "prepare", run: (*batch).prepare},               // messages: parcels, or rejections
 	{name: "link", run: (*batch).link, observed: true},     // parcels: recipient keys by phone and email
@@ -341,4 +367,7 @@ var stages = [...]stage{
 	{name: "record", run: (*batch).record, observed: true}, // outputs: kept for explanations
 }
 
-const statelessStages = 1
+const (
+	statelessStages = 1
+	countingStages  = 3
+)

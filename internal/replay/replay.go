@@ -25,11 +25,11 @@ import (
 	"github.com/s321/s321/internal/process"
 )
 
-// Processor decides batches in two steps, so that a batch is prepared
-// while the one before it is counted; *process.Processor is one. finish
-// is called once for each batch, in the order they were prepared.
+// Processor decides batches in steps, so that a batch is prepared while
+// the one before it is counted, and that one finished meanwhile;
+// *process.Processor is one.
 type Processor interface {
-	Begin(batch []process.Input, now time.Time) (finish func(context.Context) ([]process.Output, error))
+	Begin(batch []process.Input, now time.Time) *process.Batch
 }
 
 // Config configures a replay.
@@ -75,10 +75,10 @@ type ErrorCount struct {
 // Run decides every line of in and writes the decisions to out (nil: not
 // written), one JSON object a line, in input order. Four goroutines work
 // at once, each on its own batch: one reads lines, one prepares them (the
-// stages that read no state: decoding, screening, keying), one finishes
-// them (counting, deciding, encoding), one sums up and writes what was
-// decided. Batches are counted one after the other, in input order, as a
-// partition's are.
+// stages that read no state: decoding, screening, keying), one counts
+// them (links and day totals), one finishes them (deciding, encoding),
+// sums up and writes what was decided. Batches are counted one after the
+// other, in input order, as a partition's are.
 func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writer, now func() time.Time) (*Summary, error) {
 	if cfg.BatchSize < 1 {
 		cfg.BatchSize = 1000
@@ -97,17 +97,13 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		inputs []process.Input
 		read   int64
 	}
-	type decided struct {
-		outputs []process.Output
-		read    int64
-	}
-	type prepared struct {
-		finish func(context.Context) ([]process.Output, error)
-		read   int64
+	type begun struct {
+		batch *process.Batch
+		read  int64
 	}
 	batches := make(chan read, 1)
-	preparedBatches := make(chan prepared, 1)
-	outputs := make(chan decided, 2)
+	preparedBatches := make(chan begun, 1)
+	countedBatches := make(chan begun, 1)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(batches)
@@ -126,7 +122,7 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		defer close(preparedBatches)
 		for b := range batches {
 			select {
-			case preparedBatches <- prepared{p.Begin(b.inputs, now()), b.read}:
+			case preparedBatches <- begun{p.Begin(b.inputs, now()), b.read}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -134,14 +130,13 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		return nil
 	})
 	g.Go(func() error {
-		defer close(outputs)
+		defer close(countedBatches)
 		for b := range preparedBatches {
-			decisions, err := b.finish(ctx)
-			if err != nil {
+			if err := b.batch.Count(ctx); err != nil {
 				return err
 			}
 			select {
-			case outputs <- decided{decisions, b.read}:
+			case countedBatches <- b:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -149,8 +144,12 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		return nil
 	})
 	g.Go(func() error {
-		for b := range outputs {
-			for _, o := range b.outputs {
+		for b := range countedBatches {
+			outputs, err := b.batch.Finish(ctx)
+			if err != nil {
+				return err
+			}
+			for _, o := range outputs {
 				if err := sum.add(cfg.Topics, o, writer); err != nil {
 					return err
 				}
