@@ -185,7 +185,7 @@ func (s *Store) count(ctx context.Context, ops []Op, subjects []*redisSubject, r
 			// another processor wrote it): it exists, so read it.
 			read = append(read, rs)
 		default:
-			rs.s, rs.whole, rs.guessed = &subject{write: &writeState{firstSeq: 1, changed: changes{created: true}}}, true, true
+			rs.s, rs.whole, rs.guessed = newTracked(writeState{firstSeq: 1, changed: changes{created: true}}), true, true
 			rs.loaded = *rs.s
 		}
 	}
@@ -263,6 +263,17 @@ func (s *Store) count(ctx context.Context, ops []Op, subjects []*redisSubject, r
 	return nil
 }
 
+// newTracked returns a subject whose changes are written back, starting
+// from write: the two in one allocation.
+func newTracked(write writeState) *subject {
+	tracked := &struct {
+		subject
+		write writeState
+	}{write: write}
+	tracked.subject.write = &tracked.write
+	return &tracked.subject
+}
+
 // load reads the subjects, in one pipelined round trip.
 func (s *Store) load(ctx context.Context, ops []Op, subjects []*redisSubject) error {
 	cmds := make([]*redis.SliceCmd, len(subjects))
@@ -334,9 +345,9 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 		}
 		figures[i] = v
 	}
-	sub := &subject{version: figures[0], epoch: figures[1], n: figures[2], total: figures[3], scale: int32(figures[4]),
-		giftTotal: figures[5], alertFrom: figures[6], members: figures[7], day: figures[8],
-		write: &writeState{firstSeq: figures[2] + 1, changed: changes{created: figures[0] == 0}}}
+	sub := newTracked(writeState{firstSeq: figures[2] + 1, changed: changes{created: figures[0] == 0}})
+	sub.version, sub.epoch, sub.n, sub.total, sub.scale = figures[0], figures[1], figures[2], figures[3], int32(figures[4])
+	sub.giftTotal, sub.alertFrom, sub.members, sub.day = figures[5], figures[6], figures[7], figures[8]
 	k := len(figureFields)
 	for _, i := range opIndexes {
 		op := &ops[i]
