@@ -454,7 +454,7 @@ func (b *batch) decideParcel(pc *parcel, shadowRes *window.Result) (rejection, e
 	pc.topic = topic
 	if m.Gift && m.Type != manifest.TypeCancel && result.Exemption != decide.ExemptionGift {
 		// Why the gift claim was not honoured, for explain.
-		pc.giftRefusal = decide.GiftRefused(pc.regime.regime, pc.decided, res.GiftTotal)
+		pc.giftRefusal = decide.GiftRefused(pc.regime.regime, pc.decided, res.GiftTotal())
 	}
 	pc.decision = event.Decision{
 		Schema:            event.SchemaDecision,
@@ -471,7 +471,7 @@ func (b *batch) decideParcel(pc *parcel, shadowRes *window.Result) (rejection, e
 		Threshold:         pc.regime.threshold,
 		ParcelValue:       pc.value,
 		RecipientKey:      pc.recipKey,
-		RecipientDayTotal: money.Format(res.Total),
+		RecipientDayTotal: money.Format(res.Total()),
 		EntryType:         entryType,
 		Source:            pc.in.Source,
 		DecidedAt:         b.decidedAt,
@@ -500,16 +500,16 @@ func evaluate(r *decide.Regime, pc *parcel, res window.Result) decide.Result {
 		return result
 	}
 	if pc.op.Gift {
-		return decide.DecideGift(r, pc.decided, res.Total, res.GiftTotal)
+		return decide.DecideGift(r, pc.decided, res.Total(), res.GiftTotal())
 	}
-	return decide.Decide(r, pc.decided, res.Total)
+	return decide.Decide(r, pc.decided, res.Total())
 }
 
 // shadowOf evaluates the parcel against the what-if table.
 func (b *batch) shadowOf(pc *parcel, res window.Result, live string) *event.Shadow {
 	s := &event.Shadow{
 		Regime:            pc.shadow.regime.ID,
-		RecipientDayTotal: money.Format(res.Total),
+		RecipientDayTotal: money.Format(res.Total()),
 		RegimeVersion:     b.shadow.Version(),
 		Reasons:           []string{},
 	}
@@ -562,7 +562,7 @@ func (b *batch) alerts(pc *parcel) []event.Alert {
 // alertCount is what an alert's subject counted, from its result.
 func alertCount(res window.Result) event.AlertCount {
 	return event.AlertCount{
-		Total:     money.Format(res.Total),
+		Total:     money.Format(res.Total()),
 		ParcelIDs: res.AlertParcels,
 		Carriers:  distinctSorted(res.AlertCarriers, window.MaxAlertCarriers),
 		Parcels:   res.Seq,

@@ -59,7 +59,7 @@ func TestTwoProcessorsCountOneSubject(t *testing.T) {
 				}
 				mu.Lock()
 				for i, res := range got {
-					answers[ops[i].ParcelID] = append(answers[ops[i].ParcelID], answer{res.Seq, money.Format(res.Total)})
+					answers[ops[i].ParcelID] = append(answers[ops[i].ParcelID], answer{res.Seq, money.Format(res.Total())})
 				}
 				mu.Unlock()
 			}
@@ -167,8 +167,8 @@ func TestAmendFromAnotherCarrier(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got[1].Status != window.StatusOtherCarrier || got[2].Status != window.StatusOK || money.Format(got[2].Total) != "5" {
-			t.Errorf("cancel by UPS: %s; amend by DHL: %s %s", got[1].Status, got[2].Status, money.Format(got[2].Total))
+		if got[1].Status != window.StatusOtherCarrier || got[2].Status != window.StatusOK || money.Format(got[2].Total()) != "5" {
+			t.Errorf("cancel by UPS: %s; amend by DHL: %s %s", got[1].Status, got[2].Status, money.Format(got[2].Total()))
 		}
 	})
 }

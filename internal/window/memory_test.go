@@ -76,13 +76,13 @@ func TestMemoryReusesTheSlotOfAForgottenSubject(t *testing.T) {
 	if _, err := store.Day(ctx, strings.Repeat("a", 64), "2024-05-01"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a's day: %v, want ErrNotFound", err)
 	}
-	if got := apply(parcel('c', "C-1", "2024-05-04", 300)); got.Duplicate || got.Seq != 1 || got.Total.String() != "3" {
+	if got := apply(parcel('c', "C-1", "2024-05-04", 300)); got.Duplicate || got.Seq != 1 || got.Total().String() != "3" {
 		t.Errorf("c in a's slot: %+v, want a first parcel of 3", got)
 	}
-	if got := apply(parcel('b', "B-1", "2024-05-04", 200)); !got.Duplicate || got.Total.String() != "2" {
+	if got := apply(parcel('b', "B-1", "2024-05-04", 200)); !got.Duplicate || got.Total().String() != "2" {
 		t.Errorf("b again: %+v, want the duplicate of 2", got)
 	}
-	if got := apply(parcel('c', "C-2", "2024-05-04", 50)); got.Seq != 2 || got.Total.String() != "3.5" {
+	if got := apply(parcel('c', "C-2", "2024-05-04", 50)); got.Seq != 2 || got.Total().String() != "3.5" {
 		t.Errorf("c's second parcel: %+v, want seq 2 and 3.5", got)
 	}
 }

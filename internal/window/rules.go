@@ -5,7 +5,6 @@ import (
 	"unique"
 
 	"github.com/s321/s321/internal/decide"
-	"github.com/s321/s321/internal/money"
 )
 
 // This file holds the counting rules: what one parcel event does to the
@@ -178,13 +177,12 @@ func (s *subject) apply(op *Op, ids *idCopies) Result {
 	// version higher.
 	var alert int64
 	res := Result{Status: StatusOK, Seq: seq, totalCents: total, scale: s.scale, giftCents: giftTotal}
-	res.setTotal(money.FromCents(total, s.scale))
 	if r := op.Regime; r != nil && r.HasThreshold && r.Basis == decide.BasisRecipientDay && op.Parcel != nil {
 		var raise bool
 		if op.MinMembers > 0 {
-			raise = s.members >= int64(op.MinMembers) && res.Total.GreaterThan(r.Threshold)
+			raise = s.members >= int64(op.MinMembers) && res.Total().GreaterThan(r.Threshold)
 		} else {
-			raise = decide.DailyTotalApplies(r, op.Parcel.Value, res.Total)
+			raise = decide.DailyTotalApplies(r, op.Parcel.Value, res.Total())
 		}
 		if s.alertFrom == 0 && raise {
 			s.alertFrom = seq
@@ -266,7 +264,6 @@ func (s *subject) change(op *Op) Result {
 	}
 	res := Result{Status: StatusOK, totalCents: total, scale: s.scale, giftCents: giftTotal, Superseded: last, SupersededOutcome: was}
 	if op.Kind == KindAmend {
-		res.setTotal(money.FromCents(total, s.scale))
 		rec.value, rec.outcome = op.ValueCents, s.decide(op, &res)
 	}
 	s.setParcel(op.ParcelID, rec) // kept already: its key stays
@@ -284,9 +281,9 @@ func (s *subject) decide(op *Op, res *Result) Outcome {
 		return OutcomeFormal
 	}
 	if op.Gift {
-		res.decided = decide.DecideGift(op.Regime, *op.Parcel, res.Total, money.FromCents(s.giftTotal, money.MaxPlaces))
+		res.decided = decide.DecideGift(op.Regime, *op.Parcel, res.Total(), res.GiftTotal())
 	} else {
-		res.decided = decide.Decide(op.Regime, *op.Parcel, res.Total)
+		res.decided = decide.Decide(op.Regime, *op.Parcel, res.Total())
 	}
 	res.hasDecided = true
 	if res.decided.Decision == decide.Cleared {

@@ -213,8 +213,6 @@ type Result struct {
 	// order, and so the number of parcels counted up to it; 0 for an amend
 	// or cancel.
 	Seq int64
-	// Total is the subject's total after this event.
-	Total decimal.Decimal
 	// AlertVersion is the version of the subject's alert this parcel
 	// publishes, 0 when none.
 	AlertVersion int64
@@ -223,8 +221,6 @@ type Result struct {
 	// AlertVersion > 0. They are shared: a caller must not change them.
 	AlertParcels  []string
 	AlertCarriers []string
-	// GiftTotal is the subject's total of gift parcels after this event.
-	GiftTotal decimal.Decimal
 	// Status is StatusOK unless the op could not be applied.
 	Status Status
 	// Superseded is, for an amend or cancel, the event id of the decision
@@ -232,10 +228,12 @@ type Result struct {
 	Superseded        string
 	SupersededOutcome Outcome
 
-	// The totals in cents and the scale, as the rules give them, and
-	// whether Total is set already.
+	// The totals in cents and the scale, as the rules give them; total
+	// is the total as an amount once Total has made it (hasTotal): most
+	// results of the subjects that only raise alerts never need it.
 	totalCents, giftCents int64
 	scale                 int32
+	total                 decimal.Decimal
 	hasTotal              bool
 	// decided is the decision the rules took for the parcel (a recipient's
 	// day, a new parcel or an amend), when hasDecided.
@@ -251,16 +249,18 @@ func (r *Result) Decided() (result decide.Result, ok bool) {
 	return r.decided, r.hasDecided
 }
 
-func (r *Result) setTotal(total decimal.Decimal) {
-	r.Total, r.hasTotal = total, true
+// Total returns the subject's total after this event.
+func (r *Result) Total() decimal.Decimal {
+	if !r.hasTotal {
+		r.total, r.hasTotal = money.FromCents(r.totalCents, r.scale), true
+	}
+	return r.total
 }
 
-// finish writes the totals of r as amounts.
-func (r *Result) finish() {
-	if !r.hasTotal {
-		r.Total = money.FromCents(r.totalCents, r.scale)
-	}
-	r.GiftTotal = money.FromCents(r.giftCents, money.MaxPlaces)
+// GiftTotal returns the subject's total of gift parcels after this
+// event.
+func (r *Result) GiftTotal() decimal.Decimal {
+	return money.FromCents(r.giftCents, money.MaxPlaces)
 }
 
 // Store counts parcel events: in Redis (New) or in memory (NewMemory).
@@ -349,9 +349,6 @@ func (s *Store) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 		results = s.mem.apply(ops)
 	} else if results, err = s.applyRedis(ctx, ops); err != nil {
 		return nil, fmt.Errorf("count parcels: %w", err)
-	}
-	for i := range results {
-		results[i].finish()
 	}
 	return results, nil
 }

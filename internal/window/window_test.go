@@ -94,9 +94,9 @@ func TestApplyCountsTotalsAndAlerts(t *testing.T) {
 		}
 		for i, w := range want {
 			res := got[i]
-			if res.Duplicate || res.Seq != w.seq || money.Format(res.Total) != w.total || res.AlertVersion != w.alert {
+			if res.Duplicate || res.Seq != w.seq || money.Format(res.Total()) != w.total || res.AlertVersion != w.alert {
 				t.Errorf("op %d: got dup=%v seq=%d total=%s alert=%d, want seq=%d total=%s alert=%d",
-					i, res.Duplicate, res.Seq, money.Format(res.Total), res.AlertVersion, w.seq, w.total, w.alert)
+					i, res.Duplicate, res.Seq, money.Format(res.Total()), res.AlertVersion, w.seq, w.total, w.alert)
 			}
 			if !equal(res.AlertParcels, w.parcels) || !equal(res.AlertCarriers, w.carriers) {
 				t.Errorf("op %d: alert lists %v %v, want %v %v", i, res.AlertParcels, res.AlertCarriers, w.parcels, w.carriers)
@@ -123,15 +123,15 @@ func TestApplyIsIdempotent(t *testing.T) {
 			if !again[i].Duplicate {
 				t.Errorf("op %d: not reported as duplicate", i)
 			}
-			if again[i].Seq != first[i].Seq || !again[i].Total.Equal(first[i].Total) || again[i].AlertVersion != first[i].AlertVersion ||
+			if again[i].Seq != first[i].Seq || !again[i].Total().Equal(first[i].Total()) || again[i].AlertVersion != first[i].AlertVersion ||
 				!equal(again[i].AlertParcels, first[i].AlertParcels) {
 				t.Errorf("op %d: redelivery answered %+v, first answer was %+v", i, again[i], first[i])
 			}
 		}
-		if got := money.Format(again[2].Total); got != "851.00" {
+		if got := money.Format(again[2].Total()); got != "851.00" {
 			t.Errorf("P-3 total %s, want 851.00 (P-1 and P-2 counted once)", got)
 		}
-		if last := again[3]; !last.Duplicate || money.Format(last.Total) != "450.00" {
+		if last := again[3]; !last.Duplicate || money.Format(last.Total()) != "450.00" {
 			t.Errorf("redelivered P-1: %+v, want its first answer 450.00", last)
 		}
 		if rdb != nil {
@@ -152,7 +152,7 @@ func TestApplyWithoutThresholdRaisesNoAlert(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got[1].AlertVersion != 0 || money.Format(got[1].Total) != "1400" {
+		if got[1].AlertVersion != 0 || money.Format(got[1].Total()) != "1400" {
 			t.Errorf("got %+v, want total 1400 and no alert", got[1])
 		}
 	})
@@ -169,7 +169,7 @@ func TestApplySeparatesRecipientsAndDays(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, res := range got {
-			if money.Format(res.Total) != "500" || res.Seq != 1 {
+			if money.Format(res.Total()) != "500" || res.Seq != 1 {
 				t.Errorf("op %d: %+v, want a day of its own", i, res)
 			}
 		}
@@ -222,8 +222,8 @@ func TestApplyAddsLargeTotalsExactly(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, want := range []string{"90071992547409.91", "90071992547409.92", "90071992547409.93"} {
-			if got[i].Total.StringFixed(2) != want {
-				t.Errorf("op %d: total %s, want %s", i, got[i].Total.StringFixed(2), want)
+			if got[i].Total().StringFixed(2) != want {
+				t.Errorf("op %d: total %s, want %s", i, got[i].Total().StringFixed(2), want)
 			}
 		}
 	})
@@ -245,8 +245,8 @@ func TestApplyRecoversFromScriptFlush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if money.Format(got[0].Total) != "12.34" {
-		t.Errorf("total %s, want 12.34", money.Format(got[0].Total))
+	if money.Format(got[0].Total()) != "12.34" {
+		t.Errorf("total %s, want 12.34", money.Format(got[0].Total()))
 	}
 }
 
@@ -294,9 +294,9 @@ func TestGiftTotalIsSeparate(t *testing.T) {
 		wantGift := []string{"60.00", "60.00", "110.00"}
 		wantDay := []string{"60.00", "560.00", "610.00"}
 		for i := range got {
-			if money.Format(got[i].GiftTotal) != wantGift[i] || money.Format(got[i].Total) != wantDay[i] {
+			if money.Format(got[i].GiftTotal()) != wantGift[i] || money.Format(got[i].Total()) != wantDay[i] {
 				t.Errorf("op %d: gift total %s day total %s, want %s and %s", i,
-					money.Format(got[i].GiftTotal), money.Format(got[i].Total), wantGift[i], wantDay[i])
+					money.Format(got[i].GiftTotal()), money.Format(got[i].Total()), wantGift[i], wantDay[i])
 			}
 		}
 	})
@@ -328,9 +328,9 @@ func TestAmendAndCancel(t *testing.T) {
 		}
 		check := func(name string, res window.Result, status window.Status, total, giftTotal, superseded string) {
 			t.Helper()
-			if res.Status != status || (status == window.StatusOK && (money.Format(res.Total) != total || money.Format(res.GiftTotal) != giftTotal)) || res.Superseded != superseded {
+			if res.Status != status || (status == window.StatusOK && (money.Format(res.Total()) != total || money.Format(res.GiftTotal()) != giftTotal)) || res.Superseded != superseded {
 				t.Errorf("%s: status %s total %s gift %s supersedes %q; want %s %s %s %q", name, res.Status,
-					money.Format(res.Total), money.Format(res.GiftTotal), res.Superseded, status, total, giftTotal, superseded)
+					money.Format(res.Total()), money.Format(res.GiftTotal()), res.Superseded, status, total, giftTotal, superseded)
 			}
 		}
 		check("amend", got[0], window.StatusOK, "590.00", "90.00", "P-1")
@@ -356,7 +356,7 @@ func TestAmendAndCancel(t *testing.T) {
 		reuse.Kind, reuse.EventID = window.KindAmend, "P-1-amend-2"
 		// Already applied: a duplicate, not a new amend.
 		res, err := store.Apply(ctx, []window.Op{reuse})
-		if err != nil || !res[0].Duplicate || money.Format(res[0].Total) != "10.00" {
+		if err != nil || !res[0].Duplicate || money.Format(res[0].Total()) != "10.00" {
 			t.Errorf("re-sent amend: %+v %v, want the duplicate answer 10.00", res, err)
 		}
 		day, err := store.Day(ctx, "rk1", "2024-05-01")
@@ -426,7 +426,7 @@ func TestOrderScopeSpansDays(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got[1].AlertVersion != 1 || money.Format(got[1].Total) != "900" || !equal(got[1].AlertParcels, []string{"P-1", "P-2"}) {
+		if got[1].AlertVersion != 1 || money.Format(got[1].Total()) != "900" || !equal(got[1].AlertParcels, []string{"P-1", "P-2"}) {
 			t.Errorf("order: %+v, want version 1, total 900, both parcels", got[1])
 		}
 	})
