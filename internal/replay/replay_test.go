@@ -14,6 +14,9 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/s321/s321/internal/app"
+	"github.com/s321/s321/internal/event"
+	"github.com/s321/s321/internal/generate"
+	"github.com/s321/s321/internal/process"
 	"github.com/s321/s321/internal/replay"
 )
 
@@ -94,5 +97,82 @@ func TestReplayOfTheExampleStream(t *testing.T) {
 	}
 	if len(parcels) != 6 || parcels[0] != "PUB-1" || parcels[5] != "PUB-6" {
 		t.Errorf("decisions written: %v", parcels)
+	}
+}
+
+// TestReplayDecidesAsProcess replays generated lines in small batches,
+// so that one batch is counted while the one before it is finished and
+// the next prepared, and checks that every decision is the one a
+// processor of its own gives batch by batch, one stage after the other.
+func TestReplayDecidesAsProcess(t *testing.T) {
+	const lines, batchSize = 3000, 40
+	gcfg := generate.DefaultConfig()
+	gcfg.Seed, gcfg.Recipients = 5, 400 // few recipients: days with several parcels, and alerts
+	gen, err := generate.New(gcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var input bytes.Buffer
+	for range lines {
+		input.Write(gen.Next().Value)
+		input.WriteByte('\n')
+	}
+	cfg := app.DefaultConfig()
+	cfg.KeepDecisions = false // as processor replay runs
+	if err := cfg.ValidateAndLoad(); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }
+	newProcessor := func() *process.Processor {
+		p, _, err := app.NewProcessor(cfg, nil, "s321-replay", zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	var out bytes.Buffer
+	sum, err := replay.Run(context.Background(), replay.Config{Name: "gen", Topics: cfg.Topics, BatchSize: batchSize},
+		newProcessor(), bytes.NewReader(input.Bytes()), &out, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same lines, batch by batch, through Process.
+	p := newProcessor()
+	var want [][]byte
+	alerts, rejected := 0, 0
+	values := bytes.Split(bytes.TrimSuffix(input.Bytes(), []byte("\n")), []byte("\n"))
+	for start := 0; start < len(values); start += batchSize {
+		var batch []process.Input
+		for i := start; i < min(start+batchSize, len(values)); i++ {
+			batch = append(batch, process.Input{Value: values[i], Source: event.Source{Topic: "replay:gen", Offset: int64(i + 1)}})
+		}
+		outputs, err := p.Process(context.Background(), batch, now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range outputs {
+			switch o.Topic {
+			case cfg.Topics.Alerts:
+				alerts++
+			case cfg.Topics.DLQ:
+				rejected++
+			default:
+				want = append(want, o.Value)
+			}
+		}
+	}
+	got := bytes.Split(bytes.TrimSuffix(out.Bytes(), []byte("\n")), []byte("\n"))
+	if len(got) != len(want) {
+		t.Fatalf("replay wrote %d decisions, Process gave %d", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("decision %d:\nreplay  %s\nProcess %s", i, got[i], want[i])
+		}
+	}
+	if sum.Alerts != alerts || sum.Rejected != rejected || alerts == 0 || rejected == 0 {
+		t.Errorf("replay: %d alert versions, %d rejected; Process: %d and %d (both must be some)", sum.Alerts, sum.Rejected, alerts, rejected)
 	}
 }
