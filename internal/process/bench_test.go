@@ -116,9 +116,6 @@ func redisUsage(b *testing.B, rdb *redis.Client) (cpu float64, calls map[string]
 		switch {
 		case name == "used_memory":
 			mem, _ = strconv.ParseInt(value, 10, 64)
-		case name == "used_cpu_user" || name == "used_cpu_sys":
-			v, _ := strconv.ParseFloat(value, 64)
-			cpu += v
 		case strings.HasPrefix(name, "cmdstat_"):
 			for _, field := range strings.Split(value, ",") {
 				if n, ok := strings.CutPrefix(field, "calls="); ok {
@@ -127,5 +124,5 @@ func redisUsage(b *testing.B, rdb *redis.Client) (cpu float64, calls map[string]
 			}
 		}
 	}
-	return cpu, calls, mem
+	return testenv.UsedCPU(info), calls, mem
 }

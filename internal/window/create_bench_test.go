@@ -1,0 +1,114 @@
+package window
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s321/s321/internal/testenv"
+)
+
+// BenchmarkRedisCreateSubject measures what redis-server spends creating
+// one new subject, the commonest write of a count (most subjects count one
+// parcel), three ways, 64 keys a round trip as the store sends them:
+//
+//   - script: the store's compare-and-set script, which writes only
+//     while there is no version (HGET, HSET, PEXPIRE);
+//   - hset-pexpire: the same fields and expiry with no check, the least
+//     a write can be;
+//   - restore: RESTORE of a DUMP of such a hash with its expiry, the one
+//     Redis 7.0 command that creates a key only where there is none.
+//
+// It reports redis-server's CPU a subject (INFO's used_cpu_user and
+// used_cpu_sys). A subject's fields are those of a new recipient's day:
+// its figures, one parcel's record and one entry.
+func BenchmarkRedisCreateSubject(b *testing.B) {
+	const perCall = 64
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
+	b.Cleanup(func() { _ = rdb.Close() })
+	if err := casScript.Load(ctx, rdb).Err(); err != nil {
+		b.Fatal(err)
+	}
+	const ttl = 8 * 24 * time.Hour
+	fields := func(i int) []any {
+		parcel := "PCL-" + strconv.Itoa(i)
+		return []any{"v", strconv.Itoa(1_000_003 + i), "n", "1", "total", "12345", "scale", "2",
+			"p:" + parcel, "1 12345 2 0 0 12345 2 c UPS", "l:1", parcel + " UPS"}
+	}
+	// Each key is new: named by the benchmark and a counter that goes on
+	// across rounds.
+	next := 0
+	key := func(how string) string {
+		next++
+		return fmt.Sprintf("%s:{%064d}", how, next)
+	}
+	sample := key("sample")
+	if err := rdb.HSet(ctx, sample, fields(0)...).Err(); err != nil {
+		b.Fatal(err)
+	}
+	dump, err := rdb.Dump(ctx, sample).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	for _, how := range []struct {
+		name   string
+		create func(i int) error
+	}{
+		{"script", func(i int) error {
+			keys := make([]string, perCall)
+			args := []any{strconv.FormatInt(ttl.Milliseconds(), 10)}
+			for k := range keys {
+				keys[k] = key("script")
+				f := fields(i*perCall + k)
+				args = append(append(args, "0", "1", len(f)/2), f...)
+			}
+			return casScript.Run(ctx, rdb, keys, args...).Err()
+		}},
+		{"hset-pexpire", func(i int) error {
+			_, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+				for k := range perCall {
+					name := key("hset")
+					pipe.HSet(ctx, name, fields(i*perCall+k)...)
+					pipe.PExpire(ctx, name, ttl)
+				}
+				return nil
+			})
+			return err
+		}},
+		{"restore", func(int) error {
+			_, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+				for range perCall {
+					pipe.Restore(ctx, key("restore"), ttl, dump)
+				}
+				return nil
+			})
+			return err
+		}},
+	} {
+		b.Run(how.name, func(b *testing.B) {
+			before := usedCPU(b, rdb)
+			i := 0
+			for b.Loop() {
+				if err := how.create(i); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric((usedCPU(b, rdb)-before)*1e6/float64(i*perCall), "redis-µs/subject")
+		})
+	}
+}
+
+func usedCPU(b *testing.B, rdb *redis.Client) float64 {
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return testenv.UsedCPU(info)
+}
