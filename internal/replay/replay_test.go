@@ -108,21 +108,8 @@ func TestReplayDecidesAsProcess(t *testing.T) {
 	const lines, batchSize = 3000, 40
 	gcfg := generate.DefaultConfig()
 	gcfg.Seed, gcfg.Recipients = 5, 400 // few recipients: days with several parcels, and alerts
-	gen, err := generate.New(gcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var input bytes.Buffer
-	for range lines {
-		input.Write(gen.Next().Value)
-		input.WriteByte('\n')
-	}
-	cfg := app.DefaultConfig()
-	cfg.KeepDecisions = false // as processor replay runs
-	if err := cfg.ValidateAndLoad(); err != nil {
-		t.Fatal(err)
-	}
-	now := func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }
+	input := generatedLines(t, gcfg, lines)
+	cfg := replayConfig(t)
 	newProcessor := func() *process.Processor {
 		p, _, err := app.NewProcessor(cfg, nil, "s321-replay", zaptest.NewLogger(t))
 		if err != nil {
@@ -133,7 +120,7 @@ func TestReplayDecidesAsProcess(t *testing.T) {
 
 	var out bytes.Buffer
 	sum, err := replay.Run(context.Background(), replay.Config{Name: "gen", Topics: cfg.Topics, BatchSize: batchSize},
-		newProcessor(), bytes.NewReader(input.Bytes()), &out, now)
+		newProcessor(), bytes.NewReader(input), &out, replayNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +129,13 @@ func TestReplayDecidesAsProcess(t *testing.T) {
 	p := newProcessor()
 	var want [][]byte
 	alerts, rejected := 0, 0
-	values := bytes.Split(bytes.TrimSuffix(input.Bytes(), []byte("\n")), []byte("\n"))
+	values := bytes.Split(bytes.TrimSuffix(input, []byte("\n")), []byte("\n"))
 	for start := 0; start < len(values); start += batchSize {
 		var batch []process.Input
 		for i := start; i < min(start+batchSize, len(values)); i++ {
 			batch = append(batch, process.Input{Value: values[i], Source: event.Source{Topic: "replay:gen", Offset: int64(i + 1)}})
 		}
-		outputs, err := p.Process(context.Background(), batch, now())
+		outputs, err := p.Process(context.Background(), batch, replayNow())
 		if err != nil {
 			t.Fatal(err)
 		}
