@@ -201,7 +201,7 @@ func TestAlertListOfARecreatedSubject(t *testing.T) {
 }
 
 // TestMemoryForgetsByEntryDate: the memory store keeps a subject for the
-// TTL in entry dates after its last, whatever the clock says.
+// TTL, in entry dates, after its last write, whatever the time of day.
 func TestMemoryForgetsByEntryDate(t *testing.T) {
 	cfg := window.DefaultConfig()
 	cfg.TTL = 48 * 60 * 60 * 1e9 // two days

@@ -13,11 +13,15 @@ import (
 // this process, for the embedded default and for replay: the rules of
 // rules.go applied to subjects held whole, under one lock.
 //
-// It forgets in entry dates rather than by the clock: a subject, link or
-// record whose newest entry date is more than the TTL (in whole days,
-// at least one) before the newest entry date the store has seen is
-// dropped. A live stream thus keeps about the TTL's worth of days, and a
-// replay of years of history holds no more than that at any time.
+// It forgets by a clock of its own, the newest entry date it has seen,
+// rather than by the time of day: a subject, link or record last written
+// more than the TTL (in whole days, at least one) before that clock is
+// dropped, as Redis drops a key the TTL after its last write. A live
+// stream thus keeps about the TTL's worth of days, and a replay of years
+// of history in arrival order holds no more than that at any time. A
+// parcel that arrives late, with an entry date older than the clock, is
+// written at the clock's date: its subject lives as long as it is
+// written to, whatever its entry date.
 type memory struct {
 	mu      sync.Mutex
 	ttlDays int64
@@ -34,8 +38,8 @@ type memory struct {
 	otherLinks map[string]memLink
 	parcels    map[string]*memParcel
 	alerts     map[string]map[string]memAlert // by entry date, then alert id
-	// newest is the newest entry date seen (days since 1970-01-01);
-	// swept the newest at the last sweep.
+	// newest is the store's clock: the newest entry date seen (days
+	// since 1970-01-01); swept the newest at the last sweep.
 	newest, swept int64
 }
 
@@ -127,8 +131,8 @@ func (m *memory) lookup(scope Scope, subject, date string) *memSubject {
 	return m.slab.at(slot)
 }
 
-// subjectOf returns op's subject, created (last changed on day) when
-// there is none.
+// subjectOf returns op's subject, created (last written on day, by the
+// store's clock) when there is none.
 func (m *memory) subjectOf(op *Op, day int64) *memSubject {
 	if key, ok := subjectKey(op.Scope, op.Subject, op.EntryDate); ok {
 		slot, ok := m.subjects[key]
@@ -170,7 +174,7 @@ func (s *subjectSlab) at(slot uint32) *memSubject {
 	return &s.chunks[slot/subjectChunk][slot%subjectChunk]
 }
 
-// alloc returns the slot of a new subject last changed on day.
+// alloc returns the slot of a new subject last written on day.
 func (s *subjectSlab) alloc(day int64) uint32 {
 	var slot uint32
 	if n := len(s.free); n > 0 {
@@ -192,7 +196,7 @@ func (s *subjectSlab) release(slot uint32) {
 	s.free = append(s.free, slot)
 }
 
-// dropSubjectsBefore deletes the subjects of m last changed before day.
+// dropSubjectsBefore deletes the subjects of m last written before day.
 func dropSubjectsBefore[K comparable](m map[K]uint32, slab *subjectSlab, day int64) {
 	for key, slot := range m {
 		if slab.at(slot).day < day {
@@ -204,7 +208,7 @@ func dropSubjectsBefore[K comparable](m map[K]uint32, slab *subjectSlab, day int
 
 type memSubject struct {
 	subject
-	day int64 // the newest entry date that changed it
+	day int64 // the store's clock when it was last written
 }
 
 type memLink struct {
@@ -251,11 +255,11 @@ func (m *memory) apply(ops []Op) []Result {
 	defer m.mu.Unlock()
 	for i := range ops {
 		op := &ops[i]
-		day := m.seen(op.EntryDate)
-		ms := m.subjectOf(op, day)
+		now := m.seen(op.EntryDate)
+		ms := m.subjectOf(op, now)
 		res := ms.apply(op, &ids)
 		if res.Status == StatusOK && !res.Duplicate {
-			ms.day = max(ms.day, day)
+			ms.day = now
 		}
 		if res.AlertVersion > 0 {
 			setAlertEntries(&res, ms.wholeEntries(min(res.Seq, MaxAlertParcels)))
@@ -265,24 +269,22 @@ func (m *memory) apply(ops []Op) []Result {
 	return results
 }
 
-// seen notes an entry date and returns its day number; when the newest
-// date moves on, it sweeps what is older than the TTL.
+// seen notes an entry date and returns the store's clock, which it moves
+// on to the date when the date is newer; when the clock moves on, it
+// sweeps what was last written more than the TTL before it.
 func (m *memory) seen(date string) int64 {
-	day, ok := dayNumber(date)
-	if !ok {
-		return m.newest
-	}
-	if day > m.newest {
+	if day, ok := dayNumber(date); ok && day > m.newest {
 		m.newest = day
 	}
 	if m.newest > m.swept {
 		m.sweep(m.newest - m.ttlDays)
 		m.swept = m.newest
 	}
-	return day
+	return m.newest
 }
 
-// sweep drops everything last changed before day.
+// sweep drops everything last written before day, by the store's clock;
+// the alerts kept for queries, by their entry date.
 func (m *memory) sweep(day int64) {
 	dropSubjectsBefore(m.subjects, &m.slab, day)
 	dropSubjectsBefore(m.others, &m.slab, day)
@@ -334,13 +336,13 @@ func (m *memory) resolve(reqs []LinkRequest) ([]string, func(context.Context) er
 	defer m.mu.Unlock()
 	for i, req := range reqs {
 		out[i] = req.Own
-		day := m.seen(req.EntryDate)
+		now := m.seen(req.EntryDate)
 		for _, link := range req.Links {
 			if link == "" {
 				continue
 			}
 			if l, ok := m.link(link); ok {
-				m.setLink(link, memLink{key: l.key, day: max(l.day, day)})
+				m.setLink(link, memLink{key: l.key, day: now})
 				if out[i] == req.Own {
 					out[i] = l.key
 				}
@@ -348,7 +350,7 @@ func (m *memory) resolve(reqs []LinkRequest) ([]string, func(context.Context) er
 		}
 		for _, link := range req.Links {
 			if _, ok := m.link(link); !ok && link != "" {
-				m.setLink(link, memLink{key: out[i], day: day})
+				m.setLink(link, memLink{key: out[i], day: now})
 			}
 		}
 	}
@@ -380,13 +382,13 @@ func (m *memory) record(parcels []ParcelRecord, alerts []AlertRecord) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, p := range parcels {
-		day := m.seen(p.EntryDate)
+		now := m.seen(p.EntryDate)
 		kept := m.parcels[p.ParcelID]
 		if kept == nil {
 			kept = &memParcel{}
 			m.parcels[strings.Clone(p.ParcelID)] = kept
 		}
-		kept.day = max(kept.day, day)
+		kept.day = now
 		for _, ref := range p.Alerts {
 			if !slices.Contains(kept.alerts, ref) {
 				kept.alerts = append(kept.alerts, ref)

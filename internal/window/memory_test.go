@@ -110,3 +110,39 @@ func TestDayNumberReadsDatesAsTimeParse(t *testing.T) {
 		check(date)
 	}
 }
+
+// TestMemoryKeepsALateSubjectWhileItIsWritten: a subject forgets by the
+// store's clock, the newest entry date seen, counted from its last write,
+// as Redis forgets a key the TTL after its last write. The bug: it
+// counted from the subject's own entry date, so the day of parcels that
+// arrive late (an unsorted file, a carrier's backlog) was forgotten as
+// soon as the clock moved on, between two of its parcels, and counted
+// again from zero.
+func TestMemoryKeepsALateSubjectWhileItIsWritten(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TTL = 48 * time.Hour
+	store, err := NewMemory(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	late := strings.Repeat("a", 64)
+	apply := func(subject, parcel, date string, cents int64) Result {
+		t.Helper()
+		got, err := store.Apply(ctx, []Op{{Subject: subject, EntryDate: date, ParcelID: parcel, Carrier: "DHL", ValueCents: cents}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0]
+	}
+	apply(strings.Repeat("b", 64), "B-1", "2024-05-10", 100) // the clock: 10 May
+	apply(late, "A-1", "2024-05-01", 100)                    // nine days late
+	apply(strings.Repeat("c", 64), "C-1", "2024-05-11", 100) // the clock moves on a day
+	if got := apply(late, "A-2", "2024-05-01", 250); got.Seq != 2 || got.Total().String() != "3.5" {
+		t.Errorf("the late day's second parcel: seq %d, total %s; want 2 and 3.5", got.Seq, got.Total())
+	}
+	apply(strings.Repeat("d", 64), "D-1", "2024-05-14", 100) // three days after its last write
+	if _, err := store.Day(ctx, late, "2024-05-01"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the late day, the TTL after its last write: %v, want ErrNotFound", err)
+	}
+}
