@@ -53,36 +53,20 @@ func TestSubjectKeyEncodesOnlyWhatItCanTellApart(t *testing.T) {
 // entry date gives its slot to the next new subject, which starts
 // afresh, while the subjects kept keep their counts.
 func TestMemoryReusesTheSlotOfAForgottenSubject(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.TTL = 48 * time.Hour
-	store, err := NewMemory(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, apply := twoDayStore(t)
 	ctx := context.Background()
-	parcel := func(subject byte, parcel, date string, cents int64) Op {
-		return Op{Subject: strings.Repeat(string(subject), 64), EntryDate: date, ParcelID: parcel, Carrier: "DHL", ValueCents: cents}
-	}
-	apply := func(op Op) Result {
-		t.Helper()
-		got, err := store.Apply(ctx, []Op{op})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got[0]
-	}
-	apply(parcel('a', "A-1", "2024-05-01", 100))
-	apply(parcel('b', "B-1", "2024-05-04", 200)) // three days on: a is forgotten
+	apply('a', "A-1", "2024-05-01", 100)
+	apply('b', "B-1", "2024-05-04", 200) // three days on: a is forgotten
 	if _, err := store.Day(ctx, strings.Repeat("a", 64), "2024-05-01"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a's day: %v, want ErrNotFound", err)
 	}
-	if got := apply(parcel('c', "C-1", "2024-05-04", 300)); got.Duplicate || got.Seq != 1 || got.Total().String() != "3" {
+	if got := apply('c', "C-1", "2024-05-04", 300); got.Duplicate || got.Seq != 1 || got.Total().String() != "3" {
 		t.Errorf("c in a's slot: %+v, want a first parcel of 3", got)
 	}
-	if got := apply(parcel('b', "B-1", "2024-05-04", 200)); !got.Duplicate || got.Total().String() != "2" {
+	if got := apply('b', "B-1", "2024-05-04", 200); !got.Duplicate || got.Total().String() != "2" {
 		t.Errorf("b again: %+v, want the duplicate of 2", got)
 	}
-	if got := apply(parcel('c', "C-2", "2024-05-04", 50)); got.Seq != 2 || got.Total().String() != "3.5" {
+	if got := apply('c', "C-2", "2024-05-04", 50); got.Seq != 2 || got.Total().String() != "3.5" {
 		t.Errorf("c's second parcel: %+v, want seq 2 and 3.5", got)
 	}
 }
@@ -119,30 +103,38 @@ func TestDayNumberReadsDatesAsTimeParse(t *testing.T) {
 // soon as the clock moved on, between two of its parcels, and counted
 // again from zero.
 func TestMemoryKeepsALateSubjectWhileItIsWritten(t *testing.T) {
+	store, apply := twoDayStore(t)
+	apply('b', "B-1", "2024-05-10", 100) // the clock: 10 May
+	apply('a', "A-1", "2024-05-01", 100) // nine days late
+	apply('c', "C-1", "2024-05-11", 100) // the clock moves on a day
+	if got := apply('a', "A-2", "2024-05-01", 250); got.Seq != 2 || got.Total().String() != "3.5" {
+		t.Errorf("the late day's second parcel: seq %d, total %s; want 2 and 3.5", got.Seq, got.Total())
+	}
+	apply('d', "D-1", "2024-05-14", 100) // three days after its last write
+	if _, err := store.Day(context.Background(), strings.Repeat("a", 64), "2024-05-01"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the late day, the TTL after its last write: %v, want ErrNotFound", err)
+	}
+}
+
+// twoDayStore returns a memory store that keeps two days, and apply,
+// which counts one parcel of cents toward the recipient's day whose key
+// is subject 64 times, on date.
+func twoDayStore(t *testing.T) (*Store, func(subject byte, parcel, date string, cents int64) Result) {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.TTL = 48 * time.Hour
 	store, err := NewMemory(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	late := strings.Repeat("a", 64)
-	apply := func(subject, parcel, date string, cents int64) Result {
+	apply := func(subject byte, parcel, date string, cents int64) Result {
 		t.Helper()
-		got, err := store.Apply(ctx, []Op{{Subject: subject, EntryDate: date, ParcelID: parcel, Carrier: "DHL", ValueCents: cents}})
+		op := Op{Subject: strings.Repeat(string(subject), 64), EntryDate: date, ParcelID: parcel, Carrier: "DHL", ValueCents: cents}
+		got, err := store.Apply(context.Background(), []Op{op})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return got[0]
 	}
-	apply(strings.Repeat("b", 64), "B-1", "2024-05-10", 100) // the clock: 10 May
-	apply(late, "A-1", "2024-05-01", 100)                    // nine days late
-	apply(strings.Repeat("c", 64), "C-1", "2024-05-11", 100) // the clock moves on a day
-	if got := apply(late, "A-2", "2024-05-01", 250); got.Seq != 2 || got.Total().String() != "3.5" {
-		t.Errorf("the late day's second parcel: seq %d, total %s; want 2 and 3.5", got.Seq, got.Total())
-	}
-	apply(strings.Repeat("d", 64), "D-1", "2024-05-14", 100) // three days after its last write
-	if _, err := store.Day(ctx, late, "2024-05-01"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("the late day, the TTL after its last write: %v, want ErrNotFound", err)
-	}
+	return store, apply
 }
