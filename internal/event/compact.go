@@ -59,6 +59,15 @@ var compactWordIndex = func() map[string]uint64 {
 	return m
 }()
 
+// compactWordMax is the length of the longest word: a longer string is
+// not looked up (most are 32- and 64-character hex ids).
+var compactWordMax = func() (n int) {
+	for _, w := range compactWords {
+		n = max(n, len(w))
+	}
+	return n
+}()
+
 // The flags of a compact decision.
 const (
 	flagEventIsParcel = 1 << iota // event_id is the parcel_id, written once
@@ -163,13 +172,20 @@ func (d *Decision) ParseCompact(b []byte) ([]byte, error) {
 
 // AppendCompactString appends s in the compact string codec.
 func AppendCompactString(dst []byte, s string) []byte {
-	if i, ok := compactWordIndex[s]; ok {
-		return binary.AppendUvarint(dst, i<<2|kindWord)
+	if len(s) <= compactWordMax {
+		if i, ok := compactWordIndex[s]; ok {
+			return binary.AppendUvarint(dst, i<<2|kindWord)
+		}
 	}
-	if isLowerHex(s) {
-		dst = binary.AppendUvarint(dst, uint64(len(s)/2)<<2|kindHex)
-		dst, _ = hex.AppendDecode(dst, []byte(s)) // s is hex: no error
-		return dst
+	if len(s) > 0 {
+		// Lower-case hex, what hex.EncodeToString writes, is kept as the
+		// bytes it encodes; the header is written first, and taken back
+		// when s turns out to be anything else.
+		start := len(dst)
+		if out, ok := AppendLowerHexDecode(binary.AppendUvarint(dst, uint64(len(s)/2)<<2|kindHex), s); ok {
+			return out
+		}
+		dst = dst[:start]
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(s))<<2|kindText)
 	return append(dst, s...)
@@ -183,19 +199,39 @@ func ParseCompactString(b []byte) (string, []byte, error) {
 	return s, r.b, r.err
 }
 
-// isLowerHex says s is lower-case hex of an even, non-zero length: what
-// hex.EncodeToString writes.
-func isLowerHex(s string) bool {
-	if len(s) == 0 || len(s)%2 != 0 {
-		return false
+// AppendLowerHexDecode appends the bytes s encodes when s is lower-case
+// hex of an even length; otherwise ok is false and dst is returned as it
+// was (upper case too, so that one value has one encoding).
+func AppendLowerHexDecode(dst []byte, s string) (out []byte, ok bool) {
+	if len(s)%2 != 0 {
+		return dst, false
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
+	start := len(dst)
+	for i := 0; i < len(s); i += 2 {
+		hi, lo := lowerHexValue[s[i]], lowerHexValue[s[i+1]]
+		if (hi|lo)&0xf0 != 0 {
+			return dst[:start], false
+		}
+		dst = append(dst, hi<<4|lo)
+	}
+	return dst, true
+}
+
+// lowerHexValue is the value of each lower-case hex digit, 0xff for any
+// other byte.
+var lowerHexValue = func() (values [256]byte) {
+	for c := range values {
+		switch {
+		case '0' <= c && c <= '9':
+			values[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			values[c] = byte(c - 'a' + 10)
+		default:
+			values[c] = 0xff
 		}
 	}
-	return true
-}
+	return values
+}()
 
 func appendCompactPtr(dst []byte, s *string) []byte {
 	if s == nil {

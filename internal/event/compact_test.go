@@ -205,3 +205,33 @@ func BenchmarkDecisionCompact(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendLowerHexDecode: lower-case hex of an even length is decoded
+// after what dst holds; anything else leaves dst as it was.
+func TestAppendLowerHexDecode(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string // hex of the bytes; "-" when refused
+	}{
+		{"", ""},
+		{"00ff", "00ff"},
+		{"0123456789abcdef", "0123456789abcdef"},
+		{"ABCD", "-"},
+		{"abc", "-"},
+		{"ab cd", "-"},
+		{"abcg", "-"},
+		{"PCL-0001", "-"},
+		{"ab\xffd", "-"},
+	} {
+		out, ok := AppendLowerHexDecode([]byte("x"), tc.in)
+		if tc.want == "-" {
+			if ok || string(out) != "x" {
+				t.Errorf("%q: %q %v, want it refused and dst as it was", tc.in, out, ok)
+			}
+			continue
+		}
+		if !ok || string(out[:1]) != "x" || hex.EncodeToString(out[1:]) != tc.want {
+			t.Errorf("%q: %q %v, want x and the bytes of %s", tc.in, out, ok, tc.want)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/s321/s321/internal/event"
 )
 
 // memory keeps subjects, links, and the records behind explanations in
@@ -90,30 +92,9 @@ func decodeHexKey(dst *[32]byte, s string) bool {
 	if len(s) != 2*len(dst) {
 		return false
 	}
-	var bad byte
-	for i := range dst {
-		hi, lo := hexValue[s[2*i]], hexValue[s[2*i+1]]
-		bad |= hi | lo
-		dst[i] = hi<<4 | lo
-	}
-	return bad&0xf0 == 0
+	_, ok := event.AppendLowerHexDecode(dst[:0], s)
+	return ok
 }
-
-// hexValue is the value of each lowercase hex digit, 0xff for any other
-// byte.
-var hexValue = func() (values [256]byte) {
-	for c := range values {
-		switch {
-		case '0' <= c && c <= '9':
-			values[c] = byte(c - '0')
-		case 'a' <= c && c <= 'f':
-			values[c] = byte(c - 'a' + 10)
-		default:
-			values[c] = 0xff
-		}
-	}
-	return values
-}()
 
 // lookup returns the subject of scope, subject and date, nil when there
 // is none.
