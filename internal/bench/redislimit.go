@@ -19,6 +19,7 @@ import (
 	"github.com/s321/s321/internal/generate"
 	"github.com/s321/s321/internal/identity"
 	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/redisinfo"
 	"github.com/s321/s321/internal/window"
 )
 
@@ -143,18 +144,7 @@ func redisCPU(ctx context.Context, rdb *redis.Client) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("info cpu: %w", err)
 	}
-	var seconds float64
-	for line := range strings.Lines(info) {
-		name, value, _ := strings.Cut(strings.TrimSpace(line), ":")
-		if name == "used_cpu_user" || name == "used_cpu_sys" {
-			v, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				return 0, fmt.Errorf("info cpu %s: %w", name, err)
-			}
-			seconds += v
-		}
-	}
-	return seconds, nil
+	return redisinfo.CPUSeconds(info)
 }
 
 // commandStats returns usec_per_call of every command redis-server has

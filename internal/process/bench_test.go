@@ -12,6 +12,7 @@ import (
 	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/generate"
 	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/redisinfo"
 	"github.com/s321/s321/internal/testenv"
 	"github.com/s321/s321/internal/window"
 )
@@ -124,5 +125,9 @@ func redisUsage(b *testing.B, rdb *redis.Client) (cpu float64, calls map[string]
 			}
 		}
 	}
-	return testenv.UsedCPU(info), calls, mem
+	cpu, err = redisinfo.CPUSeconds(info)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cpu, calls, mem
 }

@@ -178,17 +178,3 @@ func (r *Redis) log() string {
 	}
 	return out
 }
-
-// UsedCPU returns the CPU seconds redis-server has used
-// (used_cpu_user plus used_cpu_sys) in the text of INFO.
-func UsedCPU(info string) float64 {
-	var seconds float64
-	for line := range strings.Lines(info) {
-		name, value, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && (name == "used_cpu_user" || name == "used_cpu_sys") {
-			v, _ := strconv.ParseFloat(value, 64)
-			seconds += v
-		}
-	}
-	return seconds
-}

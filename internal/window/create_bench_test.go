@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/s321/s321/internal/redisinfo"
 	"github.com/s321/s321/internal/testenv"
 )
 
@@ -110,5 +111,9 @@ func usedCPU(b *testing.B, rdb *redis.Client) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return testenv.UsedCPU(info)
+	seconds, err := redisinfo.CPUSeconds(info)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return seconds
 }
