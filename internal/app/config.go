@@ -106,9 +106,11 @@ type Config struct {
 	Partitions int
 	// ReplicationFactor of topics created at start-up. Default 1.
 	ReplicationFactor int
-	// MaxBatch is the most messages of one partition decided at once.
-	// Default 1000.
+	// MaxBatch is the most messages decided at once. Default 1000.
 	MaxBatch int
+	// Workers is the most batches decided at once; the assigned
+	// partitions are shared among them. Default 4.
+	Workers int
 	// ShutdownTimeout bounds the drain after SIGINT or SIGTERM. Default 30s.
 	ShutdownTimeout time.Duration
 	// KeyPrefix starts every Redis key. Default "s321".
@@ -150,6 +152,7 @@ func DefaultConfig() Config {
 		Partitions:          consumer.Partitions,
 		ReplicationFactor:   consumer.ReplicationFactor,
 		MaxBatch:            consumer.MaxBatch,
+		Workers:             consumer.Workers,
 		ShutdownTimeout:     consumer.ShutdownTimeout,
 		KeyPrefix:           store.KeyPrefix,
 		ReloadInterval:      5 * time.Second,
@@ -169,6 +172,7 @@ func (c *Config) consumeConfig(brokers []string) consume.Config {
 	cfg.Partitions = c.Partitions
 	cfg.ReplicationFactor = c.ReplicationFactor
 	cfg.MaxBatch = c.MaxBatch
+	cfg.Workers = c.Workers
 	cfg.ShutdownTimeout = c.ShutdownTimeout
 	// TLS and SASL, when loaded; nil keeps kafka-go's plaintext defaults.
 	if c.kafka.Dialer != nil {

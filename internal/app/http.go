@@ -179,7 +179,7 @@ func (h *histograms) ObserveStage(stage string, seconds float64) {
 func newHistograms() *histograms {
 	return &histograms{
 		batchMessages: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: "s321", Name: "batch_messages", Help: "Messages in each batch of one partition handled.",
+			Namespace: "s321", Name: "batch_messages", Help: "Messages in each batch handled.",
 			Buckets: prometheus.ExponentialBuckets(1, 4, 7), // 1 .. 4096
 		}),
 		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -288,6 +288,7 @@ func TestValidateUsesTheComponentsBounds(t *testing.T) {
 	}{
 		{"partitions", func(c *Config) { c.Partitions = 0 }, "partitions 0"},
 		{"max-batch", func(c *Config) { c.MaxBatch = 0 }, "max batch 0"},
+		{"workers", func(c *Config) { c.Workers = 0 }, "workers 0"},
 		{"shutdown-timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown timeout 0s"},
 		{"state-ttl", func(c *Config) { c.StateTTL = time.Millisecond }, "state ttl 1ms"},
 		{"key-prefix", func(c *Config) { c.KeyPrefix = "a{b}" }, `key prefix "a{b}"`},

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +27,9 @@ import (
 	"github.com/s321/s321/internal/process"
 )
 
-// Handler turns a batch of one partition's messages into messages to
-// publish. It must be safe to call again with the same batch after an
+// Handler turns a batch of messages into messages to publish. A batch
+// holds messages of one or more partitions, each partition's in offset
+// order. It must be safe to call again with the same batch after an
 // error: the batch is retried whole until it succeeds. It must not keep
 // the batch slice once it returns (the worker reuses it); the messages'
 // keys and values are not reused.
@@ -52,9 +54,13 @@ type Config struct {
 	// ReplicationFactor of topics created at start-up. Default 1; use 3 on
 	// a production cluster.
 	ReplicationFactor int
-	// MaxBatch is the most messages of one partition handled at once.
-	// Default 1000.
+	// MaxBatch is the most messages handled at once. Default 1000.
 	MaxBatch int
+	// Workers is the most batches handled at once. The assigned
+	// partitions are dealt out among that many workers; each takes what
+	// its partitions have fetched into one batch, so a stream that comes
+	// in slowly still makes batches of several messages. Default 4.
+	Workers int
 	// CommitInterval is how often a partition's done offset is committed
 	// while it runs; it is always committed when the partition stops.
 	// Default 1s.
@@ -102,6 +108,7 @@ func DefaultConfig() Config {
 		Partitions:        12,
 		ReplicationFactor: 1,
 		MaxBatch:          1000,
+		Workers:           4,
 		CommitInterval:    time.Second,
 		ShutdownTimeout:   30 * time.Second,
 		SessionTimeout:    10 * time.Second,
@@ -129,6 +136,9 @@ func (c Config) Validate() error {
 	if c.MaxBatch < 1 {
 		errs = append(errs, fmt.Errorf("max batch %d: must be at least 1", c.MaxBatch))
 	}
+	if c.Workers < 1 {
+		errs = append(errs, fmt.Errorf("workers %d: must be at least 1", c.Workers))
+	}
 	if c.CommitInterval <= 0 {
 		errs = append(errs, fmt.Errorf("commit interval %s: must be positive", c.CommitInterval))
 	}
@@ -154,8 +164,8 @@ const MaxBatchBytes = 1_040_000
 // allocations.)
 const writeBatchSize = 256
 
-// Consumer runs the group membership and one worker per assigned
-// partition.
+// Consumer runs the group membership and the workers that share the
+// assigned partitions.
 type Consumer struct {
 	cfg     Config
 	handler Handler
@@ -164,7 +174,7 @@ type Consumer struct {
 	writer  *kafka.Writer
 
 	// generation is true while the consumer holds a group generation;
-	// failing counts partitions whose current batch is failing.
+	// failing counts workers whose current batch is failing.
 	generation atomic.Bool
 	failing    atomic.Int32
 
@@ -237,11 +247,12 @@ func (c *Consumer) kafkaError(format string, args ...any) {
 }
 
 // Run consumes until ctx is cancelled, then shuts down in this order:
-//  1. stop fetching: every partition worker sees ctx and takes no new batch;
+//  1. stop fetching: every worker sees ctx and takes no new batch;
 //  2. drain: the batch in flight is processed and published (bounded by
 //     ShutdownTimeout), so nothing read is left half done;
-//  3. commit: each worker commits the offset after its last published
-//     message, while the group generation is still valid;
+//  3. commit: each worker commits, for each of its partitions, the offset
+//     after its last published message, while the group generation is
+//     still valid;
 //  4. leave the group (its partitions go to other members at once), then
 //     flush and close the producer.
 //
@@ -302,11 +313,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 	return closeErr
 }
 
-// superviseGeneration runs one worker per assigned partition and returns
-// when all have returned. A worker that returns while neither the
-// generation nor ctx has ended (it failed to start reading, say) ends the
-// generation for all, so the group rebalances and the partition is read
-// again.
+// superviseGeneration deals the assigned partitions out among up to
+// Workers workers and returns when all have returned. A worker that
+// returns while neither the generation nor ctx has ended (it failed to
+// start reading, say) ends the generation for all, so the group
+// rebalances and its partitions are read again.
 func (c *Consumer) superviseGeneration(ctx, genCtx context.Context, gen *kafka.Generation) {
 	// fence ends with the generation, or when a worker fails.
 	fence, endGeneration := context.WithCancel(context.Background())
@@ -314,34 +325,80 @@ func (c *Consumer) superviseGeneration(ctx, genCtx context.Context, gen *kafka.G
 	stop := context.AfterFunc(genCtx, endGeneration)
 	defer stop()
 
-	var workers sync.WaitGroup
-	assigned := 0
+	var assigned []assignment
 	for topic, partitions := range gen.Assignments {
 		for _, a := range partitions {
-			assigned++
-			workers.Add(1)
-			go func() {
-				defer workers.Done()
-				c.consumePartition(ctx, fence, gen, topic, a)
-				if ctx.Err() == nil && fence.Err() == nil {
-					c.log.Warn("partition worker stopped; ending the generation", zap.String("topic", topic), zap.Int("partition", a.ID))
-					endGeneration()
-				}
-			}()
+			assigned = append(assigned, assignment{topic, a})
 		}
 	}
-	c.log.Info("group generation", zap.Int32("generation", gen.ID), zap.Int("partitions", assigned))
+	slices.SortFunc(assigned, func(a, b assignment) int {
+		if a.topic != b.topic {
+			return strings.Compare(a.topic, b.topic)
+		}
+		return a.ID - b.ID
+	})
+	shares := dealOut(assigned, c.cfg.Workers)
+	var workers sync.WaitGroup
+	for i, share := range shares {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			c.consumeShare(ctx, fence, gen, i, share)
+			if ctx.Err() == nil && fence.Err() == nil {
+				c.log.Warn("worker stopped; ending the generation", zap.Int("worker", i))
+				endGeneration()
+			}
+		}()
+	}
+	c.log.Info("group generation", zap.Int32("generation", gen.ID), zap.Int("partitions", len(assigned)),
+		zap.Int("workers", len(shares)))
 	workers.Wait()
 }
 
-// consumePartition is one partition's worker for one generation.
-func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Generation, topic string, a kafka.PartitionAssignment) {
-	log := c.log.With(zap.String("topic", topic), zap.Int("partition", a.ID))
+// assignment is one partition of a generation, with its starting offset.
+type assignment struct {
+	topic string
+	kafka.PartitionAssignment
+}
+
+// dealOut deals partitions out among at most n shares, one at a time in
+// turn, so that shares differ by at most one partition.
+func dealOut[T any](items []T, n int) [][]T {
+	n = min(n, len(items))
+	shares := make([][]T, n)
+	for i, it := range items {
+		shares[i%n] = append(shares[i%n], it)
+	}
+	return shares
+}
+
+// source is one partition of a worker: its reader, the messages fetched
+// and not yet taken, and its offsets.
+type source struct {
+	assignment
+	reader    *kafka.Reader
+	messages  chan kafka.Message
+	fetched   chan struct{} // closed when the fetcher has returned
+	lag       *atomic.Int64
+	closed    bool  // messages is closed: the fetcher stopped
+	taken     bool  // the batch being built holds messages of it
+	last      int64 // the offset of its last message taken
+	committed int64 // next offset to read, as committed; <0 when none
+	done      int64 // next offset after everything published
+}
+
+// consumeShare is one worker for one generation: it reads its partitions,
+// each with its own reader, and decides what they have fetched in
+// batches of up to MaxBatch messages, taking in turn from each partition
+// what is there, in offset order. A batch is published whole before the
+// next begins, so each partition's messages are decided in offset order.
+func (c *Consumer) consumeShare(ctx, genCtx context.Context, gen *kafka.Generation, worker int, share []assignment) {
+	log := c.log.With(zap.Int("worker", worker))
 
 	// stop ends fetching: on shutdown or when the generation ends.
 	stop, stopNow := context.WithCancel(ctx)
 	defer stopNow()
-	// hard ends work in flight: when the generation ends (the partition may
+	// hard ends work in flight: when the generation ends (the partitions may
 	// already belong to another member: fence), or ShutdownTimeout after
 	// shutdown began.
 	hard, hardStop := context.WithCancel(context.WithoutCancel(ctx))
@@ -364,9 +421,139 @@ func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Gene
 		}
 	}()
 
+	// wake is signalled whenever a fetcher hands over a message or stops.
+	wake := make(chan struct{}, 1)
+	signal := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	sources := make([]*source, 0, len(share))
+	defer func() {
+		stopNow()
+		for _, s := range sources {
+			for range s.messages {
+			}
+			<-s.fetched
+			s.reader.Close()
+			c.lag.CompareAndDelete(partitionKey{s.topic, s.ID}, s.lag)
+		}
+	}()
+	for _, a := range share {
+		s, err := c.startSource(stop, a, signal)
+		if err != nil {
+			log.Error("set offset", zap.String("topic", a.topic), zap.Int("partition", a.ID), zap.Int64("offset", a.Offset), zap.Error(err))
+			return
+		}
+		sources = append(sources, s)
+	}
+
+	lastCommit := time.Now()
+	commit := func() {
+		offsets := map[string]map[int]int64{}
+		for _, s := range sources {
+			if s.done == s.committed || s.done < 0 {
+				continue
+			}
+			if offsets[s.topic] == nil {
+				offsets[s.topic] = map[int]int64{}
+			}
+			offsets[s.topic][s.ID] = s.done
+		}
+		if len(offsets) == 0 {
+			return
+		}
+		started := time.Now()
+		if err := gen.CommitOffsets(offsets); err != nil {
+			c.stats.CommitErrs.Add(1)
+			log.Warn("commit offsets", zap.Any("offsets", offsets), zap.Error(err))
+			return
+		}
+		observeSince(c.observers().CommitSeconds, started)
+		c.stats.Commits.Add(1)
+		for _, s := range sources {
+			s.committed = s.done
+		}
+		lastCommit = time.Now()
+	}
+	defer commit()
+
+	// Offsets are committed when the worker goes idle, at least every
+	// CommitInterval under load, and when the worker stops.
+	ticker := time.NewTicker(c.cfg.CommitInterval)
+	defer ticker.Stop()
+	batch := make([]kafka.Message, 0, c.cfg.MaxBatch)
+	var reuse buffers
+	first := 0 // the source a batch takes from first, in turn
+	for {
+		batch = batch[:0]
+		stopped := false
+		for i := range sources {
+			s := sources[(first+i)%len(sources)]
+			s.taken = false
+		take:
+			for len(batch) < c.cfg.MaxBatch && !s.closed {
+				select {
+				case m, ok := <-s.messages:
+					if !ok {
+						s.closed = true
+						break take
+					}
+					batch = append(batch, m)
+					s.taken, s.last = true, m.Offset
+				default:
+					break take
+				}
+			}
+			stopped = stopped || s.closed
+		}
+		first = (first + 1) % len(sources)
+		if len(batch) == 0 {
+			if stopped {
+				return
+			}
+			select {
+			case <-wake:
+			case <-ticker.C:
+				commit()
+			case <-stop.Done():
+				return
+			}
+			continue
+		}
+		if err := c.handle(hard, log, batch, &reuse); err != nil {
+			// Fenced or out of time: leave the batch uncommitted for the
+			// next owner of its partitions.
+			log.Warn("batch abandoned", zap.String("topic", batch[0].Topic), zap.Int("partition", batch[0].Partition),
+				zap.Int64("first_offset", batch[0].Offset), zap.Error(err))
+			return
+		}
+		queued := false
+		for _, s := range sources {
+			if s.taken {
+				s.done = s.last + 1
+				s.lag.Store(s.reader.Lag())
+			}
+			queued = queued || len(s.messages) > 0
+		}
+		if !queued || time.Since(lastCommit) >= c.cfg.CommitInterval {
+			commit()
+		}
+		if stopped || stop.Err() != nil {
+			return
+		}
+	}
+}
+
+// startSource opens a reader of one partition at its assigned offset and
+// starts its fetcher, which hands messages over in offset order and calls
+// signal after each, and when it stops (with stop, or when the reader
+// fails for good).
+func (c *Consumer) startSource(stop context.Context, a assignment, signal func()) (*source, error) {
 	reader := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:   c.cfg.Brokers,
-		Topic:     topic,
+		Topic:     a.topic,
 		Partition: a.ID,
 		Dialer:    c.cfg.Dialer,
 		MinBytes:  1,
@@ -384,114 +571,42 @@ func (c *Consumer) consumePartition(ctx, genCtx context.Context, gen *kafka.Gene
 		ReadBackoffMax: 2 * time.Second,
 		ErrorLogger:    kafka.LoggerFunc(c.kafkaError),
 	})
-	defer reader.Close()
 	if err := reader.SetOffset(a.Offset); err != nil {
-		log.Error("set offset", zap.Int64("offset", a.Offset), zap.Error(err))
-		return
+		reader.Close()
+		return nil, err
 	}
-
-	// The fetcher hands messages over in offset order; this worker owns it
-	// and waits for it before returning.
-	messages := make(chan kafka.Message, c.cfg.MaxBatch)
-	fetched := make(chan struct{})
+	s := &source{
+		assignment: a,
+		reader:     reader,
+		messages:   make(chan kafka.Message, c.cfg.MaxBatch),
+		fetched:    make(chan struct{}),
+		lag:        new(atomic.Int64),
+		committed:  a.Offset,
+		done:       a.Offset,
+	}
 	go func() {
-		defer close(fetched)
-		defer close(messages)
+		defer close(s.fetched)
+		defer signal()
+		defer close(s.messages)
 		for {
 			m, err := reader.FetchMessage(stop)
 			if err != nil {
 				return
 			}
 			select {
-			case messages <- m:
+			case s.messages <- m:
+				signal()
 			case <-stop.Done():
 				return
 			}
 		}
 	}()
-	defer func() {
-		stopNow()
-		for range messages {
-		}
-		<-fetched
-	}()
-
 	// The partition's lag, for metrics, while this worker owns it.
-	lag := new(atomic.Int64)
-	key := partitionKey{topic, a.ID}
-	c.lag.Store(key, lag)
-	defer c.lag.CompareAndDelete(key, lag)
-
-	committed := a.Offset // next offset to read, as committed; <0 when none
-	done := a.Offset      // next offset after everything published
-	lastCommit := time.Now()
-	commit := func() {
-		if done == committed || done < 0 {
-			return
-		}
-		started := time.Now()
-		if err := gen.CommitOffsets(map[string]map[int]int64{topic: {a.ID: done}}); err != nil {
-			c.stats.CommitErrs.Add(1)
-			log.Warn("commit offset", zap.Int64("offset", done), zap.Error(err))
-			return
-		}
-		observeSince(c.observers().CommitSeconds, started)
-		c.stats.Commits.Add(1)
-		committed = done
-		lastCommit = time.Now()
-	}
-	defer commit()
-
-	// Offsets are committed when the partition goes idle, at least every
-	// CommitInterval under load, and when the worker stops.
-	ticker := time.NewTicker(c.cfg.CommitInterval)
-	defer ticker.Stop()
-	batch := make([]kafka.Message, 0, c.cfg.MaxBatch)
-	var reuse buffers
-	for {
-		batch = batch[:0]
-		select {
-		case m, ok := <-messages:
-			if !ok {
-				return
-			}
-			batch = append(batch, m)
-		case <-ticker.C:
-			commit()
-			continue
-		case <-stop.Done():
-			return
-		}
-	fill:
-		for len(batch) < c.cfg.MaxBatch {
-			select {
-			case m, ok := <-messages:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, m)
-			default:
-				break fill
-			}
-		}
-		if err := c.handle(hard, log, batch, &reuse); err != nil {
-			// Fenced or out of time: leave the batch uncommitted for the
-			// next owner of the partition.
-			log.Warn("batch abandoned", zap.Int64("first_offset", batch[0].Offset), zap.Error(err))
-			return
-		}
-		done = batch[len(batch)-1].Offset + 1
-		lag.Store(reader.Lag())
-		if len(messages) == 0 || time.Since(lastCommit) >= c.cfg.CommitInterval {
-			commit()
-		}
-		if stop.Err() != nil {
-			return
-		}
-	}
+	c.lag.Store(partitionKey{a.topic, a.ID}, s.lag)
+	return s, nil
 }
 
-// buffers are one partition worker's slices, reused from batch to batch:
+// buffers are one worker's slices, reused from batch to batch:
 // neither the handler nor the producer keeps them once a batch is
 // published.
 type buffers struct {

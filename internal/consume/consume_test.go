@@ -1,0 +1,150 @@
+package consume_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/s321/s321/internal/broker"
+	"github.com/s321/s321/internal/consume"
+	"github.com/s321/s321/internal/event"
+	"github.com/s321/s321/internal/process"
+	"github.com/s321/s321/internal/testenv"
+)
+
+// recorder echoes every message to the output topic and records each
+// batch it was given, and how many batches it held at once.
+type recorder struct {
+	hold time.Duration // how long the first batch is held
+
+	mu       sync.Mutex
+	batches  [][]event.Source
+	inFlight int
+	most     int
+	first    bool
+}
+
+func (r *recorder) Process(ctx context.Context, inputs []process.Input, _ time.Time) ([]process.Output, error) {
+	r.mu.Lock()
+	r.inFlight++
+	r.most = max(r.most, r.inFlight)
+	first := !r.first
+	r.first = true
+	r.mu.Unlock()
+	if first {
+		// Long enough for every partition's reader to fetch what is there,
+		// so the batches after it find several partitions' messages.
+		time.Sleep(r.hold)
+	}
+	sources := make([]event.Source, len(inputs))
+	out := make([]process.Output, len(inputs))
+	for i, in := range inputs {
+		sources[i] = in.Source
+		out[i] = process.Output{Topic: "echo", Key: in.Key, Value: in.Value}
+	}
+	r.mu.Lock()
+	r.batches = append(r.batches, sources)
+	r.inFlight--
+	r.mu.Unlock()
+	return out, nil
+}
+
+// TestWorkersShareThePartitions has two workers read six partitions: each
+// batch may hold messages of several partitions, every partition's
+// messages are handled once each in offset order, no more than two
+// batches are handled at once, and every offset is committed at the end.
+func TestWorkersShareThePartitions(t *testing.T) {
+	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	brokers := []string{b.Addr()}
+
+	cfg := consume.DefaultConfig()
+	cfg.Brokers = brokers
+	cfg.GroupID = "share"
+	cfg.InputTopic = "in"
+	cfg.OutputTopics = []string{"echo"}
+	cfg.Partitions = 6
+	cfg.Workers = 2
+	cfg.MaxBatch = 300
+	rec := &recorder{hold: 500 * time.Millisecond}
+	c, err := consume.New(cfg, rec, zap.NewNop(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := testenv.NewKafka(t, brokers)
+	client := &kafka.Client{Addr: kafka.TCP(brokers...)}
+	created, err := client.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{
+		Topics: []kafka.TopicConfig{{Topic: "in", NumPartitions: 6, ReplicationFactor: 1}}})
+	if err != nil || created.Errors["in"] != nil {
+		t.Fatalf("create topic: %v %v", err, created)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+
+	var msgs []testenv.Message
+	for i := range 1200 {
+		msgs = append(msgs, testenv.Message{Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, "v%d", i)})
+	}
+	k.Produce("in", msgs)
+	k.WaitCaughtUp("share", "in", 60*time.Second)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.most > 2 {
+		t.Errorf("%d batches handled at once, want at most 2 (Workers)", rec.most)
+	}
+	next := map[int]int64{}
+	spanning := 0
+	for _, batch := range rec.batches {
+		if len(batch) > cfg.MaxBatch {
+			t.Errorf("a batch of %d messages, want at most %d", len(batch), cfg.MaxBatch)
+		}
+		var partitions []int
+		for _, s := range batch {
+			if s.Offset != next[s.Partition] {
+				t.Fatalf("partition %d: offset %d handled after %d", s.Partition, s.Offset, next[s.Partition]-1)
+			}
+			next[s.Partition]++
+			if !slices.Contains(partitions, s.Partition) {
+				partitions = append(partitions, s.Partition)
+			}
+		}
+		if len(partitions) > 1 {
+			spanning++
+		}
+	}
+	ends := k.EndOffsets("in")
+	for p, end := range ends {
+		if next[p] != end {
+			t.Errorf("partition %d: handled up to %d, its end is %d", p, next[p], end)
+		}
+	}
+	if spanning == 0 {
+		t.Errorf("none of %d batches held messages of more than one partition", len(rec.batches))
+	}
+	committed, err := k.Committed("share", "in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(committed, ends) {
+		t.Errorf("committed %v, want the end offsets %v", committed, ends)
+	}
+	if got := len(k.ReadAll("echo")); got != len(msgs) {
+		t.Errorf("%d messages published, want %d", got, len(msgs))
+	}
+}
