@@ -76,7 +76,7 @@ func TestWorkersShareThePartitions(t *testing.T) {
 	cfg.Partitions = 6
 	cfg.Workers = 2
 	cfg.MaxBatch = 300
-	rec := &recorder{hold: 500 * time.Millisecond}
+	rec := &recorder{hold: 2 * time.Second}
 	c, err := consume.New(cfg, rec, zap.NewNop(), time.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -88,15 +88,16 @@ func TestWorkersShareThePartitions(t *testing.T) {
 	if err != nil || created.Errors["in"] != nil {
 		t.Fatalf("create topic: %v %v", err, created)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-
 	var msgs []testenv.Message
 	for i := range 1200 {
 		msgs = append(msgs, testenv.Message{Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, "v%d", i)})
 	}
+	// Everything is in the topic before the consumer starts, so each
+	// reader's first fetch returns its partition's messages.
 	k.Produce("in", msgs)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
 	k.WaitCaughtUp("share", "in", 60*time.Second)
 	cancel()
 	if err := <-done; err != nil {
