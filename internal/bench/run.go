@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os/exec"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -87,7 +89,8 @@ type Report struct {
 	Executable string `json:"executable"`
 	Figures
 	// Baseline is the straightforward design: the same binary with
-	// --max-batch 1, one Redis round trip and one produce per message.
+	// --max-batch 1 and a worker a partition, one Redis round trip and
+	// one produce per message.
 	Baseline *Figures `json:"baseline,omitempty"`
 	// RedisLimitPerSecond is what redis-server alone does with the
 	// processor's Redis work, in parcels a second; see RedisLimit.
@@ -183,6 +186,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.BaselineParcels > 0 {
 		base := cfg
 		base.Instances = 1
+		// A worker a partition, each batch one message: the environment
+		// sets it, so that a build without --workers ignores it.
+		base.Env = append(slices.Clip(cfg.Env), "PROCESSOR_WORKERS="+strconv.Itoa(cfg.Partitions))
 		baseline, err := measure(ctx, base, cfg.BaselineParcels, 1, "baseline")
 		if err != nil {
 			return nil, fmt.Errorf("baseline: %w", err)
