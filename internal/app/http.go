@@ -95,6 +95,7 @@ func (a *App) metrics() *prometheus.Registry {
 	counter("batch_retries_total", "Failed batch attempts (Redis or Kafka unavailable), retried.", nil, cs.Retries.Load)
 	counter("offset_commits_total", "Successful offset commits.", nil, cs.Commits.Load)
 	counter("offset_commit_errors_total", "Failed offset commits.", nil, cs.CommitErrs.Load)
+	counter("consumer_generations_total", "Consumer group generations taken part in: one at start, one more at each rebalance.", nil, cs.Generations.Load)
 	counter("state_conflicts_total", "Subjects read and written again because another batch or processor had changed them since they were read (Redis).",
 		nil, a.store.Conflicts)
 	counter("gifts_total", "Parcels cleared as bona fide gifts.", nil, ps.Gifts.Load)

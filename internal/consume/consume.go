@@ -205,6 +205,9 @@ type Stats struct {
 	Retries    atomic.Int64 // failed batch attempts, retried
 	Commits    atomic.Int64 // successful offset commits
 	CommitErrs atomic.Int64 // failed offset commits
+	// Generations counts the group generations this consumer took part
+	// in: one at start, one more at each rebalance.
+	Generations atomic.Int64
 }
 
 // New returns a Consumer. now is the clock stamped on outputs.
@@ -291,6 +294,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			continue
 		}
 		c.generation.Store(true)
+		c.stats.Generations.Add(1)
 		supervisors.Add(1)
 		// kafka-go ends a generation as soon as any function started with
 		// Generation.Start returns. One supervisor per generation starts the
@@ -337,6 +341,19 @@ func (c *Consumer) superviseGeneration(ctx, genCtx context.Context, gen *kafka.G
 		}
 		return a.ID - b.ID
 	})
+	c.log.Info("group generation", zap.Int32("generation", gen.ID), zap.Int("partitions", len(assigned)),
+		zap.Int("workers", min(len(assigned), c.cfg.Workers)))
+	if len(assigned) == 0 {
+		// A member without partitions stands by. kafka-go ends the
+		// generation when this returns, and the group would rebalance at
+		// once, taking its partitions from every member; so it waits for
+		// the generation to end, or for shutdown.
+		select {
+		case <-genCtx.Done():
+		case <-ctx.Done():
+		}
+		return
+	}
 	shares := dealOut(assigned, c.cfg.Workers)
 	var workers sync.WaitGroup
 	for i, share := range shares {
@@ -350,8 +367,6 @@ func (c *Consumer) superviseGeneration(ctx, genCtx context.Context, gen *kafka.G
 			}
 		}()
 	}
-	c.log.Info("group generation", zap.Int32("generation", gen.ID), zap.Int("partitions", len(assigned)),
-		zap.Int("workers", len(shares)))
 	workers.Wait()
 }
 

@@ -149,3 +149,65 @@ func TestWorkersShareThePartitions(t *testing.T) {
 		t.Errorf("%d messages published, want %d", got, len(msgs))
 	}
 }
+
+// TestAMemberWithoutPartitionsStandsBy has two consumers share a topic of
+// one partition: once both are in the group, the one without a partition
+// waits, and the group does not rebalance again.
+func TestAMemberWithoutPartitionsStandsBy(t *testing.T) {
+	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cfg := consume.DefaultConfig()
+	cfg.Brokers = []string{b.Addr()}
+	cfg.GroupID = "standby"
+	cfg.InputTopic = "in"
+	cfg.OutputTopics = []string{"echo"}
+	cfg.Partitions = 1
+	cfg.SessionTimeout = 6 * time.Second
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	defer func() {
+		cancel()
+		running.Wait()
+	}()
+	start := func() *consume.Consumer {
+		c, err := consume.New(cfg, &recorder{}, zap.NewNop(), time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		running.Go(func() {
+			if err := c.Run(ctx); err != nil {
+				t.Errorf("run: %v", err)
+			}
+		})
+		return c
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 30s: %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	first := start()
+	waitFor("the first consumer in the group", first.Ready)
+	second := start()
+	waitFor("the second consumer in the group", func() bool { return second.Stats().Generations.Load() > 0 && second.Ready() })
+
+	// Two rebalances at most are expected while the second joins; after
+	// that a standing-by member must leave the generation alone. A member
+	// that returned at once would end it, and the group would rebalance
+	// about every second.
+	time.Sleep(2 * time.Second)
+	settled := first.Stats().Generations.Load() + second.Stats().Generations.Load()
+	time.Sleep(4 * time.Second)
+	if now := first.Stats().Generations.Load() + second.Stats().Generations.Load(); now != settled {
+		t.Errorf("the group rebalanced %d more times with no member joining or leaving", now-settled)
+	}
+}
