@@ -155,23 +155,14 @@ func (c Config) Validate() error {
 // (process.MaxRejectedBytes for the largest, a DLQ record).
 const MaxBatchBytes = 1_040_000
 
-// writeBatchSize is the most messages the producer puts in one batch to
-// one partition. kafka-go allocates room for that many with every batch,
-// so it is kept near what a batch holds: a 1000-message input batch sends
-// about 70 decisions to each partition of the cleared topic, and batches
-// close after BatchTimeout (2ms). A fuller one is sent at once, no harm.
-// (At 2000, the room allocated was a fifth of the processor's
-// allocations.)
-const writeBatchSize = 256
-
 // Consumer runs the group membership and the workers that share the
 // assigned partitions.
 type Consumer struct {
-	cfg     Config
-	handler Handler
-	log     *zap.Logger
-	now     func() time.Time
-	writer  *kafka.Writer
+	cfg      Config
+	handler  Handler
+	log      *zap.Logger
+	now      func() time.Time
+	producer *producer
 
 	// generation is true while the consumer holds a group generation;
 	// failing counts workers whose current batch is failing.
@@ -222,17 +213,7 @@ func New(cfg Config, handler Handler, log *zap.Logger, now func() time.Time) (*C
 		cfg.Transport = kafka.DefaultTransport
 	}
 	c := &Consumer{cfg: cfg, handler: handler, log: log.With(zap.String("component", "consume")), now: now}
-	c.writer = &kafka.Writer{
-		Addr:         kafka.TCP(cfg.Brokers...),
-		Balancer:     &kafka.Murmur2Balancer{}, // the Java client's partitioner, so keys land where other clients expect
-		RequiredAcks: kafka.RequireAll,
-		MaxAttempts:  3,
-		BatchSize:    writeBatchSize,
-		BatchBytes:   MaxBatchBytes,
-		BatchTimeout: 2 * time.Millisecond,
-		Transport:    cfg.Transport,
-		ErrorLogger:  kafka.LoggerFunc(c.kafkaError),
-	}
+	c.producer = newProducer(cfg.Brokers, cfg.Transport, 10*time.Second)
 	return c, nil
 }
 
@@ -256,8 +237,7 @@ func (c *Consumer) kafkaError(format string, args ...any) {
 //  3. commit: each worker commits, for each of its partitions, the offset
 //     after its last published message, while the group generation is
 //     still valid;
-//  4. leave the group (its partitions go to other members at once), then
-//     flush and close the producer.
+//  4. leave the group (its partitions go to other members at once).
 //
 // Run returns nil after a clean shutdown.
 func (c *Consumer) Run(ctx context.Context) error {
@@ -310,11 +290,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// Steps 1 to 3 happen in the workers; wait for them before leaving.
 	supervisors.Wait()
 	c.generation.Store(false)
-	closeErr := group.Close()
-	if err := c.writer.Close(); err != nil {
-		closeErr = errors.Join(closeErr, fmt.Errorf("close producer: %w", err))
-	}
-	return closeErr
+	return group.Close()
 }
 
 // superviseGeneration deals the assigned partitions out among up to
@@ -701,7 +677,7 @@ func (c *Consumer) attempt(ctx context.Context, inputs []process.Input, reuse *b
 	if err != nil {
 		return err
 	}
-	// WriteMessages copies the messages into its own batches.
+	// publish is done with the messages when it returns.
 	messages := slices.Grow(reuse.messages[:0], len(outputs))[:len(outputs)]
 	reuse.messages = messages
 	defer clear(messages)
@@ -709,7 +685,7 @@ func (c *Consumer) attempt(ctx context.Context, inputs []process.Input, reuse *b
 		messages[i] = kafka.Message{Topic: o.Topic, Key: o.Key, Value: o.Value}
 	}
 	started := time.Now()
-	if err := c.writer.WriteMessages(ctx, messages...); err != nil {
+	if err := c.producer.publish(ctx, messages); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	observeSince(c.observers().PublishSeconds, started)

@@ -1,0 +1,109 @@
+package consume
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/s321/s321/internal/broker"
+	"github.com/s321/s321/internal/testenv"
+)
+
+// TestProducerPartitionsAsJavaAndKeepsOrder publishes to two topics of
+// different partition counts in one call: every keyed message lands on the
+// partition the Java client's partitioner gives its key (franz-go's, an
+// implementation of its own), in the order published; a keyless one lands
+// somewhere; and three records of 600 kB for one partition, more than one
+// record batch holds, arrive whole and in order.
+func TestProducerPartitionsAsJavaAndKeepsOrder(t *testing.T) {
+	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	brokers := []string{b.Addr()}
+	client := &kafka.Client{Addr: kafka.TCP(brokers...)}
+	parts := map[string]int{"decisions": 12, "alerts": 5}
+	var topics []kafka.TopicConfig
+	for name, n := range parts {
+		// The broker's default max.message.bytes (1,048,588) bounds a
+		// record batch.
+		topics = append(topics, kafka.TopicConfig{Topic: name, NumPartitions: n, ReplicationFactor: 1})
+	}
+	if _, err := client.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: topics}); err != nil {
+		t.Fatal(err)
+	}
+
+	var msgs []kafka.Message
+	for i := range 300 {
+		topic := "decisions"
+		if i%3 == 0 {
+			topic = "alerts"
+		}
+		msgs = append(msgs, kafka.Message{Topic: topic, Key: fmt.Appendf(nil, "key-%d", i%50), Value: fmt.Appendf(nil, "%d", i)})
+	}
+	large := bytes.Repeat([]byte("x"), 600_000)
+	for i := range 3 {
+		msgs = append(msgs, kafka.Message{Topic: "decisions", Key: []byte("large"), Value: append(fmt.Appendf(nil, "large-%d:", i), large...)})
+	}
+	msgs = append(msgs, kafka.Message{Topic: "alerts", Value: []byte("keyless")})
+
+	p := newProducer(brokers, kafka.DefaultTransport, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.publish(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+
+	java := kgo.StickyKeyPartitioner(nil)
+	k := testenv.NewKafka(t, brokers)
+	for topic, n := range parts {
+		got := map[int][]string{}
+		keyless := 0
+		for _, r := range k.ReadAll(topic) {
+			if r.Key == nil {
+				keyless++
+				continue
+			}
+			got[r.Partition] = append(got[r.Partition], string(r.Value))
+		}
+		want := map[int][]string{}
+		for _, m := range msgs {
+			if m.Topic != topic || m.Key == nil {
+				continue
+			}
+			partition := java.ForTopic(topic).Partition(&kgo.Record{Key: m.Key}, n)
+			want[partition] = append(want[partition], string(m.Value))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: by partition, got\n%.600v\nwant\n%.600v", topic, got, want)
+		}
+		if topic == "alerts" && keyless != 1 {
+			t.Errorf("alerts: %d keyless messages, want 1", keyless)
+		}
+	}
+}
+
+func TestChunksKeepEachRunUnderTheLimit(t *testing.T) {
+	record := func(n int) protocol.Record { return protocol.Record{Value: protocol.NewBytes(make([]byte, n))} }
+	records := []protocol.Record{record(400), record(400), record(400), record(2000), record(10)}
+	var sizes [][]int
+	for _, c := range chunks(records, 1000) {
+		var s []int
+		for _, r := range c {
+			s = append(s, r.Value.Len())
+		}
+		sizes = append(sizes, s)
+	}
+	// 400+400 and their overhead fit in 1000, a third does not; a record
+	// larger than the limit goes alone; the last joins nothing larger.
+	if got, want := fmt.Sprint(sizes), "[[400 400] [400] [2000] [10]]"; got != want {
+		t.Errorf("chunks: %s, want %s", got, want)
+	}
+}
