@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s321/s321/internal/broker"
 	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/testenv"
 )
@@ -24,17 +23,13 @@ import (
 // line, resend produces them with their original keys and the processor
 // decides the repaired one.
 func TestDLQRepairAndResend(t *testing.T) {
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	brokerAddr := testenv.StartBroker(t)
 	redis := testenv.StartRedis(t)
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	p := start(t, []string{"RECIPIENT_KEY_SECRET=a-test-secret-long-enough"},
-		"run", "--brokers", b.Addr(), "--redis-url", redis.URL(), "--http-addr", httpAddr, "--partitions", "2")
+		"run", "--brokers", brokerAddr, "--redis-url", redis.URL(), "--http-addr", httpAddr, "--partitions", "2")
 	waitHTTP(t, "http://"+httpAddr+"/readyz", 30*time.Second)
-	k := testenv.NewKafka(t, []string{b.Addr()})
+	k := testenv.NewKafka(t, []string{brokerAddr})
 
 	good := testenv.ReadTSV(t, filepath.Join(testenv.ContractExamples(t), "input.tsv"))[0]
 	var manifest map[string]any
@@ -57,7 +52,7 @@ func TestDLQRepairAndResend(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "dlq.jsonl")
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"dlq", "export", "--brokers", b.Addr(), "--out", file}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"dlq", "export", "--brokers", brokerAddr, "--out", file}, &stdout, &stderr); code != 0 {
 		t.Fatalf("dlq export exited %d\n%s", code, stderr.String())
 	}
 	lines := readLines(t, file)
@@ -89,7 +84,7 @@ func TestDLQRepairAndResend(t *testing.T) {
 	before := k.EndOffsets("manifests")
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"dlq", "resend", "--brokers", b.Addr(), "--in", file}, &stdout, &stderr); code != 1 {
+	if code := run([]string{"dlq", "resend", "--brokers", brokerAddr, "--in", file}, &stdout, &stderr); code != 1 {
 		t.Errorf("resend of a file with a truncated line exited %d, want 1", code)
 	}
 	truncatedLine := 0
@@ -120,7 +115,7 @@ func TestDLQRepairAndResend(t *testing.T) {
 	}
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"dlq", "resend", "--brokers", b.Addr(), "--in", file}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"dlq", "resend", "--brokers", brokerAddr, "--in", file}, &stdout, &stderr); code != 0 {
 		t.Fatalf("resend exited %d\n%s", code, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "sent 2 messages to manifests") {

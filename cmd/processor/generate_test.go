@@ -15,7 +15,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/s321/s321/internal/broker"
 	"github.com/s321/s321/internal/generate"
 	"github.com/s321/s321/internal/testenv"
 )
@@ -128,12 +127,8 @@ func TestGenerateStdout(t *testing.T) {
 }
 
 func TestGenerateKafka(t *testing.T) {
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	k := testenv.NewKafka(t, []string{b.Addr()})
+	addr := testenv.StartBroker(t)
+	k := testenv.NewKafka(t, []string{addr})
 
 	tests := []struct {
 		name string
@@ -149,10 +144,10 @@ func TestGenerateKafka(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			topic := fmt.Sprintf("manifests-%d", i)
 			if tc.precreate > 0 {
-				createTestTopic(t, b.Addr(), topic, tc.precreate)
+				k.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: tc.precreate, ReplicationFactor: 1})
 			}
 			const n = 700
-			args := append([]string{"generate", "--count", fmt.Sprint(n), "--seed", "11", "--brokers", b.Addr(), "--topic", topic}, tc.args...)
+			args := append([]string{"generate", "--count", fmt.Sprint(n), "--seed", "11", "--brokers", addr, "--topic", topic}, tc.args...)
 			code, stdout, stderr := runCommand(t, args...)
 			if code != 0 {
 				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
@@ -160,7 +155,7 @@ func TestGenerateKafka(t *testing.T) {
 			if stdout != "" {
 				t.Errorf("stdout is %q, want nothing in Kafka mode", stdout)
 			}
-			if m := summaryLine.FindStringSubmatch(stderr); m == nil || m[1] != fmt.Sprint(n) || m[2] != "topic "+topic+" on "+b.Addr() {
+			if m := summaryLine.FindStringSubmatch(stderr); m == nil || m[1] != fmt.Sprint(n) || m[2] != "topic "+topic+" on "+addr {
 				t.Errorf("summary %q", stderr)
 			}
 
@@ -195,20 +190,6 @@ func TestGenerateKafka(t *testing.T) {
 				next[r.Partition]++
 			}
 		})
-	}
-}
-
-func createTestTopic(t *testing.T, addr, topic string, partitions int) {
-	t.Helper()
-	client := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second}
-	resp, err := client.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
-		Topic: topic, NumPartitions: partitions, ReplicationFactor: 1,
-	}}})
-	if err == nil {
-		err = resp.Errors[topic]
-	}
-	if err != nil {
-		t.Fatalf("create topic %s: %v", topic, err)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/s321/s321/internal/broker"
 	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/testenv"
 )
@@ -52,25 +51,12 @@ func published(t *testing.T, a event.Alert) testenv.Message {
 // its group has committed every message, stops it, and checks it kept the
 // highest versions.
 func TestRunAgainstBroker(t *testing.T) {
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	addr := testenv.StartBroker(t)
 	const topic = "alerts.split-shipment"
-	client := &kafka.Client{Addr: kafka.TCP(b.Addr()), Timeout: 10 * time.Second}
-	resp, err := client.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{
-		{Topic: topic, NumPartitions: 2, ReplicationFactor: 1},
-	}})
-	if err == nil {
-		err = resp.Errors[topic]
-	}
-	if err != nil {
-		t.Fatalf("create %s: %v", topic, err)
-	}
+	k := testenv.NewKafka(t, []string{addr})
+	k.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: 2, ReplicationFactor: 1})
 	const keyA = "aaaa1111bbbb2222cccc3333dddd4444eeee5555ffff6666aaaa1111bbbb2222"
 	const keyB = "bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000"
-	k := testenv.NewKafka(t, []string{b.Addr()})
 	k.Produce(topic, []testenv.Message{
 		published(t, alert(keyA, "2025-08-27", 1)),
 		published(t, alert(keyA, "2025-08-27", 3)),
@@ -90,7 +76,7 @@ aaaa1111bbbb  2025-08-27  3        2025-08-27-1,2025-08-27-2,2025-08-27-3,2025-0
 	var stdout, stderr syncBuffer
 	exit := make(chan int, 1)
 	go func() {
-		exit <- run(ctx, []string{"--brokers", b.Addr(), "--group", "alerts-test", "--interval", "20ms"}, &stdout, &stderr)
+		exit <- run(ctx, []string{"--brokers", addr, "--group", "alerts-test", "--interval", "20ms"}, &stdout, &stderr)
 	}()
 	// Offsets are committed after the messages are handled: once the
 	// group has committed every message, the last table is complete.

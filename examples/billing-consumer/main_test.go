@@ -11,7 +11,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/s321/s321/internal/broker"
 	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/testenv"
 )
@@ -57,26 +56,13 @@ func published(t *testing.T, parcelID, carrier, decision, entryType, value strin
 // consumer until its group has committed every message, stops it, and
 // checks the final table.
 func TestRunAgainstBroker(t *testing.T) {
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	addr := testenv.StartBroker(t)
 	const cleared, formal = "parcels.cleared", "parcels.formal-entry-required"
-	client := &kafka.Client{Addr: kafka.TCP(b.Addr()), Timeout: 10 * time.Second}
-	resp, err := client.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{
-		{Topic: cleared, NumPartitions: 2, ReplicationFactor: 1},
-		{Topic: formal, NumPartitions: 2, ReplicationFactor: 1},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for topic, err := range resp.Errors {
-		if err != nil {
-			t.Fatalf("create %s: %v", topic, err)
-		}
-	}
-	k := testenv.NewKafka(t, []string{b.Addr()})
+	k := testenv.NewKafka(t, []string{addr})
+	k.CreateTopics(
+		kafka.TopicConfig{Topic: cleared, NumPartitions: 2, ReplicationFactor: 1},
+		kafka.TopicConfig{Topic: formal, NumPartitions: 2, ReplicationFactor: 1},
+	)
 	k.Produce(cleared, []testenv.Message{
 		published(t, "P-1", "DHL", "cleared", "de_minimis", "450.00", 1),
 		published(t, "P-2", "UPS", "cleared", "de_minimis", "120.50", 2),
@@ -101,7 +87,7 @@ redelivered decisions dropped: 1
 	var stdout, stderr syncBuffer
 	exit := make(chan int, 1)
 	go func() {
-		exit <- run(ctx, []string{"--brokers", b.Addr(), "--group", "billing-test", "--interval", "20ms"}, &stdout, &stderr)
+		exit <- run(ctx, []string{"--brokers", addr, "--group", "billing-test", "--interval", "20ms"}, &stdout, &stderr)
 	}()
 	// Offsets are committed after the messages are handled: once the
 	// group has committed every message, the last table is complete.

@@ -39,17 +39,6 @@ func regimesVersion(t *testing.T, httpAddr string) string {
 	return body.Live.Version
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // decisionVersion produces one parcel and returns the regime_version of
 // its decision.
 func decisionVersion(t *testing.T, k *testenv.Kafka, parcelID string) string {
@@ -95,7 +84,7 @@ func TestReloadRefusesABadFileWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Reload()
-	waitFor(t, "the reload error to be counted", func() bool { return metric(t, a.HTTPAddr(), "s321_table_reload_errors_total") == "1" })
+	testenv.WaitFor(t, 20*time.Second, "the reload error to be counted", func() bool { return metric(t, a.HTTPAddr(), "s321_table_reload_errors_total") == "1" })
 	if v := decisionVersion(t, k, "V-2"); v != before {
 		t.Errorf("after a bad reload the decision carries %s, want the old %s", v, before)
 	}
@@ -106,7 +95,7 @@ func TestReloadRefusesABadFileWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Reload()
-	waitFor(t, "the reload", func() bool { return metric(t, a.HTTPAddr(), "s321_table_reloads_total") == "1" })
+	testenv.WaitFor(t, 20*time.Second, "the reload", func() bool { return metric(t, a.HTTPAddr(), "s321_table_reloads_total") == "1" })
 	after := regimesVersion(t, a.HTTPAddr())
 	if after == before {
 		t.Fatal("version unchanged after reloading a different table")
@@ -130,7 +119,7 @@ func TestReloadWhenTheFileChanges(t *testing.T) {
 	if err := os.WriteFile(rates, []byte("currency,valid_from,usd_per_unit\nEUR,2024-01-01,1.10\nGBP,2024-01-01,1.27\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the changed rates to load", func() bool { return ratesCount(t, a.HTTPAddr()) == 2 })
+	testenv.WaitFor(t, 20*time.Second, "the changed rates to load", func() bool { return ratesCount(t, a.HTTPAddr()) == 2 })
 }
 
 func ratesCount(t *testing.T, httpAddr string) int {

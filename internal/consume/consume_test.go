@@ -12,7 +12,6 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
-	"github.com/s321/s321/internal/broker"
 	"github.com/s321/s321/internal/consume"
 	"github.com/s321/s321/internal/event"
 	"github.com/s321/s321/internal/process"
@@ -61,13 +60,7 @@ func (r *recorder) Process(ctx context.Context, inputs []process.Input, _ time.T
 // messages are handled once each in offset order, no more than two
 // batches are handled at once, and every offset is committed at the end.
 func TestWorkersShareThePartitions(t *testing.T) {
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	brokers := []string{b.Addr()}
-
+	brokers := []string{testenv.StartBroker(t)}
 	cfg := consume.DefaultConfig()
 	cfg.Brokers = brokers
 	cfg.GroupID = "share"
@@ -82,12 +75,7 @@ func TestWorkersShareThePartitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := testenv.NewKafka(t, brokers)
-	client := &kafka.Client{Addr: kafka.TCP(brokers...)}
-	created, err := client.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{
-		Topics: []kafka.TopicConfig{{Topic: "in", NumPartitions: 6, ReplicationFactor: 1}}})
-	if err != nil || created.Errors["in"] != nil {
-		t.Fatalf("create topic: %v %v", err, created)
-	}
+	k.CreateTopics(kafka.TopicConfig{Topic: "in", NumPartitions: 6, ReplicationFactor: 1})
 	var msgs []testenv.Message
 	for i := range 1200 {
 		msgs = append(msgs, testenv.Message{Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, "v%d", i)})
@@ -154,13 +142,8 @@ func TestWorkersShareThePartitions(t *testing.T) {
 // one partition: once both are in the group, the one without a partition
 // waits, and the group does not rebalance again.
 func TestAMemberWithoutPartitionsStandsBy(t *testing.T) {
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	cfg := consume.DefaultConfig()
-	cfg.Brokers = []string{b.Addr()}
+	cfg.Brokers = []string{testenv.StartBroker(t)}
 	cfg.GroupID = "standby"
 	cfg.InputTopic = "in"
 	cfg.OutputTopics = []string{"echo"}
@@ -185,20 +168,10 @@ func TestAMemberWithoutPartitionsStandsBy(t *testing.T) {
 		})
 		return c
 	}
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("after 30s: %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
 	first := start()
-	waitFor("the first consumer in the group", first.Ready)
+	testenv.WaitFor(t, 30*time.Second, "the first consumer in the group", first.Ready)
 	second := start()
-	waitFor("the second consumer in the group", func() bool { return second.Stats().Generations.Load() > 0 && second.Ready() })
+	testenv.WaitFor(t, 30*time.Second, "the second consumer in the group", func() bool { return second.Stats().Generations.Load() > 0 && second.Ready() })
 
 	// Two rebalances at most are expected while the second joins; after
 	// that a standing-by member must leave the generation alone. A member

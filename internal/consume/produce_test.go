@@ -11,7 +11,6 @@ import (
 	"github.com/segmentio/kafka-go/protocol"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/s321/s321/internal/broker"
 	"github.com/s321/s321/internal/testenv"
 )
 
@@ -22,13 +21,8 @@ import (
 // somewhere; and three records of 600 kB for one partition, more than one
 // record batch holds, arrive whole and in order.
 func TestProducerPartitionsAsJavaAndKeepsOrder(t *testing.T) {
-	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	brokers := []string{b.Addr()}
-	client := &kafka.Client{Addr: kafka.TCP(brokers...)}
+	brokers := []string{testenv.StartBroker(t)}
+	k := testenv.NewKafka(t, brokers)
 	parts := map[string]int{"decisions": 12, "alerts": 5}
 	var topics []kafka.TopicConfig
 	for name, n := range parts {
@@ -36,9 +30,7 @@ func TestProducerPartitionsAsJavaAndKeepsOrder(t *testing.T) {
 		// record batch.
 		topics = append(topics, kafka.TopicConfig{Topic: name, NumPartitions: n, ReplicationFactor: 1})
 	}
-	if _, err := client.CreateTopics(context.Background(), &kafka.CreateTopicsRequest{Topics: topics}); err != nil {
-		t.Fatal(err)
-	}
+	k.CreateTopics(topics...)
 
 	var msgs []kafka.Message
 	for i := range 300 {
@@ -62,7 +54,6 @@ func TestProducerPartitionsAsJavaAndKeepsOrder(t *testing.T) {
 	}
 
 	java := kgo.StickyKeyPartitioner(nil)
-	k := testenv.NewKafka(t, brokers)
 	for topic, n := range parts {
 		got := map[int][]string{}
 		keyless := 0

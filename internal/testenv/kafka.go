@@ -11,7 +11,21 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/s321/s321/internal/broker"
 )
+
+// StartBroker starts the embedded broker on a free loopback port for the
+// test, stopped when it ends, and returns its address.
+func StartBroker(t testing.TB) string {
+	t.Helper()
+	b, err := broker.Start(broker.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b.Addr()
+}
 
 // Kafka is a client of a broker for tests: it produces, waits for a
 // consumer group to catch up, and reads topics whole.
@@ -24,6 +38,22 @@ type Kafka struct {
 // NewKafka returns a test client of brokers.
 func NewKafka(t testing.TB, brokers []string) *Kafka {
 	return &Kafka{t: t, brokers: brokers, client: &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}}
+}
+
+// CreateTopics creates topics, failing the test on any error.
+func (k *Kafka) CreateTopics(topics ...kafka.TopicConfig) {
+	k.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := k.client.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: topics})
+	if err != nil {
+		k.t.Fatalf("create topics: %v", err)
+	}
+	for topic, err := range resp.Errors {
+		if err != nil {
+			k.t.Fatalf("create %s: %v", topic, err)
+		}
+	}
 }
 
 // Message is a key and value to produce.
