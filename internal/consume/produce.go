@@ -54,7 +54,8 @@ func newProducer(brokers []string, transport kafka.RoundTripper, timeout time.Du
 }
 
 // publish writes msgs, each to its topic and its key's partition, and
-// returns when the broker has acknowledged all, or the first error.
+// returns when the brokers have acknowledged all, or with the errors of
+// the first round of requests that failed.
 func (p *producer) publish(ctx context.Context, msgs []kafka.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -104,6 +105,11 @@ func (p *producer) publish(ctx context.Context, msgs []kafka.Message) error {
 // send sends one round's requests, one per leader, at once, and waits for
 // all.
 func (p *producer) send(ctx context.Context, round map[int]*produce.Request) error {
+	if len(round) == 1 {
+		for _, req := range round {
+			return p.roundTrip(ctx, req)
+		}
+	}
 	errs := make(chan error, len(round))
 	for _, req := range round {
 		go func() { errs <- p.roundTrip(ctx, req) }()
