@@ -98,3 +98,40 @@ func TestChunksKeepEachRunUnderTheLimit(t *testing.T) {
 		t.Errorf("chunks: %s, want %s", got, want)
 	}
 }
+
+// BenchmarkPublish publishes batches of 1,000 outputs shaped like a
+// batch's (decision-sized values keyed by parcel id, over the four output
+// topics of 12 partitions) to the embedded broker, and reports the
+// producer's allocations and time a message; the broker runs in the same
+// process, so ns/op holds its work too.
+func BenchmarkPublish(b *testing.B) {
+	brokers := []string{testenv.StartBroker(b)}
+	k := testenv.NewKafka(b, brokers)
+	topics := []string{"parcels.cleared", "parcels.formal-entry-required", "alerts.split-shipment", "manifests.dlq"}
+	for _, topic := range topics {
+		k.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: 12, ReplicationFactor: 1})
+	}
+	value := bytes.Repeat([]byte("d"), 700)
+	msgs := make([]kafka.Message, 1000)
+	for i := range msgs {
+		// Most outputs are decisions; some alerts and rejections.
+		topic := topics[i%2]
+		switch {
+		case i%50 == 0:
+			topic = topics[2]
+		case i%200 == 1:
+			topic = topics[3]
+		}
+		msgs[i] = kafka.Message{Topic: topic, Key: fmt.Appendf(nil, "JD%016d", i), Value: value}
+	}
+	p := newProducer(brokers, kafka.DefaultTransport, 10*time.Second)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := p.publish(ctx, msgs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(msgs)), "ns/message")
+}
