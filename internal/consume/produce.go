@@ -252,10 +252,17 @@ func (p *producer) layouts(ctx context.Context, msgs []kafka.Message) (map[strin
 }
 
 // forget drops the partitions and leaders read, so that the next publish
-// reads them again (a leader may have moved).
+// reads them again (a leader may have moved). kafka-go's Transport routes
+// each request by a view of the cluster of its own, which it reads again
+// only every MetadataTTL (6 s by default), not when a broker answers that
+// it no longer leads a partition; closing its connections makes it read
+// the cluster again with the next request.
 func (p *producer) forget() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.topics = nil
 	p.fetched = time.Time{}
+	p.mu.Unlock()
+	if t, ok := p.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
 }

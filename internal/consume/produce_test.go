@@ -9,6 +9,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/s321/s321/internal/testenv"
@@ -53,30 +54,114 @@ func TestProducerPartitionsAsJavaAndKeepsOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	java := kgo.StickyKeyPartitioner(nil)
 	for topic, n := range parts {
-		got := map[int][]string{}
-		keyless := 0
-		for _, r := range k.ReadAll(topic) {
-			if r.Key == nil {
-				keyless++
-				continue
-			}
-			got[r.Partition] = append(got[r.Partition], string(r.Value))
-		}
-		want := map[int][]string{}
-		for _, m := range msgs {
-			if m.Topic != topic || m.Key == nil {
-				continue
-			}
-			partition := java.ForTopic(topic).Partition(&kgo.Record{Key: m.Key}, n)
-			want[partition] = append(want[partition], string(m.Value))
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
+		got, keyless := byPartition(k.ReadAll(topic))
+		if want := javaPlacement(msgs, topic, n); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: by partition, got\n%.600v\nwant\n%.600v", topic, got, want)
 		}
 		if topic == "alerts" && keyless != 1 {
 			t.Errorf("alerts: %d keyless messages, want 1", keyless)
+		}
+	}
+}
+
+// byPartition returns the values of keyed records by partition, in
+// order, and counts the keyless ones.
+func byPartition(records []testenv.Record) (map[int][]string, int) {
+	got := map[int][]string{}
+	keyless := 0
+	for _, r := range records {
+		if r.Key == nil {
+			keyless++
+			continue
+		}
+		got[r.Partition] = append(got[r.Partition], string(r.Value))
+	}
+	return got, keyless
+}
+
+// javaPlacement returns the values of the keyed messages of topic by the
+// partition the Java client's partitioner (franz-go's) gives their keys,
+// in order.
+func javaPlacement(msgs []kafka.Message, topic string, partitions int) map[int][]string {
+	java := kgo.StickyKeyPartitioner(nil).ForTopic(topic)
+	want := map[int][]string{}
+	for _, m := range msgs {
+		if m.Topic == topic && m.Key != nil {
+			p := java.Partition(&kgo.Record{Key: m.Key}, partitions)
+			want[p] = append(want[p], string(m.Value))
+		}
+	}
+	return want
+}
+
+// TestProducerAcrossBrokersAndALeaderMove publishes to a cluster of three
+// brokers, whose partitions have different leaders, so one publish sends
+// a request to each; then moves a partition's leader: the next publish
+// may fail (the views of the leaders are stale), and the one after it
+// goes through to the new leader.
+func TestProducerAcrossBrokersAndALeaderMove(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(6, "decisions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	brokers := cluster.ListenAddrs()
+	leaders := map[int32]bool{}
+	for p := range int32(6) {
+		leaders[cluster.LeaderFor("decisions", p)] = true
+	}
+	if len(leaders) < 2 {
+		t.Fatalf("the partitions' leaders are %v: the test needs at least two", leaders)
+	}
+	batch := func(round int) []kafka.Message {
+		msgs := make([]kafka.Message, 120)
+		for i := range msgs {
+			msgs[i] = kafka.Message{Topic: "decisions", Key: fmt.Appendf(nil, "key-%d", i), Value: fmt.Appendf(nil, "%d-%d", round, i)}
+		}
+		return msgs
+	}
+	p := newProducer(brokers, kafka.DefaultTransport, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	first := batch(1)
+	if err := p.publish(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	k := testenv.NewKafka(t, brokers)
+	got, _ := byPartition(k.ReadAll("decisions"))
+	if want := javaPlacement(first, "decisions", 6); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("by partition, got\n%.600v\nwant\n%.600v", got, want)
+	}
+
+	old := cluster.LeaderFor("decisions", 0)
+	if err := cluster.MoveTopicPartition("decisions", 0, (old+1)%3); err != nil {
+		t.Fatal(err)
+	}
+	second := batch(2)
+	attempts := 0
+	for {
+		attempts++
+		err := p.publish(ctx, second)
+		if err == nil {
+			break
+		}
+		// The consumer retries a failed publish whole after a backoff. A
+		// failed publish reads the cluster again, so the second attempt
+		// finds the new leader; kafka-go's Transport alone would keep
+		// routing to the old one for up to its MetadataTTL (6 s).
+		if attempts == 3 {
+			t.Fatalf("publish after the leader moved: %d attempts, the last: %v", attempts, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("published after the move in %d attempts", attempts)
+	got, _ = byPartition(k.ReadAll("decisions"))
+	for partition, values := range javaPlacement(second, "decisions", 6) {
+		// A failed attempt may have written some partitions already, so
+		// the values of the last attempt end each partition.
+		if have := got[partition]; len(have) < len(values) || fmt.Sprint(have[len(have)-len(values):]) != fmt.Sprint(values) {
+			t.Errorf("partition %d ends with %.300v, want %.300v", partition, have, values)
 		}
 	}
 }
