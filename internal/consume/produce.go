@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"sync"
@@ -189,40 +190,28 @@ func sizeOf(b protocol.Bytes) int {
 	return b.Len()
 }
 
-// layouts returns the partitions and leaders of the topics of msgs, read
-// from the cluster when not known or older than metadataTTL.
+// layouts returns the partitions and leaders of the topics of msgs. It
+// reads them from the cluster, with every topic it knows, when one is
+// not known or what it read is older than metadataTTL.
 func (p *producer) layouts(ctx context.Context, msgs []kafka.Message) (map[string]topicLayout, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fresh := time.Since(p.fetched) < metadataTTL
-	var missing []string
+	read := time.Since(p.fetched) >= metadataTTL
+	names := slices.Collect(maps.Keys(p.topics))
 	for _, m := range msgs {
-		if _, ok := p.topics[m.Topic]; (!ok || !fresh) && !slices.Contains(missing, m.Topic) {
-			missing = append(missing, m.Topic)
+		if _, ok := p.topics[m.Topic]; !ok && !slices.Contains(names, m.Topic) {
+			names, read = append(names, m.Topic), true
 		}
 	}
-	if len(missing) == 0 {
+	if !read {
 		return p.topics, nil
 	}
-	if !fresh {
-		// Read every known topic again, so that all are as fresh.
-		for t := range p.topics {
-			if !slices.Contains(missing, t) {
-				missing = append(missing, t)
-			}
-		}
-	}
 	client := &kafka.Client{Addr: p.bootstrap, Transport: p.transport, Timeout: p.timeout}
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: missing})
+	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
 	if err != nil {
 		return nil, fmt.Errorf("produce: metadata: %w", err)
 	}
-	topics := map[string]topicLayout{}
-	if fresh {
-		for t, l := range p.topics {
-			topics[t] = l
-		}
-	}
+	topics := make(map[string]topicLayout, len(names))
 	for _, t := range meta.Topics {
 		if t.Error != nil {
 			return nil, fmt.Errorf("produce: metadata of %s: %w", t.Name, t.Error)
@@ -239,15 +228,12 @@ func (p *producer) layouts(ctx context.Context, msgs []kafka.Message) (map[strin
 		}
 		topics[t.Name] = l
 	}
-	for _, t := range missing {
-		if _, ok := topics[t]; !ok {
-			return nil, fmt.Errorf("produce: metadata: topic %s not found", t)
+	for _, name := range names {
+		if _, ok := topics[name]; !ok {
+			return nil, fmt.Errorf("produce: metadata: topic %s not found", name)
 		}
 	}
-	p.topics = topics
-	if !fresh {
-		p.fetched = time.Now()
-	}
+	p.topics, p.fetched = topics, time.Now()
 	return topics, nil
 }
 
