@@ -725,15 +725,19 @@ func setAlertEntries(res *Result, entries []entry) {
 	}
 }
 
-// knownMaxParcels and knownMaxSubjects bound what a process holds of the
-// subjects it wrote: subjects of up to 64 parcels, the last 8,192 to
-// 16,384 put back; a larger or older subject is read, a few fields at a
-// time, like one another processor wrote; the keys of the last 65,536
-// to 131,072 others written are remembered, so that they are read at
-// once rather than taken to be new.
+// knownMaxParcels, knownMaxSubjects and knownMaxRecords bound what a
+// process holds of the subjects it wrote: subjects of up to 64 parcels,
+// the last put back, up to 8,192 subjects or 32,768 records (parcels,
+// events, members and alert entries) a generation, two generations; a
+// larger or older subject is read, a few fields at a time, like one
+// another processor wrote. The bound in records keeps the memory they
+// take the same whether a stream's subjects hold one parcel or dozens.
+// The keys of the last 65,536 to 131,072 others written are remembered,
+// so that they are read at once rather than taken to be new.
 const (
 	knownMaxParcels  = 64
 	knownMaxSubjects = 1 << 13
+	knownMaxRecords  = 1 << 15
 	knownMaxSeen     = 1 << 16
 )
 
@@ -753,9 +757,11 @@ const (
 type knownSubjects struct {
 	mu sync.Mutex
 	// recent and older hold the subjects put back lately: when recent is
-	// full it becomes older and the one before is dropped, so the last
-	// knownMaxSubjects to knownMaxSubjects*2 are kept.
+	// full (knownMaxSubjects subjects, or knownMaxRecords records) it
+	// becomes older and the one before is dropped. recentRecords counts
+	// the records of recent.
 	recent, older map[string]*subject
+	recentRecords int
 	// seen and seenBefore, likewise, the keys of subjects written or read
 	// lately but not held whole: they exist, and are read rather than
 	// taken to be new.
@@ -845,10 +851,11 @@ func (k *knownSubjects) release(key string, sub *subject) {
 	}
 	delete(k.held, key)
 	if sub != nil {
-		if len(k.recent) >= knownMaxSubjects {
-			k.older, k.recent = k.recent, make(map[string]*subject, knownMaxSubjects)
+		if len(k.recent) >= knownMaxSubjects || k.recentRecords >= knownMaxRecords {
+			k.older, k.recent, k.recentRecords = k.recent, make(map[string]*subject, knownMaxSubjects), 0
 		}
 		k.recent[key] = sub
+		k.recentRecords += sub.records()
 		return
 	}
 	k.sawLocked(key)
@@ -858,7 +865,9 @@ func (k *knownSubjects) release(key string, sub *subject) {
 // the key was seen lately.
 func (k *knownSubjects) takeLocked(key string) (*subject, bool) {
 	sub, ok := k.recent[key]
-	if !ok {
+	if ok {
+		k.recentRecords -= sub.records()
+	} else {
 		sub, ok = k.older[key]
 	}
 	if ok {

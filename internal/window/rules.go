@@ -339,6 +339,23 @@ func (s *subject) changeLog() *changeLog {
 	return s.write.changed.log
 }
 
+// records counts what the subject holds one by one: the records of its
+// parcels, events and members, and the entries its writes keep; the
+// figures aside. A subject held whole costs about its records.
+func (s *subject) records() int {
+	n := len(s.parcels.items)
+	if s.events != nil {
+		n += len(s.events.items)
+	}
+	if s.memberSeen != nil {
+		n += len(s.memberSeen.items)
+	}
+	if s.write != nil {
+		n += len(s.write.entries)
+	}
+	return n
+}
+
 // wholeEntries returns the first n entries of a subject held whole, as
 // the memory store holds them: its parcels, in the order they were first
 // counted (smallMap keeps that order, and the rules set a parcel's record
