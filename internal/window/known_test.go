@@ -59,3 +59,28 @@ func TestKnownSubjectsAreBoundedInRecords(t *testing.T) {
 		}
 	}
 }
+
+// A key written but not held whole is remembered as existing, for the
+// last knownMaxSeen to twice as many such keys, and no other key is.
+func TestKnownSubjectsRememberTheKeysSeen(t *testing.T) {
+	k := newKnownSubjects()
+	k.release("first", nil)
+	if _, seen := k.takeLocked("first"); !seen {
+		t.Error("a key put back not held whole is not remembered")
+	}
+	if _, seen := k.takeLocked("never"); seen {
+		t.Error("a key never put back is remembered")
+	}
+	for i := range knownMaxSeen - 1 {
+		k.release("s:"+strconv.Itoa(i), nil)
+	}
+	if _, seen := k.takeLocked("first"); !seen {
+		t.Errorf("the first key is forgotten after %d others", knownMaxSeen-1)
+	}
+	for i := range 2 * knownMaxSeen {
+		k.release("t:"+strconv.Itoa(i), nil)
+	}
+	if _, seen := k.takeLocked("first"); seen {
+		t.Errorf("the first key is remembered after %d others", 2*knownMaxSeen)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -732,13 +733,14 @@ func setAlertEntries(res *Result, entries []entry) {
 // larger or older subject is read, a few fields at a time, like one
 // another processor wrote. The bound in records keeps the memory they
 // take the same whether a stream's subjects hold one parcel or dozens.
-// The keys of the last 65,536 to 131,072 others written are remembered,
-// so that they are read at once rather than taken to be new.
+// The last 524,288 to 1,048,576 other keys written or read are
+// remembered, by a 64-bit hash of each (about 10 bytes a key), so that
+// they are read at once rather than taken to be new.
 const (
 	knownMaxParcels  = 64
 	knownMaxSubjects = 1 << 13
 	knownMaxRecords  = 1 << 15
-	knownMaxSeen     = 1 << 16
+	knownMaxSeen     = 1 << 19
 )
 
 // knownSubjects holds the subjects this process holds whole: those it
@@ -764,8 +766,10 @@ type knownSubjects struct {
 	recentRecords int
 	// seen and seenBefore, likewise, the keys of subjects written or read
 	// lately but not held whole: they exist, and are read rather than
-	// taken to be new.
-	seen, seenBefore map[string]struct{}
+	// taken to be new. They hold a hash of each key (seed): two keys of
+	// one hash only make a new subject be read before it is written.
+	seen, seenBefore map[uint64]struct{}
+	seed             maphash.Seed
 	// held has a key for each subject a batch holds, with the batches
 	// waiting for it, first come first.
 	held map[string][]*subjectWait
@@ -781,7 +785,8 @@ type subjectWait struct {
 
 func newKnownSubjects() *knownSubjects {
 	return &knownSubjects{recent: make(map[string]*subject), older: make(map[string]*subject),
-		seen: make(map[string]struct{}), seenBefore: make(map[string]struct{}), held: make(map[string][]*subjectWait)}
+		seen: make(map[uint64]struct{}), seenBefore: make(map[uint64]struct{}), seed: maphash.MakeSeed(),
+		held: make(map[string][]*subjectWait)}
 }
 
 // hold takes the subjects for one batch: now, those no batch holds,
@@ -876,18 +881,19 @@ func (k *knownSubjects) takeLocked(key string) (*subject, bool) {
 		k.sawLocked(key)
 		return sub, true
 	}
-	_, seen := k.seen[key]
+	hash := maphash.String(k.seed, key)
+	_, seen := k.seen[hash]
 	if !seen {
-		_, seen = k.seenBefore[key]
+		_, seen = k.seenBefore[hash]
 	}
 	return nil, seen
 }
 
 func (k *knownSubjects) sawLocked(key string) {
 	if len(k.seen) >= knownMaxSeen {
-		k.seenBefore, k.seen = k.seen, make(map[string]struct{}, knownMaxSeen)
+		k.seenBefore, k.seen = k.seen, make(map[uint64]struct{}, knownMaxSeen)
 	}
-	k.seen[key] = struct{}{}
+	k.seen[maphash.String(k.seed, key)] = struct{}{}
 }
 
 // entryCacheSize bounds the entries a process caches, about 40 bytes
