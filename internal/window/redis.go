@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -733,14 +732,14 @@ func setAlertEntries(res *Result, entries []entry) {
 // larger or older subject is read, a few fields at a time, like one
 // another processor wrote. The bound in records keeps the memory they
 // take the same whether a stream's subjects hold one parcel or dozens.
-// The last 524,288 to 1,048,576 other keys written or read are
-// remembered, by a 64-bit hash of each (about 10 bytes a key), so that
-// they are read at once rather than taken to be new.
+// The last 2,097,152 to 4,194,304 other keys written or read are
+// remembered (seenKeys: 10 bits a key, 5 MiB), so that they are read at
+// once rather than taken to be new.
 const (
 	knownMaxParcels  = 64
 	knownMaxSubjects = 1 << 13
 	knownMaxRecords  = 1 << 15
-	knownMaxSeen     = 1 << 19
+	knownMaxSeen     = 1 << 21
 )
 
 // knownSubjects holds the subjects this process holds whole: those it
@@ -764,12 +763,11 @@ type knownSubjects struct {
 	// the records of recent.
 	recent, older map[string]*subject
 	recentRecords int
-	// seen and seenBefore, likewise, the keys of subjects written or read
-	// lately but not held whole: they exist, and are read rather than
-	// taken to be new. They hold a hash of each key (seed): two keys of
-	// one hash only make a new subject be read before it is written.
-	seen, seenBefore map[uint64]struct{}
-	seed             maphash.Seed
+	// seen, the keys of subjects written or read lately but not held
+	// whole: they exist, and are read rather than taken to be new. A key
+	// seen finds by mistake (about 1% of others) is only read before it
+	// is written.
+	seen *seenKeys
 	// held has a key for each subject a batch holds, with the batches
 	// waiting for it, first come first.
 	held map[string][]*subjectWait
@@ -785,8 +783,7 @@ type subjectWait struct {
 
 func newKnownSubjects() *knownSubjects {
 	return &knownSubjects{recent: make(map[string]*subject), older: make(map[string]*subject),
-		seen: make(map[uint64]struct{}), seenBefore: make(map[uint64]struct{}), seed: maphash.MakeSeed(),
-		held: make(map[string][]*subjectWait)}
+		seen: newSeenKeys(knownMaxSeen), held: make(map[string][]*subjectWait)}
 }
 
 // hold takes the subjects for one batch: now, those no batch holds,
@@ -863,7 +860,7 @@ func (k *knownSubjects) release(key string, sub *subject) {
 		k.recentRecords += sub.records()
 		return
 	}
-	k.sawLocked(key)
+	k.seen.add(key)
 }
 
 // takeLocked removes and returns the subject of key, or nil and whether
@@ -878,22 +875,10 @@ func (k *knownSubjects) takeLocked(key string) (*subject, bool) {
 	if ok {
 		delete(k.recent, key)
 		delete(k.older, key)
-		k.sawLocked(key)
+		k.seen.add(key)
 		return sub, true
 	}
-	hash := maphash.String(k.seed, key)
-	_, seen := k.seen[hash]
-	if !seen {
-		_, seen = k.seenBefore[hash]
-	}
-	return nil, seen
-}
-
-func (k *knownSubjects) sawLocked(key string) {
-	if len(k.seen) >= knownMaxSeen {
-		k.seenBefore, k.seen = k.seen, make(map[uint64]struct{}, knownMaxSeen)
-	}
-	k.seen[maphash.String(k.seed, key)] = struct{}{}
+	return nil, k.seen.has(key)
 }
 
 // entryCacheSize bounds the entries a process caches, about 40 bytes
