@@ -79,4 +79,13 @@ func TestKnownSubjectsRememberTheKeysSeen(t *testing.T) {
 	if _, seen := k.takeLocked("never"); seen {
 		t.Error("a key never put back is remembered")
 	}
+	// A subject held whole until it is dropped, to hold later ones, is
+	// remembered as existing.
+	k.release("dropped", subjectOfRecords(1))
+	for i := range 2 * knownMaxSubjects {
+		k.release("s:"+strconv.Itoa(i), subjectOfRecords(1))
+	}
+	if s, seen := k.takeLocked("dropped"); s != nil || !seen {
+		t.Errorf("a subject dropped: held %v, remembered %v; want not held, remembered", s != nil, seen)
+	}
 }

@@ -854,6 +854,11 @@ func (k *knownSubjects) release(key string, sub *subject) {
 	delete(k.held, key)
 	if sub != nil {
 		if len(k.recent) >= knownMaxSubjects || k.recentRecords >= knownMaxRecords {
+			// The subjects dropped exist: they are read, not taken to be
+			// new, when they come back.
+			for dropped := range k.older {
+				k.seen.add(dropped)
+			}
 			k.older, k.recent, k.recentRecords = k.recent, make(map[string]*subject, knownMaxSubjects), 0
 		}
 		k.recent[key] = sub
