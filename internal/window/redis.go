@@ -765,8 +765,8 @@ type knownSubjects struct {
 	recentRecords int
 	// seen, the keys of subjects written or read lately but not held
 	// whole: they exist, and are read rather than taken to be new. A key
-	// seen finds by mistake (about 1% of others) is only read before it
-	// is written.
+	// it finds by mistake (about one other key in a hundred) is only read
+	// before it is written.
 	seen *seenKeys
 	// held has a key for each subject a batch holds, with the batches
 	// waiting for it, first come first.
