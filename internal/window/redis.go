@@ -25,8 +25,9 @@ import (
 //     of its figures and of the records of the parcels, events and
 //     members its ops name;
 //  2. write: the rules are applied in Go, and every subject that changed
-//     is written back by casScript, which writes a subject only while its
-//     version is still the one held or read (compare and set). A subject
+//     is written back only while its version is still the one held or
+//     read (compare and set): a new one by RESTORE, which creates a key
+//     only where there is none (dump.go), any other by casScript. A subject
 //     another processor changed in between is read again and its ops
 //     applied again, until its write goes through; only those ops are
 //     retried;
@@ -388,62 +389,131 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 }
 
 // commit writes the changed subjects back, in one pipelined round trip,
-// and returns those whose version had moved (not written).
+// and returns those whose version had moved (not written). A subject
+// that does not exist where it is written (taken to be new, or read and
+// found not to exist) is created by RESTORE, which refuses a key that
+// exists; any other subject is written by casScript.
 func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisSubject, error) {
 	if len(subjects) == 0 {
 		return nil, nil
 	}
-	calls := s.planCalls(subjects)
+	var (
+		created  []*redisSubject
+		payloads []string
+		scripted []*redisSubject
+		text     argText
+		pairs    [][]byte
+		dump, lp []byte
+	)
+	for _, rs := range subjects {
+		if rs.loaded.version != 0 || s.restoreRefused.Load() {
+			scripted = append(scripted, rs)
+			continue
+		}
+		text.reset()
+		writeSubject(&text, rs)
+		pairs = text.slices(pairs[:0], 3)
+		var ok bool
+		if dump, lp, ok = appendHashDump(dump[:0], lp, pairs); !ok {
+			scripted = append(scripted, rs)
+			continue
+		}
+		created = append(created, rs)
+		payloads = append(payloads, string(dump))
+	}
+	calls := s.planCalls(scripted)
 	ttl := strconv.FormatInt(s.ttl.Milliseconds(), 10)
-	run := func(cached bool) ([]*redis.Cmd, error) {
-		cmds := make([]*redis.Cmd, len(calls))
+	restores := make([]*redis.StatusCmd, len(created))
+	scripts := make([]*redis.Cmd, len(calls))
+	send := func(pipe redis.Pipeliner, c int, cached bool) error {
+		var text argText
+		text.str(ttl)
+		for _, rs := range calls[c] {
+			writeSubject(&text, rs)
+		}
+		args := make([]any, 0, 3+len(calls[c])+text.len())
+		if cached {
+			args = append(args, "evalsha", casScript.Hash(), len(calls[c]))
+		} else {
+			args = append(args, "eval", casSource, len(calls[c]))
+		}
+		for _, rs := range calls[c] {
+			args = append(args, rs.key)
+		}
+		scripts[c] = redis.NewCmd(ctx, text.appendTo(args)...)
+		return pipe.Process(ctx, scripts[c])
+	}
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for j, rs := range created {
+			restores[j] = pipe.Restore(ctx, rs.key, s.ttl, payloads[j])
+		}
+		for c := range calls {
+			if err := send(pipe, c, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && !isServerError(err) {
+		return nil, fmt.Errorf("write subjects: %w", err)
+	}
+	// The script cache was flushed (or Redis restarted): send the script
+	// itself. A call that went through the first time finds its versions
+	// moved, and its subjects are read again.
+	var unknown []int
+	for c, cmd := range scripts {
+		if isNoScript(cmd.Err()) {
+			unknown = append(unknown, c)
+		}
+	}
+	if len(unknown) > 0 {
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-			var text argText
-			for c, call := range calls {
-				text.reset()
-				text.str(ttl)
-				for _, rs := range call {
-					writeSubject(&text, rs)
-				}
-				args := make([]any, 0, 3+len(call)+text.len())
-				if cached {
-					args = append(args, "evalsha", casScript.Hash(), len(call))
-				} else {
-					args = append(args, "eval", casSource, len(call))
-				}
-				for _, rs := range call {
-					args = append(args, rs.key)
-				}
-				cmds[c] = redis.NewCmd(ctx, text.appendTo(args)...)
-				if err := pipe.Process(ctx, cmds[c]); err != nil {
+			for _, c := range unknown {
+				if err := send(pipe, c, false); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		return cmds, err
+		if err != nil && !isServerError(err) {
+			return nil, fmt.Errorf("write subjects: %w", err)
+		}
 	}
-	cmds, err := run(true)
-	if err != nil && isNoScript(err) {
-		// The script cache was flushed (or Redis restarted): send the
-		// script itself. A call that went through the first time finds
-		// its versions moved, and its subjects are read again.
-		cmds, err = run(false)
+	var lost, refused []*redisSubject
+	for j, rs := range created {
+		switch err := restores[j].Err(); {
+		case err == nil:
+		case isBusyKey(err):
+			lost = append(lost, rs)
+		case isServerError(err):
+			// A Redis before 7.0, or one that does not allow RESTORE:
+			// from now on new subjects are written by the script.
+			s.restoreRefused.Store(true)
+			refused = append(refused, rs)
+		default:
+			return nil, fmt.Errorf("write subjects: %w", err)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("write subjects: %w", err)
-	}
-	var lost []*redisSubject
 	for c, call := range calls {
-		written, ok := cmds[c].Val().([]any)
+		if err := scripts[c].Err(); err != nil {
+			return nil, fmt.Errorf("write subjects: %w", err)
+		}
+		written, ok := scripts[c].Val().([]any)
 		if !ok || len(written) != len(call) {
-			return nil, fmt.Errorf("write subjects: unexpected reply %v", cmds[c].Val())
+			return nil, fmt.Errorf("write subjects: unexpected reply %v", scripts[c].Val())
 		}
 		for j, rs := range call {
 			if n, _ := written[j].(int64); n != 1 {
 				lost = append(lost, rs)
 			}
 		}
+	}
+	if len(refused) > 0 {
+		more, err := s.commit(ctx, refused)
+		if err != nil {
+			return nil, err
+		}
+		lost = append(lost, more...)
 	}
 	return lost, nil
 }
@@ -597,6 +667,20 @@ func (a *argText) field(prefix, id string) {
 	a.end()
 }
 
+// slices appends to dst the arguments from the from-th on, each a slice
+// of the buffer, and returns it.
+func (a *argText) slices(dst [][]byte, from int) [][]byte {
+	start := 0
+	if from > 0 {
+		start = a.ends[from-1]
+	}
+	for _, end := range a.ends[from:] {
+		dst = append(dst, a.buf[start:end])
+		start = end
+	}
+	return dst
+}
+
 // appendTo appends the arguments to args and returns it.
 func (a *argText) appendTo(args []any) []any {
 	text := string(a.buf)
@@ -626,6 +710,20 @@ func memberName(member string) string {
 func isNoScript(err error) bool {
 	var rerr redis.Error
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
+}
+
+// isBusyKey reports RESTORE's refusal of a key that exists.
+func isBusyKey(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "BUSYKEY")
+}
+
+// isServerError reports an error Redis answered, as against one of the
+// connection (a timeout, a closed connection), after which the replies
+// of a pipeline are not known.
+func isServerError(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr)
 }
 
 // fillEntries gives every result with an alert its subject's first

@@ -279,6 +279,10 @@ type Store struct {
 	// conflicts counts subjects written again because another processor
 	// had changed them since they were read (Redis only).
 	conflicts atomic.Int64
+	// restoreRefused is set once Redis refused a RESTORE other than for
+	// an existing key (a Redis before 7.0, or an ACL without it): from
+	// then on new subjects are written by the script (Redis only).
+	restoreRefused atomic.Bool
 }
 
 // Conflicts returns how many times a subject was read and written again

@@ -231,6 +231,8 @@ func TestApplyAddsLargeTotalsExactly(t *testing.T) {
 
 // Regression: after SCRIPT FLUSH (or a Redis restart without the script
 // cache) EVALSHA fails with NOSCRIPT; Apply must load the script and go on.
+// The subject exists before the flush, so that its write is the script's
+// (a new subject is created by RESTORE).
 func TestApplyRecoversFromScriptFlush(t *testing.T) {
 	rdb := testenv.StartRedis(t).Client()
 	store := newStore(t, rdb)
@@ -238,15 +240,18 @@ func TestApplyRecoversFromScriptFlush(t *testing.T) {
 	if err := store.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "12.34")}); err != nil {
+		t.Fatal(err)
+	}
 	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "12.34")})
+	got, err := store.Apply(ctx, []window.Op{op("P-2", "DHL", "1")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if money.Format(got[0].Total()) != "12.34" {
-		t.Errorf("total %s, want 12.34", money.Format(got[0].Total()))
+	if money.Format(got[0].Total()) != "13.34" {
+		t.Errorf("total %s, want 13.34", money.Format(got[0].Total()))
 	}
 }
 

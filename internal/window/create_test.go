@@ -1,0 +1,112 @@
+package window_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s321/s321/internal/money"
+	"github.com/s321/s321/internal/testenv"
+	"github.com/s321/s321/internal/window"
+)
+
+// TestANewSubjectCreatedElsewhereIsCountedOnto: a store takes a subject
+// it has never seen to be new and creates it (RESTORE); when another
+// processor created it in between, the create is refused, and the store
+// reads the subject and counts onto it.
+func TestANewSubjectCreatedElsewhereIsCountedOnto(t *testing.T) {
+	server := testenv.StartRedis(t)
+	ctx := context.Background()
+	first := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+	second := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+	if _, err := first.Apply(ctx, []window.Op{op("P-1", "DHL", "300")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := second.Apply(ctx, []window.Op{op("P-2", "DHL", "600")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total := money.Format(got[0].Total()); total != "900" || got[0].Seq != 2 {
+		t.Fatalf("total %s, seq %d, want 900, 2: counted onto the first parcel", total, got[0].Seq)
+	}
+	if calls, failed := commandStat(t, server.Client(), "restore", "calls"), commandStat(t, server.Client(), "restore", "failed_calls"); calls != 2 || failed != 1 {
+		t.Fatalf("RESTORE %d calls, %d refused; want 2, the second refused", calls, failed)
+	}
+	// The first store holds the subject at the version it wrote, which
+	// has moved: its next write is refused, and it reads the subject.
+	got, err = first.Apply(ctx, []window.Op{op("P-3", "DHL", "1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total := money.Format(got[0].Total()); total != "901" {
+		t.Fatalf("total %s, want 901", total)
+	}
+}
+
+// TestNewSubjectsWhereRestoreIsRefused: where Redis refuses RESTORE (here
+// an ACL user without it; a Redis before 7.0 refuses the payload), new
+// subjects are written by the script instead, with their expiry, and
+// counting goes on.
+func TestNewSubjectsWhereRestoreIsRefused(t *testing.T) {
+	server := testenv.StartRedis(t)
+	ctx := context.Background()
+	admin := server.Client()
+	if err := admin.Do(ctx, "ACL", "SETUSER", "norestore", "on", ">secret", "~*", "+@all", "-restore").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: server.Addr, Username: "norestore", Password: "secret"})
+	t.Cleanup(func() { _ = rdb.Close() })
+	cfg := window.DefaultConfig()
+	cfg.TTL = time.Hour
+	store := newStoreWith(t, rdb, cfg)
+	// Two new subjects: the first refused RESTORE, the second after it.
+	for _, subject := range []string{"rk1", "rk2"} {
+		parcel := op("P-"+subject, "DHL", "300")
+		parcel.Subject = subject
+		got, err := store.Apply(ctx, []window.Op{parcel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total := money.Format(got[0].Total()); total != "300" || got[0].Seq != 1 {
+			t.Errorf("%s: total %s, seq %d, want 300, 1", subject, total, got[0].Seq)
+		}
+		key := store.DayKey(subject, "2024-05-01")
+		if ttl := admin.PTTL(ctx, key).Val(); ttl <= 59*time.Minute || ttl > time.Hour {
+			t.Errorf("%s: ttl %s, want about 1h", subject, ttl)
+		}
+	}
+	// The store tried once, and then stopped trying.
+	if calls, rejected := commandStat(t, admin, "restore", "calls"), commandStat(t, admin, "restore", "rejected_calls"); calls != 0 || rejected != 1 {
+		t.Errorf("RESTORE %d calls, %d rejected; want 0, 1", calls, rejected)
+	}
+}
+
+// commandStat returns one figure of INFO commandstats for a command
+// (calls, failed_calls, rejected_calls), 0 when it never ran.
+func commandStat(t *testing.T, rdb *redis.Client, command, stat string) int64 {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(info) {
+		figures, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_"+command+":")
+		if !ok {
+			continue
+		}
+		for figure := range strings.SplitSeq(figures, ",") {
+			if value, ok := strings.CutPrefix(figure, stat+"="); ok {
+				n, err := strconv.ParseInt(value, 10, 64)
+				if err != nil {
+					t.Fatalf("%s of %s: %v", stat, command, err)
+				}
+				return n
+			}
+		}
+	}
+	return 0
+}
