@@ -27,7 +27,7 @@ type LinkRequest struct {
 // Link resolves each request to a recipient key: the key the first of its
 // links was first seen with, or its own key when none was seen; links not
 // seen before are then recorded with the chosen key, for TTL after their
-// last use. A redelivered parcel gets the key it got the first time: its
+// last use (in Redis, from 7/8 of the TTL: see knownLinks). A redelivered parcel gets the key it got the first time: its
 // links name the same recipient for as long as they live, and where a
 // link it resolved by was recorded by another batch at the same moment,
 // its answer is pinned (for TTL). Two round trips, pipelined for the
@@ -56,25 +56,39 @@ func (s *Store) Resolve(ctx context.Context, reqs []LinkRequest) (keys []string,
 		return s.mem.resolve(reqs)
 	}
 	out := make([]string, len(reqs))
-	gets := make([][]*redis.StringCmd, len(reqs))
+	// A link this process read or recorded lately is answered from
+	// knownLinks; any other is read by GETEX, which renews a known link's
+	// expiry as it reads it.
+	type linkRead struct {
+		cmd       *redis.StringCmd
+		recipient string
+		id        linkID
+	}
+	reads := make([][]linkRead, len(reqs))
 	pins := make([]*redis.StringCmd, len(reqs))
 	ttl := s.ttl
 	nothing := func(context.Context) error { return nil }
 	any := false
+	sent := s.now()
 	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, req := range reqs {
 			out[i] = req.Own
 			if req.ParcelID != "" {
 				pins[i] = pipe.Get(ctx, s.pinKey(req))
 			}
-			for _, link := range req.Links {
+			reads[i] = make([]linkRead, len(req.Links))
+			for j, link := range req.Links {
 				if link == "" {
-					gets[i] = append(gets[i], nil)
 					continue
 				}
 				any = true
-				// GETEX renews a known link's expiry as it reads it.
-				gets[i] = append(gets[i], pipe.GetEx(ctx, s.linkKey(link), ttl))
+				read := &reads[i][j]
+				read.id = linkIDOf(link)
+				if recipient, ok := s.links.get(read.id, sent); ok {
+					read.recipient = recipient
+					continue
+				}
+				read.cmd = pipe.GetEx(ctx, s.linkKey(link), ttl)
 			}
 		}
 		return nil
@@ -89,6 +103,7 @@ func (s *Store) Resolve(ctx context.Context, reqs []LinkRequest) (keys []string,
 	// already names its recipient for the requests after it.
 	seen := make(map[string]string)
 	known := make(map[string]bool)
+	ids := make(map[string]linkID)
 	pinned := make([]bool, len(reqs))
 	for i, req := range reqs {
 		if pins[i] != nil {
@@ -97,15 +112,24 @@ func (s *Store) Resolve(ctx context.Context, reqs []LinkRequest) (keys []string,
 				continue
 			}
 		}
-		for j, cmd := range gets[i] {
-			if cmd == nil {
+		for j, read := range reads[i] {
+			link := req.Links[j]
+			if link == "" {
 				continue
 			}
-			key, ok := seen[req.Links[j]]
+			ids[link] = read.id
+			key, ok := seen[link]
 			if !ok {
-				if v, err := cmd.Result(); err == nil && v != "" {
+				v := read.recipient
+				if read.cmd != nil {
+					if got, err := read.cmd.Result(); err == nil {
+						v = got
+						s.links.put(read.id, v, sent)
+					}
+				}
+				if v != "" {
 					key, ok = v, true
-					seen[req.Links[j]], known[req.Links[j]] = v, true
+					seen[link], known[link] = v, true
 				}
 			}
 			if ok && out[i] == req.Own {
@@ -122,6 +146,7 @@ func (s *Store) Resolve(ctx context.Context, reqs []LinkRequest) (keys []string,
 		// SET NX keeps a link another batch recorded meanwhile (with its
 		// own fresh expiry); known links were renewed by GETEX.
 		recorded := make(map[string]*redis.BoolCmd)
+		sent := s.now()
 		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for link, key := range seen {
 				if !known[link] {
@@ -132,6 +157,11 @@ func (s *Store) Resolve(ctx context.Context, reqs []LinkRequest) (keys []string,
 		})
 		if err != nil {
 			return fmt.Errorf("record links: %w", err)
+		}
+		for link, cmd := range recorded {
+			if cmd.Val() {
+				s.links.put(ids[link], seen[link], sent)
+			}
 		}
 		// A parcel needs a pin only when a link it resolved by was just
 		// recorded by another batch instead (its SET NX lost): read again,

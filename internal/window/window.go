@@ -279,6 +279,11 @@ type Store struct {
 	// conflicts counts subjects written again because another processor
 	// had changed them since they were read (Redis only).
 	conflicts atomic.Int64
+	// links remembers the links this process read or recorded lately
+	// (Redis only).
+	links *knownLinks
+	// now is the clock knownLinks' times are read from.
+	now func() time.Time
 	// restoreRefused is set once Redis refused a RESTORE other than for
 	// an existing key (a Redis before 7.0, or an ACL without it): from
 	// then on new subjects are written by the script (Redis only).
@@ -297,7 +302,8 @@ func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
 	if rdb == nil {
 		return nil, fmt.Errorf("window: a Redis client is required (NewMemory keeps state in memory)")
 	}
-	return &Store{rdb: rdb, prefix: cfg.KeyPrefix, ttl: cfg.TTL, entries: newEntryCache(entryCacheSize), known: newKnownSubjects()}, nil
+	return &Store{rdb: rdb, prefix: cfg.KeyPrefix, ttl: cfg.TTL, entries: newEntryCache(entryCacheSize), known: newKnownSubjects(),
+		links: newKnownLinks(cfg.TTL), now: time.Now}, nil
 }
 
 // NewMemory returns a Store that keeps everything in this process, for as
