@@ -21,8 +21,10 @@ import (
 //     while there is no version (HGET, HSET, PEXPIRE);
 //   - hset-pexpire: the same fields and expiry with no check, the least
 //     a write can be;
-//   - restore: RESTORE of a DUMP of such a hash with its expiry, the one
-//     Redis 7.0 command that creates a key only where there is none.
+//   - restore: RESTORE of such a hash with its expiry, the payload built
+//     as the store builds it (appendHashDump): how the store creates a
+//     subject, with the one command that creates a key only where there
+//     is none.
 //
 // It reports redis-server's CPU a subject (INFO's used_cpu_user and
 // used_cpu_sys). A subject's fields are those of a new recipient's day:
@@ -48,13 +50,17 @@ func BenchmarkRedisCreateSubject(b *testing.B) {
 		next++
 		return fmt.Sprintf("%s:{%064d}", how, next)
 	}
-	sample := key("sample")
-	if err := rdb.HSet(ctx, sample, fields(0)...).Err(); err != nil {
-		b.Fatal(err)
-	}
-	dump, err := rdb.Dump(ctx, sample).Result()
-	if err != nil {
-		b.Fatal(err)
+	payload := func(i int) string {
+		f := fields(i)
+		pairs := make([][]byte, len(f))
+		for k := range f {
+			pairs[k] = []byte(f[k].(string))
+		}
+		dump, _, ok := appendHashDump(nil, nil, pairs)
+		if !ok {
+			b.Fatal("no payload")
+		}
+		return string(dump)
 	}
 
 	for _, how := range []struct {
@@ -82,10 +88,10 @@ func BenchmarkRedisCreateSubject(b *testing.B) {
 			})
 			return err
 		}},
-		{"restore", func(int) error {
+		{"restore", func(i int) error {
 			_, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-				for range perCall {
-					pipe.Restore(ctx, key("restore"), ttl, dump)
+				for k := range perCall {
+					pipe.Restore(ctx, key("restore"), ttl, payload(i*perCall+k))
 				}
 				return nil
 			})

@@ -135,3 +135,21 @@ func TestListpackIntIsWhatRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHashDump builds the payload of a new recipient's day as the
+// store creates it: its figures, one parcel's record and one entry.
+func BenchmarkHashDump(b *testing.B) {
+	pairs := [][]byte{[]byte("v"), []byte("3022910839478211077"), []byte("n"), []byte("1"),
+		[]byte("total"), []byte("12345"), []byte("scale"), []byte("2"),
+		[]byte("p:1ZVFKZ0000000001"), []byte("1 12345 2 0 0 12345 0 a c - UPS"),
+		[]byte("l:1"), []byte("1ZVFKZ0000000001 UPS")}
+	var dump, lp []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var ok bool
+		if dump, lp, ok = appendHashDump(dump[:0], lp, pairs); !ok {
+			b.Fatal("no payload")
+		}
+	}
+	b.SetBytes(int64(len(dump)))
+}

@@ -84,7 +84,9 @@ func (k *knownLinks) get(id linkID, now time.Time) (string, bool) {
 	if !ok || now.UnixNano()-l.renewed >= int64(k.renewAfter) {
 		return "", false
 	}
-	return hex.EncodeToString(l.recipient[:]), true
+	var text [64]byte
+	hex.Encode(text[:], l.recipient[:])
+	return string(text[:]), true
 }
 
 // put remembers that link names recipient and that its expiry was set
