@@ -399,12 +399,15 @@ func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisS
 	}
 	var (
 		created  []*redisSubject
-		payloads []string
 		scripted []*redisSubject
 		text     argText
 		pairs    [][]byte
-		dump, lp []byte
+		lp       []byte
+		dumps    argText // the payloads, back to back
 	)
+	// Room for most payloads (a new recipient's day of one parcel takes
+	// 138 bytes in BenchmarkHashDump), so that the buffer seldom grows.
+	dumps.buf = make([]byte, 0, 192*len(subjects))
 	for _, rs := range subjects {
 		if rs.loaded.version != 0 || s.restoreRefused.Load() {
 			scripted = append(scripted, rs)
@@ -414,15 +417,17 @@ func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisS
 		writeSubject(&text, rs)
 		pairs = text.slices(pairs[:0], 3)
 		var ok bool
-		if dump, lp, ok = appendHashDump(dump[:0], lp, pairs); !ok {
+		if dumps.buf, lp, ok = appendHashDump(dumps.buf, lp, pairs); !ok {
 			scripted = append(scripted, rs)
 			continue
 		}
+		dumps.end()
 		created = append(created, rs)
-		payloads = append(payloads, string(dump))
 	}
 	calls := s.planCalls(scripted)
 	ttl := strconv.FormatInt(s.ttl.Milliseconds(), 10)
+	// RESTORE's arguments go to go-redis as *string, unboxed (see argText).
+	payloads := dumps.strings()
 	restores := make([]*redis.StatusCmd, len(created))
 	scripts := make([]*redis.Cmd, len(calls))
 	send := func(pipe redis.Pipeliner, c int, cached bool) error {
@@ -445,7 +450,10 @@ func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisS
 	}
 	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for j, rs := range created {
-			restores[j] = pipe.Restore(ctx, rs.key, s.ttl, payloads[j])
+			restores[j] = redis.NewStatusCmd(ctx, "restore", &rs.key, &ttl, &payloads[j])
+			if err := pipe.Process(ctx, restores[j]); err != nil {
+				return err
+			}
 		}
 		for c := range calls {
 			if err := send(pipe, c, true); err != nil {
@@ -681,15 +689,24 @@ func (a *argText) slices(dst [][]byte, from int) [][]byte {
 	return dst
 }
 
-// appendTo appends the arguments to args and returns it.
-func (a *argText) appendTo(args []any) []any {
+// strings returns the arguments as strings, cut from one copy of the
+// buffer.
+func (a *argText) strings() []string {
 	text := string(a.buf)
 	strs := make([]string, len(a.ends))
 	start := 0
 	for i, end := range a.ends {
 		strs[i] = text[start:end]
-		args = append(args, &strs[i])
 		start = end
+	}
+	return strs
+}
+
+// appendTo appends the arguments to args and returns it.
+func (a *argText) appendTo(args []any) []any {
+	strs := a.strings()
+	for i := range strs {
+		args = append(args, &strs[i])
 	}
 	return args
 }
