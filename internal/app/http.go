@@ -98,6 +98,13 @@ func (a *App) metrics() *prometheus.Registry {
 	counter("consumer_generations_total", "Consumer group generations taken part in: one at start, one more at each rebalance.", nil, cs.Generations.Load)
 	counter("state_conflicts_total", "Subjects read and written again because another batch or processor had changed them since they were read (Redis).",
 		nil, a.store.Conflicts)
+	for how, read := range map[string]func() int64{
+		"restore": func() int64 { byRestore, _ := a.store.Created(); return byRestore },
+		"script":  func() int64 { _, byScript := a.store.Created(); return byScript },
+	} {
+		counter("state_subjects_created_total", "Subjects created in Redis, by how: RESTORE, or the compare-and-set script (a subject Redis keeps as a hash table, or any where Redis refuses RESTORE).",
+			prometheus.Labels{"how": how}, read)
+	}
 	counter("gifts_total", "Parcels cleared as bona fide gifts.", nil, ps.Gifts.Load)
 	counter("amends_total", "Amend events applied.", nil, ps.Amended.Load)
 	counter("cancels_total", "Cancel events applied.", nil, ps.Cancelled.Load)

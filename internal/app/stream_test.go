@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -222,10 +223,15 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 		`s321_stage_seconds_count{stage="publish"} 2`,
 		`s321_consumer_lag{partition="0",topic="manifests"} 0`,
 		`s321_alerts_total{type="split_order"} 0`,
+		`s321_state_subjects_created_total{how="script"} 0`,
 	} {
 		if got := metricsText(t, a.HTTPAddr()); !strings.Contains(got, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	// M-1's subjects, each new, were created by RESTORE.
+	if got := metricsText(t, a.HTTPAddr()); !regexp.MustCompile(`s321_state_subjects_created_total\{how="restore"\} [1-9]`).MatchString(got) {
+		t.Errorf("/metrics counts no subject created by RESTORE:\n%s", got)
 	}
 	for path, want := range map[string]string{
 		"/healthz": "ok",

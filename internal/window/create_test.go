@@ -36,6 +36,12 @@ func TestANewSubjectCreatedElsewhereIsCountedOnto(t *testing.T) {
 	if calls, failed := commandStat(t, server.Client(), "restore", "calls"), commandStat(t, server.Client(), "restore", "failed_calls"); calls != 2 || failed != 1 {
 		t.Fatalf("RESTORE %d calls, %d refused; want 2, the second refused", calls, failed)
 	}
+	if byRestore, byScript := first.Created(); byRestore != 1 || byScript != 0 {
+		t.Errorf("first store created %d by RESTORE, %d by the script; want 1, 0", byRestore, byScript)
+	}
+	if byRestore, byScript := second.Created(); byRestore != 0 || byScript != 0 {
+		t.Errorf("second store created %d by RESTORE, %d by the script; want none", byRestore, byScript)
+	}
 	// The first store holds the subject at the version it wrote, which
 	// has moved: its next write is refused, and it reads the subject.
 	got, err = first.Apply(ctx, []window.Op{op("P-3", "DHL", "1")})
@@ -79,6 +85,9 @@ func TestNewSubjectsWhereRestoreIsRefused(t *testing.T) {
 			t.Errorf("%s: ttl %s, want about 1h", subject, ttl)
 		}
 	}
+	if byRestore, byScript := store.Created(); byRestore != 0 || byScript != 2 {
+		t.Errorf("created %d by RESTORE, %d by the script; want 0, 2", byRestore, byScript)
+	}
 	// The store tried once, and then stopped trying.
 	if calls, rejected := commandStat(t, admin, "restore", "calls"), commandStat(t, admin, "restore", "rejected_calls"); calls != 0 || rejected != 1 {
 		t.Errorf("RESTORE %d calls, %d rejected; want 0, 1", calls, rejected)
@@ -109,4 +118,31 @@ func commandStat(t *testing.T, rdb *redis.Client, command, stat string) int64 {
 		}
 	}
 	return 0
+}
+
+// TestASubjectRedisKeepsAsATableIsCreatedByTheScript: a new subject with
+// a value longer than a listpack keeps (a carrier's long name in the
+// parcel's record) is created by the script, whose HSET makes it the hash
+// table Redis keeps for it.
+func TestASubjectRedisKeepsAsATableIsCreatedByTheScript(t *testing.T) {
+	rdb := testenv.StartRedis(t).Client()
+	ctx := context.Background()
+	store := newStore(t, rdb)
+	long := op("P-1", strings.Repeat("Carrier ", 10), "12.50")
+	short := op("P-2", "DHL", "1")
+	short.Subject = "rk2"
+	if _, err := store.Apply(ctx, []window.Op{long, short}); err != nil {
+		t.Fatal(err)
+	}
+	if byRestore, byScript := store.Created(); byRestore != 1 || byScript != 1 {
+		t.Errorf("created %d by RESTORE, %d by the script; want 1, 1", byRestore, byScript)
+	}
+	for key, want := range map[string]string{store.DayKey("rk1", "2024-05-01"): "hashtable", store.DayKey("rk2", "2024-05-01"): "listpack"} {
+		if enc := rdb.ObjectEncoding(ctx, key).Val(); enc != want {
+			t.Errorf("%s kept as %s, want %s", key, enc, want)
+		}
+		if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 {
+			t.Errorf("%s has no expiry (%s)", key, ttl)
+		}
+	}
 }

@@ -491,6 +491,7 @@ func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisS
 	for j, rs := range created {
 		switch err := restores[j].Err(); {
 		case err == nil:
+			s.createdByRestore.Add(1)
 		case isBusyKey(err):
 			lost = append(lost, rs)
 		case isServerError(err):
@@ -511,8 +512,11 @@ func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisS
 			return nil, fmt.Errorf("write subjects: unexpected reply %v", scripts[c].Val())
 		}
 		for j, rs := range call {
-			if n, _ := written[j].(int64); n != 1 {
+			switch n, _ := written[j].(int64); {
+			case n != 1:
 				lost = append(lost, rs)
+			case rs.loaded.version == 0:
+				s.createdByScript.Add(1)
 			}
 		}
 	}

@@ -284,6 +284,9 @@ type Store struct {
 	links *knownLinks
 	// now is the clock knownLinks' times are read from.
 	now func() time.Time
+	// createdByRestore and createdByScript count the subjects created
+	// each way (Redis only).
+	createdByRestore, createdByScript atomic.Int64
 	// restoreRefused is set once Redis refused a RESTORE other than for
 	// an existing key (a Redis before 7.0, or an ACL without it): from
 	// then on new subjects are written by the script (Redis only).
@@ -293,6 +296,14 @@ type Store struct {
 // Conflicts returns how many times a subject was read and written again
 // because another processor had changed it in between.
 func (s *Store) Conflicts() int64 { return s.conflicts.Load() }
+
+// Created returns how many subjects this store created in Redis by
+// RESTORE, and how many by the compare-and-set script: a subject Redis
+// keeps as a hash table rather than a listpack, or every new subject
+// where Redis refuses RESTORE (see commit).
+func (s *Store) Created() (byRestore, byScript int64) {
+	return s.createdByRestore.Load(), s.createdByScript.Load()
+}
 
 // New returns a Store over rdb.
 func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
