@@ -294,7 +294,17 @@ func (s *Store) load(ctx context.Context, ops []Op, subjects []*redisSubject) er
 				}
 			}
 			fields[j] = f
-			cmds[j] = pipe.HMGet(ctx, rs.key, f...)
+			// The key and fields go to go-redis as *string, unboxed (see
+			// argText).
+			args := make([]any, 0, 2+len(f))
+			args = append(args, "hmget", &rs.key)
+			for k := range f {
+				args = append(args, &f[k])
+			}
+			cmds[j] = redis.NewSliceCmd(ctx, args...)
+			if err := pipe.Process(ctx, cmds[j]); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
