@@ -146,3 +146,29 @@ func TestASubjectRedisKeepsAsATableIsCreatedByTheScript(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreOutOfMemoryFailsTheBatch: an error of the moment (here Redis
+// out of memory under noeviction) fails the Apply, to be retried, and does
+// not make the store give RESTORE up: only a refusal of the command
+// itself does.
+func TestRestoreOutOfMemoryFailsTheBatch(t *testing.T) {
+	rdb := testenv.StartRedis(t, "--maxmemory-policy", "noeviction").Client()
+	ctx := context.Background()
+	store := newStore(t, rdb)
+	if err := rdb.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1")}); err == nil || !strings.Contains(err.Error(), "OOM") {
+		t.Fatalf("Apply with Redis out of memory: %v, want its OOM error", err)
+	}
+	if err := rdb.ConfigSet(ctx, "maxmemory", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "1")})
+	if err != nil || got[0].Seq != 1 {
+		t.Fatalf("Apply again: %v (seq %d), want the parcel counted once", err, got[0].Seq)
+	}
+	if byRestore, byScript := store.Created(); byRestore != 1 || byScript != 0 {
+		t.Errorf("created %d by RESTORE, %d by the script; want 1, 0", byRestore, byScript)
+	}
+}

@@ -27,7 +27,8 @@ type LinkRequest struct {
 // Link resolves each request to a recipient key: the key the first of its
 // links was first seen with, or its own key when none was seen; links not
 // seen before are then recorded with the chosen key, for TTL after their
-// last use (in Redis, from 7/8 of the TTL: see knownLinks). A redelivered parcel gets the key it got the first time: its
+// last use (in Redis, from 7/8 of the TTL: see knownLinks). A redelivered
+// parcel gets the key it got the first time: its
 // links name the same recipient for as long as they live, and where a
 // link it resolved by was recorded by another batch at the same moment,
 // its answer is pinned (for TTL). Two round trips, pipelined for the

@@ -504,12 +504,14 @@ func (s *Store) commit(ctx context.Context, subjects []*redisSubject) ([]*redisS
 			s.createdByRestore.Add(1)
 		case isBusyKey(err):
 			lost = append(lost, rs)
-		case isServerError(err):
+		case restoreRefusedBy(err):
 			// A Redis before 7.0, or one that does not allow RESTORE:
 			// from now on new subjects are written by the script.
 			s.restoreRefused.Store(true)
 			refused = append(refused, rs)
 		default:
+			// Anything else (out of memory, a read-only replica, a
+			// connection lost) fails the batch, which is retried whole.
 			return nil, fmt.Errorf("write subjects: %w", err)
 		}
 	}
@@ -747,6 +749,23 @@ func isNoScript(err error) bool {
 func isBusyKey(err error) bool {
 	var rerr redis.Error
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "BUSYKEY")
+}
+
+// restoreRefusedBy reports an error by which Redis refuses RESTORE
+// itself, whatever the key: a payload of a newer version or an unknown
+// type (a Redis before 7.0), a command the ACL user may not run, or one
+// renamed away. Redis has no codes for these but its messages.
+func restoreRefusedBy(err error) bool {
+	var rerr redis.Error
+	if !errors.As(err, &rerr) {
+		return false
+	}
+	for _, prefix := range []string{"NOPERM", "ERR unknown command", "ERR DUMP payload", "ERR Bad data format"} {
+		if strings.HasPrefix(rerr.Error(), prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // isServerError reports an error Redis answered, as against one of the
