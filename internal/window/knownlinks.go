@@ -33,8 +33,9 @@ type knownLinks struct {
 // before, nine in ten within 80,000.
 const knownLinksMax = 1 << 15
 
-// linkID is a link key as the 32 bytes its hex encodes, or, for a key that
-// is not 64 lower-case hex characters (tests use names), its SHA-256.
+// linkID is a link key as the 32 bytes its hex encodes (decodeHexKey),
+// or, for a key that is not 64 lower-case hex characters (tests use
+// names), its SHA-256.
 type linkID [32]byte
 
 // knownLink is a link's recipient key, as the 32 bytes its hex encodes,
@@ -51,25 +52,10 @@ func newKnownLinks(ttl time.Duration) *knownLinks {
 
 func linkIDOf(link string) linkID {
 	var id linkID
-	if hexKey(link, (*[32]byte)(&id)) {
+	if decodeHexKey((*[32]byte)(&id), link) {
 		return id
 	}
 	return sha256.Sum256([]byte(link))
-}
-
-// hexKey decodes key into id when key is 64 lower-case hex characters,
-// the form of every key identity.Keyer makes.
-func hexKey(key string, id *[32]byte) bool {
-	if len(key) != 64 {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	_, err := hex.Decode(id[:], []byte(key))
-	return err == nil
 }
 
 // get returns the recipient link names, when its expiry was set less
@@ -93,7 +79,7 @@ func (k *knownLinks) get(id linkID, now time.Time) (string, bool) {
 // at renewed (or later); a recipient key that is not hex is not.
 func (k *knownLinks) put(id linkID, recipient string, renewed time.Time) {
 	l := knownLink{renewed: renewed.UnixNano()}
-	if !hexKey(recipient, &l.recipient) {
+	if !decodeHexKey(&l.recipient, recipient) {
 		return
 	}
 	k.mu.Lock()
