@@ -172,3 +172,48 @@ func TestRestoreOutOfMemoryFailsTheBatch(t *testing.T) {
 		t.Errorf("created %d by RESTORE, %d by the script; want 1, 0", byRestore, byScript)
 	}
 }
+
+// Regression: a parcel and its amend in one batch, on a subject the batch
+// creates, named the parcel's record twice in the created hash; a
+// listpack with a field twice is corrupt (Redis refuses it where it
+// sanitizes payloads, and keeps it otherwise, answering the first value).
+// Each field is now written once, with its latest value.
+func TestANewSubjectWithAParcelAndItsAmendHasEachFieldOnce(t *testing.T) {
+	for _, sanitize := range []string{"no", "yes"} {
+		t.Run("sanitize-dump-payload "+sanitize, func(t *testing.T) {
+			server := testenv.StartRedis(t, "--sanitize-dump-payload", sanitize)
+			ctx := context.Background()
+			store := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+			amend := op("P-1", "DHL", "300")
+			amend.Kind, amend.EventID = window.KindAmend, "P-1-amend-1"
+			if _, err := store.Apply(ctx, []window.Op{op("P-1", "DHL", "100"), amend}); err != nil {
+				t.Fatal(err)
+			}
+			if byRestore, byScript := store.Created(); byRestore != 1 || byScript != 0 {
+				t.Errorf("created %d by RESTORE, %d by the script; want 1, 0: Redis took the payload", byRestore, byScript)
+			}
+			key := store.DayKey("rk1", "2024-05-01")
+			fields, err := server.Client().HKeys(ctx, key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]bool{}
+			for _, f := range fields {
+				if seen[f] {
+					t.Errorf("field %s twice in %v", f, fields)
+				}
+				seen[f] = true
+			}
+			// Another processor reads the subject and counts onto the
+			// amended value.
+			other := newStore(t, redis.NewClient(&redis.Options{Addr: server.Addr}))
+			got, err := other.Apply(ctx, []window.Op{op("P-2", "DHL", "1")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total := money.Format(got[0].Total()); total != "301" {
+				t.Errorf("total %s, want 301: P-1 as amended, and P-2", total)
+			}
+		})
+	}
+}

@@ -77,10 +77,12 @@ func dumpChecksum(p []byte) uint64 {
 // appendHashDump appends to dst the RESTORE payload of a hash of the
 // pairs, field and value in turn; ok is false, and dst as it was, when
 // the hash is one Redis keeps as a hash table (see
-// hashMaxListpackEntries) or the pairs are not whole. scratch is where
+// hashMaxListpackEntries), the pairs are not whole, or a field comes
+// twice (a listpack holding a field twice is corrupt; HSET takes the
+// last). scratch is where
 // the listpack is built; the grown buffer is returned for the next call.
 func appendHashDump(dst, scratch []byte, pairs [][]byte) (out, grown []byte, ok bool) {
-	if len(pairs) == 0 || len(pairs)%2 != 0 || len(pairs) > 2*hashMaxListpackEntries {
+	if len(pairs) == 0 || len(pairs)%2 != 0 || len(pairs) > 2*hashMaxListpackEntries || repeatsAField(pairs) {
 		return dst, scratch, false
 	}
 	lp := append(scratch[:0], 0, 0, 0, 0, byte(len(pairs)), byte(len(pairs)>>8))
@@ -98,6 +100,18 @@ func appendHashDump(dst, scratch []byte, pairs [][]byte) (out, grown []byte, ok 
 	dst = append(dst, lp...)
 	dst = binary.LittleEndian.AppendUint16(dst, rdbVersion)
 	return binary.LittleEndian.AppendUint64(dst, dumpChecksum(dst[start:])), lp, true
+}
+
+// repeatsAField reports whether a field of pairs comes twice.
+func repeatsAField(pairs [][]byte) bool {
+	for i := 2; i < len(pairs); i += 2 {
+		for j := 0; j < i; j += 2 {
+			if string(pairs[i]) == string(pairs[j]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // appendRDBLength appends n as RDB encodes a length: 6 bits in one byte,

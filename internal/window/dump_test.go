@@ -94,7 +94,8 @@ func TestHashDumpIsWhatRedisDumps(t *testing.T) {
 
 // TestHashDumpLeavesToHSETWhatRedisKeepsAsATable: a hash Redis would not
 // keep as a listpack (more than 128 pairs, a field or value over 64
-// bytes) gets no payload, and is written by HSET instead.
+// bytes) gets no payload, and is written by HSET instead; so do pairs
+// that are not a hash (a field twice).
 func TestHashDumpLeavesToHSETWhatRedisKeepsAsATable(t *testing.T) {
 	pairsOf := func(s ...string) [][]byte {
 		p := make([][]byte, len(s))
@@ -113,6 +114,7 @@ func TestHashDumpLeavesToHSETWhatRedisKeepsAsATable(t *testing.T) {
 		"a field of 65":     pairsOf(strings.Repeat("x", 65), "a"),
 		"no pairs":          nil,
 		"a field, no value": pairsOf("a"),
+		"a field twice":     pairsOf("a", "1", "b", "2", "a", "3"),
 	} {
 		if out, _, ok := appendHashDump([]byte("kept"), nil, pairs); ok || !slices.Equal(out, []byte("kept")) {
 			t.Errorf("%s: built a payload (%v, %q)", name, ok, out)

@@ -629,7 +629,11 @@ func writeSubject(text *argText, rs *redisSubject) {
 	if log == nil {
 		log = new(changeLog)
 	}
-	pairs := n + len(log.parcels) + len(log.events) + len(log.members) + len(w.entries) - w.entriesWritten
+	// A parcel or event changed twice in the batch (a parcel and its
+	// amend) is logged twice; its field is written once, with its latest
+	// record: a hash that RESTORE creates must not hold a field twice.
+	parcels, events := withoutRepeats(log.parcels), withoutRepeats(log.events)
+	pairs := n + len(parcels) + len(events) + len(log.members) + len(w.entries) - w.entriesWritten
 	text.int(was.version)
 	text.str(expire)
 	text.int(int64(pairs))
@@ -637,13 +641,13 @@ func writeSubject(text *argText, rs *redisSubject) {
 		text.str(f.field)
 		text.int(f.value)
 	}
-	for _, id := range log.parcels {
+	for _, id := range parcels {
 		rec, _ := sub.parcels.get(id)
 		text.field("p:", id)
 		text.buf = appendParcelRecord(text.buf, rec)
 		text.end()
 	}
-	for _, id := range log.events {
+	for _, id := range events {
 		rec, _ := sub.events.get(id)
 		text.field("e:", id)
 		text.buf = appendEventRecord(text.buf, rec)
@@ -660,6 +664,26 @@ func writeSubject(text *argText, rs *redisSubject) {
 		text.buf = append(append(append(text.buf, e.parcel...), ' '), e.carrier...)
 		text.end()
 	}
+}
+
+// withoutRepeats returns ids without their repeats, in the order they first
+// come; ids itself when it has none (the common case, without an
+// allocation).
+func withoutRepeats(ids []string) []string {
+	for i := 1; i < len(ids); i++ {
+		if slices.Contains(ids[:i], ids[i]) {
+			seen := make(map[string]bool, len(ids))
+			out := make([]string, 0, len(ids))
+			for _, id := range ids {
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, id)
+				}
+			}
+			return out
+		}
+	}
+	return ids
 }
 
 // argText holds the arguments of one command as text, back to back in
