@@ -8,8 +8,10 @@
 // apply the same rules in Go; Redis only stores, and compares a subject's
 // version before a write, so two processors counting one subject at the
 // same moment never count twice nor lose a count. It does not decide
-// anything about a parcel beyond what decide says (package decide), and it
-// does not read the clock: entry dates come in as arguments.
+// anything about a parcel beyond what decide says (package decide), and
+// its rules do not read the clock: entry dates come in as arguments. The
+// clock is read only to know how lately a link's expiry in Redis was
+// set (knownLinks).
 //
 // Key layout, one hash per subject (the subject key is a hash tag, so all
 // of a subject is in one Redis Cluster slot):
