@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -179,22 +178,8 @@ func commandCounts(ctx context.Context, rdb *redis.Client) (map[string]CommandCo
 		return nil, fmt.Errorf("info commandstats: %w", err)
 	}
 	out := make(map[string]CommandCount)
-	for line := range strings.Lines(info) {
-		// cmdstat_evalsha:calls=130,usec=1234,usec_per_call=9.49,...
-		name, fields, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "cmdstat_")), ":")
-		if !ok || line == name {
-			continue
-		}
-		var c CommandCount
-		for field := range strings.SplitSeq(fields, ",") {
-			if v, ok := strings.CutPrefix(field, "calls="); ok {
-				c.Calls, _ = strconv.ParseFloat(v, 64)
-			}
-			if v, ok := strings.CutPrefix(field, "usec="); ok {
-				c.USec, _ = strconv.ParseFloat(v, 64)
-			}
-		}
-		out[name] = c
+	for name, c := range redisinfo.Commands(info) {
+		out[name] = CommandCount{Calls: c.Calls, USec: c.USec}
 	}
 	return out, nil
 }

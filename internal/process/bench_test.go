@@ -117,13 +117,10 @@ func redisUsage(b *testing.B, rdb *redis.Client) (cpu float64, calls map[string]
 		switch {
 		case name == "used_memory":
 			mem, _ = strconv.ParseInt(value, 10, 64)
-		case strings.HasPrefix(name, "cmdstat_"):
-			for _, field := range strings.Split(value, ",") {
-				if n, ok := strings.CutPrefix(field, "calls="); ok {
-					calls[strings.TrimPrefix(name, "cmdstat_")], _ = strconv.ParseInt(n, 10, 64)
-				}
-			}
 		}
+	}
+	for name, c := range redisinfo.Commands(info) {
+		calls[name] = int64(c.Calls)
 	}
 	cpu, err = redisinfo.CPUSeconds(info)
 	if err != nil {

@@ -26,3 +26,43 @@ func CPUSeconds(info string) (float64, error) {
 	}
 	return seconds, nil
 }
+
+// Command is what redis-server reports of one command in INFO
+// commandstats: the calls it ran, the microseconds they took, and the
+// calls it refused before running them (rejected: an ACL, a wrong
+// number of arguments) or that failed as they ran (an error reply).
+type Command struct {
+	Calls, USec, RejectedCalls, FailedCalls float64
+}
+
+// Commands returns the figures of every command in the text of INFO
+// (the commandstats section or more), by command name in lower case.
+// Commands a script runs count on their own and within its EVALSHA.
+func Commands(info string) map[string]Command {
+	out := make(map[string]Command)
+	for line := range strings.Lines(info) {
+		// cmdstat_evalsha:calls=130,usec=1234,usec_per_call=9.49,rejected_calls=0,failed_calls=0
+		name, fields, ok := strings.Cut(strings.TrimSpace(line), ":")
+		name, isCommand := strings.CutPrefix(name, "cmdstat_")
+		if !ok || !isCommand {
+			continue
+		}
+		var c Command
+		for field := range strings.SplitSeq(fields, ",") {
+			key, value, _ := strings.Cut(field, "=")
+			v, _ := strconv.ParseFloat(value, 64)
+			switch key {
+			case "calls":
+				c.Calls = v
+			case "usec":
+				c.USec = v
+			case "rejected_calls":
+				c.RejectedCalls = v
+			case "failed_calls":
+				c.FailedCalls = v
+			}
+		}
+		out[name] = c
+	}
+	return out
+}

@@ -14,3 +14,23 @@ func TestCPUSeconds(t *testing.T) {
 		t.Error("an unreadable figure gave no error")
 	}
 }
+
+// TestCommands reads each command's figures, and nothing from lines of
+// other sections.
+func TestCommands(t *testing.T) {
+	info := "# Commandstats\r\ncmdstat_evalsha:calls=130,usec=1234,usec_per_call=9.49,rejected_calls=2,failed_calls=1\r\n" +
+		"cmdstat_restore:calls=7,usec=20,usec_per_call=2.86,rejected_calls=0,failed_calls=3\r\nused_memory:100\r\n"
+	got := Commands(info)
+	want := map[string]Command{
+		"evalsha": {Calls: 130, USec: 1234, RejectedCalls: 2, FailedCalls: 1},
+		"restore": {Calls: 7, USec: 20, FailedCalls: 3},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Commands: %v, want %v", got, want)
+	}
+	for name, c := range want {
+		if got[name] != c {
+			t.Errorf("%s: %+v, want %+v", name, got[name], c)
+		}
+	}
+}

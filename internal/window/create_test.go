@@ -2,7 +2,6 @@ package window_test
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/s321/s321/internal/money"
+	"github.com/s321/s321/internal/redisinfo"
 	"github.com/s321/s321/internal/testenv"
 	"github.com/s321/s321/internal/window"
 )
@@ -33,8 +33,8 @@ func TestANewSubjectCreatedElsewhereIsCountedOnto(t *testing.T) {
 	if total := money.Format(got[0].Total()); total != "900" || got[0].Seq != 2 {
 		t.Fatalf("total %s, seq %d, want 900, 2: counted onto the first parcel", total, got[0].Seq)
 	}
-	if calls, failed := commandStat(t, server.Client(), "restore", "calls"), commandStat(t, server.Client(), "restore", "failed_calls"); calls != 2 || failed != 1 {
-		t.Fatalf("RESTORE %d calls, %d refused; want 2, the second refused", calls, failed)
+	if restore := commandStats(t, server.Client())["restore"]; restore.Calls != 2 || restore.FailedCalls != 1 {
+		t.Fatalf("RESTORE %g calls, %g refused; want 2, the second refused", restore.Calls, restore.FailedCalls)
 	}
 	if byRestore, byScript := first.Created(); byRestore != 1 || byScript != 0 {
 		t.Errorf("first store created %d by RESTORE, %d by the script; want 1, 0", byRestore, byScript)
@@ -89,35 +89,19 @@ func TestNewSubjectsWhereRestoreIsRefused(t *testing.T) {
 		t.Errorf("created %d by RESTORE, %d by the script; want 0, 2", byRestore, byScript)
 	}
 	// The store tried once, and then stopped trying.
-	if calls, rejected := commandStat(t, admin, "restore", "calls"), commandStat(t, admin, "restore", "rejected_calls"); calls != 0 || rejected != 1 {
-		t.Errorf("RESTORE %d calls, %d rejected; want 0, 1", calls, rejected)
+	if restore := commandStats(t, admin)["restore"]; restore.Calls != 0 || restore.RejectedCalls != 1 {
+		t.Errorf("RESTORE %g calls, %g rejected; want 0, 1", restore.Calls, restore.RejectedCalls)
 	}
 }
 
-// commandStat returns one figure of INFO commandstats for a command
-// (calls, failed_calls, rejected_calls), 0 when it never ran.
-func commandStat(t *testing.T, rdb *redis.Client, command, stat string) int64 {
+// commandStats returns INFO commandstats, by command.
+func commandStats(t *testing.T, rdb *redis.Client) map[string]redisinfo.Command {
 	t.Helper()
 	info, err := rdb.Info(context.Background(), "commandstats").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for line := range strings.Lines(info) {
-		figures, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_"+command+":")
-		if !ok {
-			continue
-		}
-		for figure := range strings.SplitSeq(figures, ",") {
-			if value, ok := strings.CutPrefix(figure, stat+"="); ok {
-				n, err := strconv.ParseInt(value, 10, 64)
-				if err != nil {
-					t.Fatalf("%s of %s: %v", stat, command, err)
-				}
-				return n
-			}
-		}
-	}
-	return 0
+	return redisinfo.Commands(info)
 }
 
 // TestASubjectRedisKeepsAsATableIsCreatedByTheScript: a new subject with

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/s321/s321/internal/redisinfo"
 	"github.com/s321/s321/internal/testenv"
 )
 
@@ -79,15 +80,7 @@ func getexCalls(t *testing.T, rdb *redis.Client) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(info, "cmdstat_getex:calls=")
-	if !ok {
-		return 0
-	}
-	n, err := strconv.ParseInt(rest[:strings.IndexByte(rest, ',')], 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return int64(redisinfo.Commands(info)["getex"].Calls)
 }
 
 // TestKnownLinksAreBounded: knownLinks holds at most two generations of
