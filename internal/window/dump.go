@@ -79,8 +79,8 @@ func dumpChecksum(p []byte) uint64 {
 // the hash is one Redis keeps as a hash table (see
 // hashMaxListpackEntries), the pairs are not whole, or a field comes
 // twice (a listpack holding a field twice is corrupt; HSET takes the
-// last). scratch is where
-// the listpack is built; the grown buffer is returned for the next call.
+// last). scratch is where the listpack is built; the grown buffer is
+// returned for the next call.
 func appendHashDump(dst, scratch []byte, pairs [][]byte) (out, grown []byte, ok bool) {
 	if len(pairs) == 0 || len(pairs)%2 != 0 || len(pairs) > 2*hashMaxListpackEntries || repeatsAField(pairs) {
 		return dst, scratch, false

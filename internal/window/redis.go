@@ -764,40 +764,37 @@ func memberName(member string) string {
 	return member[:min(32, len(member))]
 }
 
-func isNoScript(err error) bool {
-	var rerr redis.Error
-	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
-}
+func isNoScript(err error) bool { return isServerError(err, "NOSCRIPT") }
 
 // isBusyKey reports RESTORE's refusal of a key that exists.
-func isBusyKey(err error) bool {
-	var rerr redis.Error
-	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "BUSYKEY")
-}
+func isBusyKey(err error) bool { return isServerError(err, "BUSYKEY") }
 
 // restoreRefusedBy reports an error by which Redis refuses RESTORE
 // itself, whatever the key: a payload of a newer version or an unknown
 // type (a Redis before 7.0), a command the ACL user may not run, or one
-// renamed away. Redis has no codes for these but its messages.
+// renamed away.
 func restoreRefusedBy(err error) bool {
+	return isServerError(err, "NOPERM", "ERR unknown command", "ERR DUMP payload", "ERR Bad data format")
+}
+
+// isServerError reports an error Redis answered, as against one of the
+// connection (a timeout, a closed connection), after which the replies
+// of a pipeline are not known; given prefixes, only one whose message
+// begins with one of them (Redis has no codes but its messages).
+func isServerError(err error, prefixes ...string) bool {
 	var rerr redis.Error
 	if !errors.As(err, &rerr) {
 		return false
 	}
-	for _, prefix := range []string{"NOPERM", "ERR unknown command", "ERR DUMP payload", "ERR Bad data format"} {
+	if len(prefixes) == 0 {
+		return true
+	}
+	for _, prefix := range prefixes {
 		if strings.HasPrefix(rerr.Error(), prefix) {
 			return true
 		}
 	}
 	return false
-}
-
-// isServerError reports an error Redis answered, as against one of the
-// connection (a timeout, a closed connection), after which the replies
-// of a pipeline are not known.
-func isServerError(err error) bool {
-	var rerr redis.Error
-	return errors.As(err, &rerr)
 }
 
 // fillEntries gives every result with an alert its subject's first

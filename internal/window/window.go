@@ -289,8 +289,8 @@ type Store struct {
 	// createdByRestore and createdByScript count the subjects created
 	// each way (Redis only).
 	createdByRestore, createdByScript atomic.Int64
-	// restoreRefused is set once Redis refused a RESTORE other than for
-	// an existing key (a Redis before 7.0, or an ACL without it): from
+	// restoreRefused is set once Redis refused the RESTORE command itself
+	// (restoreRefusedBy: a Redis before 7.0, an ACL without it): from
 	// then on new subjects are written by the script (Redis only).
 	restoreRefused atomic.Bool
 }
