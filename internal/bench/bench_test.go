@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // buildProcessor builds cmd/processor into a temporary directory: the
@@ -74,7 +76,8 @@ func TestRunReportsEveryField(t *testing.T) {
 	}
 	for _, key := range []string{"parcels", "seconds", "parcels_per_second", "p50_ms", "p99_ms", "latency_from",
 		"peak_rss_mb", "baseline", "redis_limit_per_second", "drain_latency", "paced", "outputs", "load_average", "machine",
-		"redis_us_per_parcel", "processor_us_per_parcel", "broker_us_per_parcel", "replay_per_second", "replay", "build"} {
+		"redis_us_per_parcel", "processor_us_per_parcel", "broker_us_per_parcel", "redis_rewrite_us_per_parcel", "redis_aof",
+		"replay_per_second", "replay", "build"} {
 		if _, ok := fields[key]; !ok {
 			t.Errorf("report has no %q: %s", key, line)
 		}
@@ -87,6 +90,9 @@ func TestRunReportsEveryField(t *testing.T) {
 	}
 
 	checkFigures(t, "main", rep.Figures, cfg.Parcels, cfg.MaxBatch)
+	if !rep.RedisAOF {
+		t.Error("redis_aof false: the default runs redis-server with an append-only file")
+	}
 	if rep.Baseline == nil {
 		t.Fatal("no baseline")
 	}
@@ -108,6 +114,51 @@ func TestRunReportsEveryField(t *testing.T) {
 	}
 	if rep.Machine.CPUs < 1 || rep.Machine.RedisVersion == "" {
 		t.Errorf("machine %+v: want CPUs and the redis version", rep.Machine)
+	}
+}
+
+// TestRedisPersistence checks that --redis-aof decides whether the
+// bench's redis-server keeps an append-only file.
+func TestRedisPersistence(t *testing.T) {
+	needRedis(t)
+	for _, aof := range []bool{true, false} {
+		dir := t.TempDir()
+		srv, addr, err := startRedis(context.Background(), dir, aof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		got, err := rdb.ConfigGet(context.Background(), "appendonly").Result()
+		rdb.Close()
+		srv.stop(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{true: "yes", false: "no"}[aof]
+		if got["appendonly"] != want {
+			t.Errorf("aof %v: appendonly %q, want %q", aof, got["appendonly"], want)
+		}
+	}
+}
+
+// TestCPUSecondsWithChildren reads this process's own CPU time and that
+// of a child it has waited for.
+func TestCPUSecondsWithChildren(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	_, before := cpuSecondsWithChildren(os.Getpid())
+	// A child that spins for about 0.3 s of CPU, then is waited for.
+	cmd := exec.Command("sh", "-c", `end=$(($(date +%s%N) + 300000000)); while [ $(date +%s%N) -lt $end ]; do :; done`)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	own, after := cpuSecondsWithChildren(os.Getpid())
+	if own <= 0 {
+		t.Errorf("own CPU %g s: want some", own)
+	}
+	if after <= before {
+		t.Errorf("children's CPU %g s before and %g after a child that spun: want more after", before, after)
 	}
 }
 

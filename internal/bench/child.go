@@ -144,7 +144,7 @@ func waitFor(ctx context.Context, c *child, what string, timeout, interval time.
 // startRedis starts redis-server on a free loopback port with its files
 // in dir. Persistence is the usual production setting: append-only file,
 // fsync every second, no snapshots.
-func startRedis(ctx context.Context, dir string) (*child, string, error) {
+func startRedis(ctx context.Context, dir string, aof bool) (*child, string, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, "", ErrNoRedis
@@ -154,11 +154,13 @@ func startRedis(ctx context.Context, dir string) (*child, string, error) {
 		return nil, "", err
 	}
 	_, port, _ := net.SplitHostPort(addr)
-	c, err := startChild("redis", dir, bin, []string{
-		"--port", port, "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
-		"--daemonize", "no",
-	}, nil)
+	args := []string{"--port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--daemonize", "no"}
+	if aof {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
+	} else {
+		args = append(args, "--appendonly", "no")
+	}
+	c, err := startChild("redis", dir, bin, args, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -228,27 +230,39 @@ const clockTicks = 100
 // cpuSeconds returns the user plus system CPU time a process has used, or
 // 0 where /proc has none.
 func cpuSeconds(pid int) float64 {
+	own, _ := cpuSecondsWithChildren(pid)
+	return own
+}
+
+// cpuSecondsWithChildren returns the user plus system CPU time a process
+// has used itself, and that of its children it has waited for (Redis's
+// forked append-only-file rewrites, once they end), or 0 where /proc has
+// none.
+func cpuSecondsWithChildren(pid int) (own, children float64) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	// The command name is in parentheses and may hold spaces: the fields
-	// counted from the last ')' are state (3) onwards, so utime (14) and
-	// stime (15) are the 12th and 13th.
+	// counted from the last ')' are state (3) onwards, so utime (14),
+	// stime (15), cutime (16) and cstime (17) are the 12th to 15th.
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
-		return 0
+		return 0, 0
 	}
 	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 13 {
-		return 0
+	if len(fields) < 15 {
+		return 0, 0
 	}
-	utime, err1 := strconv.ParseFloat(fields[11], 64)
-	stime, err2 := strconv.ParseFloat(fields[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0
+	var ticks [4]float64
+	for k := range ticks {
+		v, err := strconv.ParseFloat(fields[11+k], 64)
+		if err != nil {
+			return 0, 0
+		}
+		ticks[k] = v
 	}
-	return (utime + stime) / clockTicks
+	return (ticks[0] + ticks[1]) / clockTicks, (ticks[2] + ticks[3]) / clockTicks
 }
 
 // loadAverage returns the 1, 5 and 15 minute load averages, or nil where

@@ -16,6 +16,7 @@ var comparisonRows = []struct {
 	{"redis_us_per_parcel", func(r *Report) float64 { return r.RedisUSPerParcel }},
 	{"processor_us_per_parcel", func(r *Report) float64 { return r.ProcessorUSPerParcel }},
 	{"broker_us_per_parcel", func(r *Report) float64 { return r.BrokerUSPerParcel }},
+	{"redis_rewrite_us_per_parcel", func(r *Report) float64 { return r.RedisRewriteUSPerParcel }},
 	{"p50_ms", func(r *Report) float64 { return r.P50MS }},
 	{"p99_ms", func(r *Report) float64 { return r.P99MS }},
 	{"peak_rss_mb", func(r *Report) float64 { return r.PeakRSSMB }},

@@ -41,6 +41,10 @@ type Config struct {
 	// RedisLimitOps is the number of parcels whose Redis work is applied
 	// to measure redis-server alone; 0 skips it. Default 200,000.
 	RedisLimitOps int
+	// RedisAOF runs every redis-server with an append-only file
+	// (appendfsync everysec, no snapshots), as deploy/docker-compose.yml
+	// and production do; false runs it without persistence. Default true.
+	RedisAOF bool
 	// Seed selects the generated traffic. Default 1.
 	Seed uint64
 	// Stall fails a run when the consumer group commits nothing new for
@@ -66,6 +70,7 @@ func DefaultConfig() Config {
 		PacedDuration:   20 * time.Second,
 		ReplayParcels:   100_000,
 		RedisLimitOps:   200_000,
+		RedisAOF:        true,
 		Seed:            1,
 		Stall:           60 * time.Second,
 		Timeout:         30 * time.Minute,

@@ -73,7 +73,7 @@ const limitBatch = 1000
 
 // MeasureRedisLimit starts its own redis-server and measures how fast it
 // takes the Redis work of n parcels, with 1, 2 and 4 concurrent pipelines.
-func MeasureRedisLimit(ctx context.Context, n int, seed uint64, log io.Writer) (RedisLimit, error) {
+func MeasureRedisLimit(ctx context.Context, n int, seed uint64, aof bool, log io.Writer) (RedisLimit, error) {
 	batches, err := CaptureBatches(ctx, n, seed)
 	if err != nil {
 		return RedisLimit{}, err
@@ -83,7 +83,7 @@ func MeasureRedisLimit(ctx context.Context, n int, seed uint64, log io.Writer) (
 		return RedisLimit{}, fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	srv, addr, err := startRedis(ctx, dir)
+	srv, addr, err := startRedis(ctx, dir, aof)
 	if err != nil {
 		return RedisLimit{}, err
 	}

@@ -52,10 +52,14 @@ type Figures struct {
 	// RedisUSPerParcel, ProcessorUSPerParcel and BrokerUSPerParcel are
 	// those CPU times over Parcels, in microseconds: what one parcel costs
 	// each process in the drain (the processors' summed). Redis's
-	// append-only-file rewrites run in a forked child and are not in it.
-	RedisUSPerParcel     float64 `json:"redis_us_per_parcel"`
-	ProcessorUSPerParcel float64 `json:"processor_us_per_parcel"`
-	BrokerUSPerParcel    float64 `json:"broker_us_per_parcel"`
+	// append-only-file rewrites run in a forked child and are not in it:
+	// RedisRewriteUSPerParcel is those that ended during the drain.
+	RedisUSPerParcel        float64 `json:"redis_us_per_parcel"`
+	ProcessorUSPerParcel    float64 `json:"processor_us_per_parcel"`
+	BrokerUSPerParcel       float64 `json:"broker_us_per_parcel"`
+	RedisRewriteUSPerParcel float64 `json:"redis_rewrite_us_per_parcel"`
+	// RedisAOF says whether redis-server kept an append-only file.
+	RedisAOF bool `json:"redis_aof"`
 	// RedisPerParcel is what redis-server ran during the drain, per
 	// command, in calls and microseconds per parcel (INFO commandstats;
 	// the commands a script runs count again inside its evalsha).
@@ -136,7 +140,7 @@ func RunEach(ctx context.Context, cfg Config, builds []Build) ([]*Report, error)
 		reports = append(reports, rep)
 	}
 	if cfg.RedisLimitOps > 0 {
-		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.Log)
+		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.RedisAOF, cfg.Log)
 		if err != nil {
 			return nil, fmt.Errorf("redis limit: %w", err)
 		}
@@ -207,7 +211,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.ReplayPerSecond = replay.ParcelsPerSecond
 	}
 	if cfg.RedisLimitOps > 0 {
-		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.Log)
+		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.RedisAOF, cfg.Log)
 		if err != nil {
 			return nil, fmt.Errorf("redis limit: %w", err)
 		}
@@ -314,9 +318,13 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 		RedisUSPerParcel:     usPerParcel(cpuUsed.Redis, parcels),
 		ProcessorUSPerParcel: usPerParcel(cpuUsed.Processors, parcels),
 		BrokerUSPerParcel:    usPerParcel(cpuUsed.Broker, parcels),
+
+		RedisRewriteUSPerParcel: usPerParcel(cpuUsed.RedisRewrites, parcels),
+		RedisAOF:                cfg.RedisAOF,
 	}
-	logf(cfg.Log, "%s: CPU while draining: processors %.1f s (%.1f µs a parcel), broker %.1f s (%.1f µs), redis %.1f s (%.1f µs)", name,
-		cpu.Processors, fig.ProcessorUSPerParcel, cpu.Broker, fig.BrokerUSPerParcel, cpu.Redis, fig.RedisUSPerParcel)
+	logf(cfg.Log, "%s: CPU while draining: processors %.1f s (%.1f µs a parcel), broker %.1f s (%.1f µs), redis %.1f s (%.1f µs), its rewrites %.1f s (%.1f µs)", name,
+		cpu.Processors, fig.ProcessorUSPerParcel, cpu.Broker, fig.BrokerUSPerParcel, cpu.Redis, fig.RedisUSPerParcel,
+		cpu.RedisRewrites, fig.RedisRewriteUSPerParcel)
 	logf(cfg.Log, "%s: %d parcels in %.2fs = %.0f/s, drain p50 %.0fms p99 %.0fms, peak RSS %.1f MiB",
 		name, parcels, fig.Seconds, fig.ParcelsPerSecond, fig.Drain.P50MS, fig.Drain.P99MS, fig.PeakRSSMB)
 	return fig, nil
