@@ -50,3 +50,21 @@ func TestSeenKeys(t *testing.T) {
 		t.Errorf("%.1f%% of the keys of the generation before the one filling are found", 100*rate)
 	}
 }
+
+// BenchmarkSeenKeys is what a new subject costs the filters at their
+// full size: a lookup that misses both generations, then an add. The
+// key's text is built in the loop, as the store builds it.
+func BenchmarkSeenKeys(b *testing.B) {
+	s := newSeenKeys(knownMaxSeen)
+	for i := range 2 * knownMaxSeen {
+		s.add("s321:{" + strconv.Itoa(i) + "}:old")
+	}
+	i := 0
+	for b.Loop() {
+		key := "s321:{" + strconv.Itoa(i) + "}:20250901"
+		if !s.has(key) {
+			s.add(key)
+		}
+		i++
+	}
+}
