@@ -53,7 +53,8 @@ type Figures struct {
 	// those CPU times over Parcels, in microseconds: what one parcel costs
 	// each process in the drain (the processors' summed). Redis's
 	// append-only-file rewrites run in a forked child and are not in it:
-	// RedisRewriteUSPerParcel is those that ended during the drain.
+	// RedisRewriteUSPerParcel is those the drain set off, counted to
+	// their end.
 	RedisUSPerParcel        float64 `json:"redis_us_per_parcel"`
 	ProcessorUSPerParcel    float64 `json:"processor_us_per_parcel"`
 	BrokerUSPerParcel       float64 `json:"broker_us_per_parcel"`
@@ -274,7 +275,6 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 	}
 	caughtUp := time.Now()
 	cpuUsed := s.cpu().minus(cpuBefore)
-	cpu := cpuUsed.rounded()
 	perParcel, err := s.redisPerParcel(ctx, parcels)
 	if err != nil {
 		return Figures{}, err
@@ -283,6 +283,10 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 	load := loadAverage()
 	logf(cfg.Log, "%s: caught up after %.1fs (load %v); reading answers", name, caughtUp.Sub(readyAt).Seconds(), load)
 	s.stopProcessors()
+	if cpuUsed.RedisRewrites, err = s.rewritesAfter(ctx, cpuBefore, 2*time.Minute); err != nil {
+		return Figures{}, err
+	}
+	cpu := cpuUsed.rounded()
 
 	ans, err := s.readAnswers(ctx)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -180,6 +181,37 @@ func (c CPUSeconds) minus(before CPUSeconds) CPUSeconds {
 // rounded returns c to a tenth of a second, for the report.
 func (c CPUSeconds) rounded() CPUSeconds {
 	return CPUSeconds{Processors: round1(c.Processors), Broker: round1(c.Broker), Redis: round1(c.Redis), RedisRewrites: round1(c.RedisRewrites)}
+}
+
+// rewritesAfter returns the CPU time of redis-server's rewrites since
+// before was read, once none is running or due: a rewrite the drain set
+// off belongs to its cost, though it may end after the drain. It waits
+// at most wait.
+func (s *stack) rewritesAfter(ctx context.Context, before CPUSeconds, wait time.Duration) (float64, error) {
+	rdb := redis.NewClient(&redis.Options{Addr: s.redisAddr})
+	defer rdb.Close()
+	deadline := time.Now().Add(wait)
+	for {
+		info, err := rdb.Info(ctx, "persistence").Result()
+		if err != nil {
+			return 0, fmt.Errorf("info persistence: %w", err)
+		}
+		if !strings.Contains(info, "aof_rewrite_in_progress:1") && !strings.Contains(info, "aof_rewrite_scheduled:1") &&
+			!strings.Contains(info, "rdb_bgsave_in_progress:1") {
+			// Redis reaps a child that ended within a tick of its cron.
+			time.Sleep(200 * time.Millisecond)
+			_, children := cpuSecondsWithChildren(s.redis.pid())
+			return children - before.RedisRewrites, nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("redis-server still rewriting after %s", wait)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // redisPerParcel reads what redis-server has run so far, per parcel.
