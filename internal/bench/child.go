@@ -142,8 +142,9 @@ func waitFor(ctx context.Context, c *child, what string, timeout, interval time.
 }
 
 // startRedis starts redis-server on a free loopback port with its files
-// in dir. Persistence is the usual production setting: append-only file,
-// fsync every second, no snapshots.
+// in dir. With aof, persistence is the usual production setting:
+// append-only file, fsync every second, Redis's default rewrites, no
+// snapshots; without, none.
 func startRedis(ctx context.Context, dir string, aof bool) (*child, string, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
