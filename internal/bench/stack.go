@@ -151,8 +151,9 @@ type CPUSeconds struct {
 	Broker     float64 `json:"broker"`
 	Redis      float64 `json:"redis"`
 	// RedisRewrites is the CPU time of redis-server's forked children
-	// that ended during the run: its append-only-file rewrites, which take
-	// cores from the others but are not in Redis.
+	// that ended during the run (a drain's also those it set off that end
+	// after it: see rewritesAfter): its append-only-file rewrites, which
+	// take cores from the others but are not in Redis.
 	RedisRewrites float64 `json:"redis_rewrites"`
 }
 
