@@ -1,0 +1,152 @@
+package bench
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/s321/s321/internal/redisinfo"
+	"github.com/s321/s321/internal/testenv"
+	"github.com/s321/s321/internal/window"
+)
+
+// BenchmarkRedisShards applies the Redis work of 100,000 generated parcels
+// (what redis_limit applies: links, reads, creates and compare-and-set
+// writes, from 4 pipelines at once) to one redis-server, to a Redis
+// Cluster of that one server holding every slot, and to Redis Clusters of
+// 3 and 6 masters, each round on fresh keys. It reports redis-server's CPU
+// a parcel summed over the servers, the busiest server's share of it, and
+// the commands a parcel: what cluster mode costs, and how the work of a
+// parcel spreads over shards and what spreading it costs.
+func BenchmarkRedisShards(b *testing.B) {
+	ctx := context.Background()
+	batches, err := CaptureBatches(ctx, 100000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	parcels := 0
+	for _, batch := range batches {
+		parcels += batch.Parcels
+	}
+	for _, masters := range []int{0, 1, 3, 6} {
+		name := "standalone"
+		if masters > 0 {
+			name = "cluster-masters=" + strconv.Itoa(masters)
+		}
+		b.Run(name, func(b *testing.B) {
+			var client redis.UniversalClient
+			var servers []*redis.Client
+			switch masters {
+			case 0:
+				srv := testenv.StartRedis(b, "--appendonly", "no")
+				client = srv.Client()
+				servers = append(servers, srv.Client())
+			case 1:
+				srv := oneNodeCluster(b)
+				client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srv.Addr}})
+				b.Cleanup(func() { _ = client.Close() })
+				servers = append(servers, srv.Client())
+			default:
+				cluster := testenv.StartRedisCluster(b, masters, 0)
+				client = cluster.Client()
+				for _, node := range cluster.Nodes {
+					servers = append(servers, node.Client())
+				}
+			}
+			cpu := make([]float64, len(servers))
+			var calls, scripts int64
+			round := 0
+			for b.Loop() {
+				round++
+				store, err := window.New(client, window.Config{KeyPrefix: "shards" + strconv.Itoa(round), TTL: 8 * 24 * time.Hour})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := store.Load(ctx); err != nil {
+					b.Fatal(err)
+				}
+				before, callsBefore, scriptsBefore := serverUsage(b, servers)
+				if _, err := applyAll(ctx, store, batches, 4); err != nil {
+					b.Fatal(err)
+				}
+				after, callsAfter, scriptsAfter := serverUsage(b, servers)
+				for i := range cpu {
+					cpu[i] += after[i] - before[i]
+				}
+				calls += callsAfter - callsBefore
+				scripts += scriptsAfter - scriptsBefore
+			}
+			var sum, busiest float64
+			for _, c := range cpu {
+				sum += c
+				busiest = max(busiest, c)
+			}
+			n := float64(parcels * round)
+			b.ReportMetric(n/b.Elapsed().Seconds(), "parcels/s")
+			b.ReportMetric(sum*1e6/n, "redis-µs/parcel")
+			b.ReportMetric(busiest/sum, "busiest-share")
+			b.ReportMetric(float64(calls)/n, "redis-commands/parcel")
+			b.ReportMetric(float64(scripts)/n, "evalsha/parcel")
+		})
+	}
+}
+
+// oneNodeCluster starts a redis-server in cluster mode that serves every
+// slot itself (`redis-cli --cluster create` makes 3 masters at least).
+func oneNodeCluster(b *testing.B) *testenv.Redis {
+	b.Helper()
+	srv := testenv.StartRedis(b, "--cluster-enabled", "yes", "--cluster-port", testenv.FreePortArg,
+		"--cluster-config-file", "nodes.conf", "--appendonly", "no")
+	ctx := context.Background()
+	rdb := srv.Client()
+	if err := rdb.Do(ctx, "cluster", "addslotsrange", 0, 16383).Err(); err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		info, err := rdb.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return srv
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("one-node cluster not ok after 30s: %v %s", err, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// serverUsage returns each server's CPU seconds (INFO cpu), and the calls
+// of all of them together (INFO commandstats, a script's commands
+// counted inside it, not again) and of the script alone.
+func serverUsage(b *testing.B, servers []*redis.Client) (cpu []float64, calls, scripts int64) {
+	b.Helper()
+	for _, srv := range servers {
+		info, err := srv.Info(context.Background(), "cpu", "commandstats").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		seconds, err := redisinfo.CPUSeconds(info)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu = append(cpu, seconds)
+		for name, c := range redisinfo.Commands(info) {
+			if !scriptCommands[name] {
+				calls += int64(c.Calls)
+			}
+			if name == "evalsha" {
+				scripts += int64(c.Calls)
+			}
+		}
+	}
+	return cpu, calls, scripts
+}
+
+// scriptCommands are the commands that, of the work applied, only the
+// compare-and-set script runs: counted in the EVALSHA that runs them, not
+// again.
+var scriptCommands = map[string]bool{"hget": true, "hset": true, "pexpire": true}
