@@ -1055,8 +1055,8 @@ func (k *knownSubjects) takeLocked(key string) (*subject, bool) {
 	return nil, k.seen.has(key)
 }
 
-// entryCacheSize bounds the entries a process caches, about 40 bytes
-// each: some 10 MB.
+// entryCacheSize bounds the entries a process caches: 32 bytes each, with
+// the text of those read from Redis (docs/performance.md#memory).
 const entryCacheSize = 1 << 18
 
 // entryCache keeps the first parcels of subjects with an alert. A
