@@ -9,7 +9,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/s321/s321/internal/redisinfo"
 	"github.com/s321/s321/internal/testenv"
 	"github.com/s321/s321/internal/window"
 )
@@ -119,22 +118,23 @@ func oneNodeCluster(b *testing.B) *testenv.Redis {
 	}
 }
 
-// serverUsage returns each server's CPU seconds (INFO cpu), and the calls
-// of all of them together (INFO commandstats, a script's commands
-// counted inside it, not again) and of the script alone.
+// serverUsage returns each server's CPU seconds, and the calls of all of
+// them together (a script's commands counted inside it, not again) and
+// of the script alone.
 func serverUsage(b *testing.B, servers []*redis.Client) (cpu []float64, calls, scripts int64) {
 	b.Helper()
+	ctx := context.Background()
 	for _, srv := range servers {
-		info, err := srv.Info(context.Background(), "cpu", "commandstats").Result()
-		if err != nil {
-			b.Fatal(err)
-		}
-		seconds, err := redisinfo.CPUSeconds(info)
+		seconds, err := redisCPU(ctx, srv)
 		if err != nil {
 			b.Fatal(err)
 		}
 		cpu = append(cpu, seconds)
-		for name, c := range redisinfo.Commands(info) {
+		counts, err := commandCounts(ctx, srv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for name, c := range counts {
 			if !scriptCommands[name] {
 				calls += int64(c.Calls)
 			}
