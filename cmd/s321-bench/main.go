@@ -161,6 +161,7 @@ See docs/performance.md.
 	fs.IntVar(&cfg.ReplayParcels, "replay-parcels", cfg.ReplayParcels, "manifests of a generated file decided by \"processor replay\" on its embedded store; 0 skips it")
 	fs.IntVar(&cfg.RedisLimitOps, "redis-limit-ops", cfg.RedisLimitOps, "parcels whose Redis work (links, reads and compare-and-set writes of their subjects) is applied to measure redis-server alone; 0 skips it")
 	fs.BoolVar(&cfg.RedisAOF, "redis-aof", cfg.RedisAOF, "run redis-server with an append-only file (appendfsync everysec), as in production; false runs it without persistence")
+	fs.IntVar(&cfg.RedisMasters, "redis-masters", cfg.RedisMasters, "run a Redis Cluster of this many masters in place of one redis-server (0: one server); the Redis figures are the masters' together")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated manifests")
 	fs.DurationVar(&cfg.Stall, "stall", cfg.Stall, "fail when the group commits nothing new for this long")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "fail when a run is not caught up after this long")

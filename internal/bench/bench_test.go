@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +241,98 @@ func TestSweepWritesThePlot(t *testing.T) {
 	}
 	if info, err := os.Stat(cfg.PlotPath); err != nil || info.Size() == 0 || rep.Plot != cfg.PlotPath {
 		t.Errorf("plot %s: %v (report says %q)", cfg.PlotPath, err, rep.Plot)
+	}
+}
+
+// TestRedisCluster checks that the bench's Redis Cluster deals every
+// hash slot out to its masters in even ranges, one master each, and
+// that keys land on all of them.
+func TestRedisCluster(t *testing.T) {
+	needRedis(t)
+	ctx := context.Background()
+	nodes, addrs, err := startRedisCluster(ctx, t.TempDir(), 3, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, n := range nodes {
+			n.stop(5 * time.Second)
+		}
+	}()
+	first := redis.NewClient(&redis.Options{Addr: addrs[0]})
+	defer first.Close()
+	slots, err := first.ClusterSlots(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]int{}
+	covered := 0
+	for _, s := range slots {
+		if len(s.Nodes) != 1 {
+			t.Errorf("slots %d-%d served by %v: want one master, no replicas", s.Start, s.End, s.Nodes)
+			continue
+		}
+		owners[s.Nodes[0].Addr] += s.End - s.Start + 1
+		covered += s.End - s.Start + 1
+	}
+	if covered != clusterSlots || len(owners) != 3 {
+		t.Fatalf("%d slots covered by %v: want all %d over the 3 masters %v", covered, owners, clusterSlots, addrs)
+	}
+	for _, addr := range addrs {
+		if n := owners[addr]; n < clusterSlots/3 || n > clusterSlots/3+1 {
+			t.Errorf("master %s serves %d slots: want %d or %d", addr, n, clusterSlots/3, clusterSlots/3+1)
+		}
+	}
+	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	defer cluster.Close()
+	for i := range 300 {
+		if err := cluster.Set(ctx, "k"+strconv.Itoa(i), i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, addr := range addrs {
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		n, err := rdb.DBSize(ctx).Result()
+		rdb.Close()
+		if err != nil || n == 0 {
+			t.Errorf("master %s holds %d keys (%v): want some of the 300", addr, n, err)
+		}
+	}
+}
+
+// TestRunOnRedisCluster runs the drain and paced runs with the
+// processors counting in a Redis Cluster of 3 masters.
+func TestRunOnRedisCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts redis-servers, a broker and processors")
+	}
+	needRedis(t)
+	cfg := DefaultConfig()
+	cfg.Executable = buildProcessor(t)
+	cfg.RedisMasters = 3
+	cfg.Parcels = 2000
+	cfg.BaselineParcels = 0
+	cfg.PacedDuration = 2 * time.Second
+	cfg.RedisLimitOps = 0
+	cfg.ReplayParcels = 0
+	cfg.Stall = 30 * time.Second
+	cfg.Timeout = 3 * time.Minute
+	var progress bytes.Buffer
+	cfg.Log = &progress
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Run: %v\nprogress:\n%s", err, progress.String())
+	}
+	checkFigures(t, "main", rep.Figures, cfg.Parcels, cfg.MaxBatch)
+	if rep.RedisMasters != 3 {
+		t.Errorf("redis_masters %d: want 3", rep.RedisMasters)
+	}
+	if rep.RedisPerParcel["restore"].Calls <= 0 || rep.RedisPerParcel["set"].Calls <= 0 {
+		t.Errorf("redis per parcel %v: want the masters' RESTOREs and SETs", rep.RedisPerParcel)
+	}
+	if !regexp.MustCompile(`redis-server pid \d+,\d+,\d+ on `).MatchString(progress.String()) {
+		t.Errorf("progress names no 3 redis-server pids:\n%s", progress.String())
 	}
 }

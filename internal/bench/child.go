@@ -146,6 +146,12 @@ func waitFor(ctx context.Context, c *child, what string, timeout, interval time.
 // append-only file, fsync every second, Redis's default rewrites, no
 // snapshots; without, none.
 func startRedis(ctx context.Context, dir string, aof bool) (*child, string, error) {
+	return startRedisServer(ctx, dir, "redis", aof)
+}
+
+// startRedisServer starts redis-server as startRedis does, logging to
+// name.log in dir, with extra arguments.
+func startRedisServer(ctx context.Context, dir, name string, aof bool, extra ...string) (*child, string, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, "", ErrNoRedis
@@ -161,7 +167,7 @@ func startRedis(ctx context.Context, dir string, aof bool) (*child, string, erro
 	} else {
 		args = append(args, "--appendonly", "no")
 	}
-	c, err := startChild("redis", dir, bin, args, nil)
+	c, err := startChild(name, dir, bin, append(args, extra...), nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -178,6 +184,73 @@ func startRedis(ctx context.Context, dir string, aof bool) (*child, string, erro
 	}
 	return c, addr, nil
 }
+
+// startRedisCluster starts masters redis-servers in cluster mode, each
+// with its files in a directory of its own under dir, deals the 16,384
+// hash slots out to them in even ranges, joins them and waits until
+// every node serves every slot. No replicas: the bench measures the
+// masters' work.
+func startRedisCluster(ctx context.Context, dir string, masters int, aof bool) (nodes []*child, addrs []string, err error) {
+	defer func() {
+		if err != nil {
+			for _, n := range nodes {
+				n.stop(5 * time.Second)
+			}
+			nodes, addrs = nil, nil
+		}
+	}()
+	busPorts := make([]string, masters)
+	for i := range masters {
+		nodeDir := filepath.Join(dir, "redis-"+strconv.Itoa(i+1))
+		if err := os.Mkdir(nodeDir, 0o755); err != nil {
+			return nodes, addrs, fmt.Errorf("redis node dir: %w", err)
+		}
+		bus, err := freeAddr()
+		if err != nil {
+			return nodes, addrs, err
+		}
+		_, busPorts[i], _ = net.SplitHostPort(bus)
+		c, addr, err := startRedisServer(ctx, nodeDir, "redis", aof,
+			"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+			"--cluster-port", busPorts[i], "--cluster-node-timeout", "5000")
+		if err != nil {
+			return nodes, addrs, err
+		}
+		nodes, addrs = append(nodes, c), append(addrs, addr)
+	}
+	clients := make([]*redis.Client, masters)
+	for i, addr := range addrs {
+		clients[i] = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+		defer clients[i].Close()
+	}
+	for i, rdb := range clients {
+		from, to := i*clusterSlots/masters, (i+1)*clusterSlots/masters-1
+		if err := rdb.Do(ctx, "cluster", "addslotsrange", from, to).Err(); err != nil {
+			return nodes, addrs, fmt.Errorf("cluster addslotsrange on %s: %w", addrs[i], err)
+		}
+		if i > 0 {
+			host, port, _ := net.SplitHostPort(addrs[i])
+			if err := clients[0].Do(ctx, "cluster", "meet", host, port, busPorts[i]).Err(); err != nil {
+				return nodes, addrs, fmt.Errorf("cluster meet %s: %w", addrs[i], err)
+			}
+		}
+	}
+	for i, rdb := range clients {
+		err := waitFor(ctx, nodes[i], "redis cluster", 60*time.Second, 50*time.Millisecond, func(ctx context.Context) bool {
+			info, err := rdb.ClusterInfo(ctx).Result()
+			return err == nil && strings.Contains(info, "cluster_state:ok") &&
+				strings.Contains(info, "cluster_slots_ok:"+strconv.Itoa(clusterSlots)) &&
+				strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(masters)+"\r\n")
+		})
+		if err != nil {
+			return nodes, addrs, err
+		}
+	}
+	return nodes, addrs, nil
+}
+
+// clusterSlots is the number of a Redis Cluster's hash slots.
+const clusterSlots = 16384
 
 // startBroker starts `processor broker` on a free loopback port and waits
 // until it answers a metadata request.

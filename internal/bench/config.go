@@ -45,6 +45,13 @@ type Config struct {
 	// (appendfsync everysec, no snapshots), as deploy/docker-compose.yml
 	// and production do; false runs it without persistence. Default true.
 	RedisAOF bool
+	// RedisMasters, when above 0, runs a Redis Cluster of that many
+	// masters (no replicas, the hash slots dealt out evenly) in place of
+	// one redis-server, for the drain, paced and baseline runs; the
+	// processors get all of them in a redis+cluster:// URL, and the Redis
+	// figures are the masters' together. The Redis limit is measured on
+	// one server either way. Default 0.
+	RedisMasters int
 	// Seed selects the generated traffic. Default 1.
 	Seed uint64
 	// Stall fails a run when the consumer group commits nothing new for
@@ -106,6 +113,9 @@ func (c Config) Validate() error {
 	}
 	if c.RedisLimitOps < 0 || c.RedisLimitOps > 10_000_000 {
 		errs = append(errs, fmt.Errorf("redis limit ops %d: must be in [0, 10000000]", c.RedisLimitOps))
+	}
+	if c.RedisMasters < 0 || c.RedisMasters > 16 {
+		errs = append(errs, fmt.Errorf("redis masters %d: must be in [0, 16]", c.RedisMasters))
 	}
 	if c.Stall < time.Second {
 		errs = append(errs, fmt.Errorf("stall %s: must be at least 1s", c.Stall))

@@ -61,6 +61,9 @@ type Figures struct {
 	RedisRewriteUSPerParcel float64 `json:"redis_rewrite_us_per_parcel"`
 	// RedisAOF says whether redis-server kept an append-only file.
 	RedisAOF bool `json:"redis_aof"`
+	// RedisMasters is the masters of the Redis Cluster the processors
+	// counted in, 0 for one redis-server.
+	RedisMasters int `json:"redis_masters"`
 	// RedisPerParcel is what redis-server ran during the drain, per
 	// command, in calls and microseconds per parcel (INFO commandstats;
 	// the commands a script runs count again inside its evalsha).
@@ -325,6 +328,7 @@ func drainRun(ctx context.Context, cfg Config, parcels, maxBatch int, name strin
 
 		RedisRewriteUSPerParcel: usPerParcel(cpuUsed.RedisRewrites, parcels),
 		RedisAOF:                cfg.RedisAOF,
+		RedisMasters:            cfg.RedisMasters,
 	}
 	logf(cfg.Log, "%s: CPU while draining: processors %.1f s (%.1f µs a parcel), broker %.1f s (%.1f µs), redis %.1f s (%.1f µs), its rewrites %.1f s (%.1f µs)", name,
 		cpu.Processors, fig.ProcessorUSPerParcel, cpu.Broker, fig.BrokerUSPerParcel, cpu.Redis, fig.RedisUSPerParcel,

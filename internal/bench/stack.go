@@ -18,19 +18,21 @@ import (
 // stack is one set of child processes: redis-server, the broker, and the
 // processors once started. Every run gets a fresh one.
 type stack struct {
-	cfg        Config
-	dir        string
-	redis      *child
-	broker     *child
-	redisAddr  string
+	cfg    Config
+	dir    string
+	redis  []*child // one server, or a cluster's masters
+	broker *child
+	// redisAddrs are the servers' addresses, as redis.
+	redisAddrs []string
 	brokerAddr string
 	procs      []*child
 	httpAddrs  []string // the processors' HTTP addresses
 	kafka      *kafkaClient
 }
 
-// newStack starts redis-server and the broker and creates the topics.
-// The caller must close it.
+// newStack starts redis-server (or a Redis Cluster of cfg.RedisMasters
+// masters) and the broker and creates the topics. The caller must close
+// it.
 func newStack(ctx context.Context, cfg Config) (s *stack, err error) {
 	dir, err := os.MkdirTemp("", "s321-bench-")
 	if err != nil {
@@ -42,13 +44,23 @@ func newStack(ctx context.Context, cfg Config) (s *stack, err error) {
 			s.close()
 		}
 	}()
-	if s.redis, s.redisAddr, err = startRedis(ctx, dir, cfg.RedisAOF); err != nil {
+	if cfg.RedisMasters == 0 {
+		srv, addr, err := startRedis(ctx, dir, cfg.RedisAOF)
+		if err != nil {
+			return nil, err
+		}
+		s.redis, s.redisAddrs = []*child{srv}, []string{addr}
+	} else if s.redis, s.redisAddrs, err = startRedisCluster(ctx, dir, cfg.RedisMasters, cfg.RedisAOF); err != nil {
 		return nil, err
 	}
 	if s.broker, s.brokerAddr, err = startBroker(ctx, cfg, dir); err != nil {
 		return nil, err
 	}
-	logf(cfg.Log, "redis-server pid %d on %s, broker pid %d on %s", s.redis.pid(), s.redisAddr, s.broker.pid(), s.brokerAddr)
+	pids := make([]string, len(s.redis))
+	for i, r := range s.redis {
+		pids[i] = strconv.Itoa(r.pid())
+	}
+	logf(cfg.Log, "redis-server pid %s on %s, broker pid %d on %s", strings.Join(pids, ","), strings.Join(s.redisAddrs, ","), s.broker.pid(), s.brokerAddr)
 	if err = createTopics(ctx, s.brokerAddr, cfg.Partitions); err != nil {
 		return nil, err
 	}
@@ -69,7 +81,7 @@ func (s *stack) startProcessors(ctx context.Context, maxBatch int) (time.Time, e
 		args := []string{
 			"run",
 			"--brokers", s.brokerAddr,
-			"--redis-url", "redis://" + s.redisAddr + "/0",
+			"--redis-url", s.redisURL(),
 			"--http-addr", httpAddr,
 			"--partitions", strconv.Itoa(s.cfg.Partitions),
 			"--max-batch", strconv.Itoa(maxBatch),
@@ -133,6 +145,15 @@ func (s *stack) startProcessors(ctx context.Context, maxBatch int) (time.Time, e
 	}
 }
 
+// redisURL is the processors' --redis-url: the server, or every master of
+// the cluster.
+func (s *stack) redisURL() string {
+	if s.cfg.RedisMasters == 0 {
+		return "redis://" + s.redisAddrs[0] + "/0"
+	}
+	return "redis+cluster://" + strings.Join(s.redisAddrs, ",") + "/"
+}
+
 // peakRSSMB returns the largest VmHWM among the processors and each one's.
 func (s *stack) peakRSSMB() (float64, []float64) {
 	var peak float64
@@ -164,7 +185,11 @@ func (s *stack) cpu() CPUSeconds {
 		c.Processors += cpuSeconds(p.pid())
 	}
 	c.Broker = cpuSeconds(s.broker.pid())
-	c.Redis, c.RedisRewrites = cpuSecondsWithChildren(s.redis.pid())
+	for _, r := range s.redis {
+		own, children := cpuSecondsWithChildren(r.pid())
+		c.Redis += own
+		c.RedisRewrites += children
+	}
 	return c
 }
 
@@ -184,51 +209,69 @@ func (c CPUSeconds) rounded() CPUSeconds {
 	return CPUSeconds{Processors: round1(c.Processors), Broker: round1(c.Broker), Redis: round1(c.Redis), RedisRewrites: round1(c.RedisRewrites)}
 }
 
-// rewritesAfter returns the CPU time of redis-server's rewrites since
-// before was read, once none is running or due: a rewrite the drain set
-// off belongs to its cost, though it may end after the drain. It waits
-// at most wait.
+// rewritesAfter returns the CPU time of the redis-servers' rewrites since
+// before was read, once none is running or due on any: a rewrite the
+// drain set off belongs to its cost, though it may end after the drain.
+// It waits at most wait.
 func (s *stack) rewritesAfter(ctx context.Context, before CPUSeconds, wait time.Duration) (float64, error) {
-	rdb := redis.NewClient(&redis.Options{Addr: s.redisAddr})
-	defer rdb.Close()
 	deadline := time.Now().Add(wait)
+	for _, addr := range s.redisAddrs {
+		if err := waitNoRewrite(ctx, addr, deadline); err != nil {
+			return 0, err
+		}
+	}
+	// Redis reaps a child that ended within a tick of its cron.
+	time.Sleep(200 * time.Millisecond)
+	return s.cpu().RedisRewrites - before.RedisRewrites, nil
+}
+
+// waitNoRewrite waits until the redis-server at addr has no rewrite
+// running or due, or deadline passes.
+func waitNoRewrite(ctx context.Context, addr string, deadline time.Time) error {
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
 	for {
 		info, err := rdb.Info(ctx, "persistence").Result()
 		if err != nil {
-			return 0, fmt.Errorf("info persistence: %w", err)
+			return fmt.Errorf("info persistence: %w", err)
 		}
 		if !strings.Contains(info, "aof_rewrite_in_progress:1") && !strings.Contains(info, "aof_rewrite_scheduled:1") &&
 			!strings.Contains(info, "rdb_bgsave_in_progress:1") {
-			// Redis reaps a child that ended within a tick of its cron.
-			time.Sleep(200 * time.Millisecond)
-			_, children := cpuSecondsWithChildren(s.redis.pid())
-			return children - before.RedisRewrites, nil
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("redis-server still rewriting after %s", wait)
+			return fmt.Errorf("redis-server %s still rewriting", addr)
 		}
 		select {
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
-// redisPerParcel reads what redis-server has run so far, per parcel.
+// redisPerParcel reads what the redis-servers have run so far, all of
+// them together, per parcel.
 func (s *stack) redisPerParcel(ctx context.Context, parcels int) (map[string]CommandCount, error) {
-	rdb := redis.NewClient(&redis.Options{Addr: s.redisAddr})
-	defer rdb.Close()
-	counts, err := commandCounts(ctx, rdb)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]CommandCount, len(counts))
-	for name, c := range counts {
-		switch name {
-		case "info", "hello", "ping", "client|setinfo", "script|load":
-			continue // the bench's own and the clients' set-up
+	sum := map[string]CommandCount{}
+	for _, addr := range s.redisAddrs {
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		counts, err := commandCounts(ctx, rdb)
+		rdb.Close()
+		if err != nil {
+			return nil, err
 		}
+		for name, c := range counts {
+			switch {
+			case name == "info", name == "hello", name == "ping", name == "client|setinfo", name == "script|load",
+				name == "command", strings.HasPrefix(name, "command|"), strings.HasPrefix(name, "cluster|"):
+				continue // the bench's own, the clients' set-up and the cluster's
+			}
+			sum[name] = CommandCount{Calls: sum[name].Calls + c.Calls, USec: sum[name].USec + c.USec}
+		}
+	}
+	out := make(map[string]CommandCount, len(sum))
+	for name, c := range sum {
 		out[name] = CommandCount{Calls: round3(c.Calls / float64(parcels)), USec: round2(c.USec / float64(parcels))}
 	}
 	return out, nil
@@ -249,8 +292,8 @@ func (s *stack) close() {
 	if s.broker != nil {
 		s.broker.stop(10 * time.Second)
 	}
-	if s.redis != nil {
-		s.redis.stop(10 * time.Second)
+	for _, r := range s.redis {
+		r.stop(10 * time.Second)
 	}
 	_ = os.RemoveAll(s.dir)
 }
