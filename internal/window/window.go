@@ -377,18 +377,27 @@ func (s *Store) Apply(ctx context.Context, ops []Op) ([]Result, error) {
 }
 
 // hashSlot is the Redis Cluster slot of a key whose hash tag is tag:
-// CRC16 (XMODEM) of the tag, modulo 16384.
+// CRC16 (XMODEM) of the tag, modulo 16384, a byte at a time.
 func hashSlot(tag string) uint16 {
 	var crc uint16
 	for i := 0; i < len(tag); i++ {
-		crc ^= uint16(tag[i]) << 8
-		for b := 0; b < 8; b++ {
+		crc = crc<<8 ^ crc16Table[byte(crc>>8)^tag[i]]
+	}
+	return crc % 16384
+}
+
+// crc16Table is CRC16 (XMODEM, polynomial 0x1021) of each byte value.
+var crc16Table = func() (table [256]uint16) {
+	for i := range table {
+		crc := uint16(i) << 8
+		for range 8 {
 			if crc&0x8000 != 0 {
 				crc = crc<<1 ^ 0x1021
 			} else {
 				crc <<= 1
 			}
 		}
+		table[i] = crc
 	}
-	return crc % 16384
-}
+	return table
+}()
