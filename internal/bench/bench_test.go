@@ -41,10 +41,10 @@ func needRedis(t *testing.T) {
 	}
 }
 
-// TestRunReportsEveryField runs the whole bench on a few thousand parcels
-// and checks the report is complete and its figures hang together. It
-// asserts nothing about speed: this machine's load decides that.
-func TestRunReportsEveryField(t *testing.T) {
+// smallRun is the bench's configuration for a run of 2,000 parcels with
+// a paced run of 2 s, the real processor built for it.
+func smallRun(t *testing.T) Config {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts redis-server, a broker and processors")
 	}
@@ -52,21 +52,35 @@ func TestRunReportsEveryField(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Executable = buildProcessor(t)
 	cfg.Parcels = 2000
-	cfg.BaselineParcels = 500
 	cfg.PacedDuration = 2 * time.Second
-	cfg.RedisLimitOps = 5000
-	cfg.ReplayParcels = 2000
 	cfg.Stall = 30 * time.Second
 	cfg.Timeout = 3 * time.Minute
+	return cfg
+}
+
+// runSmall runs cfg and returns its report and progress lines.
+func runSmall(t *testing.T, cfg Config) (*Report, string) {
+	t.Helper()
 	var progress bytes.Buffer
 	cfg.Log = &progress
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-
 	rep, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatalf("Run: %v\nprogress:\n%s", err, progress.String())
 	}
+	return rep, progress.String()
+}
+
+// TestRunReportsEveryField runs the whole bench on a few thousand parcels
+// and checks the report is complete and its figures hang together. It
+// asserts nothing about speed: this machine's load decides that.
+func TestRunReportsEveryField(t *testing.T) {
+	cfg := smallRun(t)
+	cfg.BaselineParcels = 500
+	cfg.RedisLimitOps = 5000
+	cfg.ReplayParcels = 2000
+	rep, _ := runSmall(t, cfg)
 
 	line, err := json.Marshal(rep)
 	if err != nil {
@@ -303,28 +317,12 @@ func TestRedisCluster(t *testing.T) {
 // TestRunOnRedisCluster runs the drain and paced runs with the
 // processors counting in a Redis Cluster of 3 masters.
 func TestRunOnRedisCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts redis-servers, a broker and processors")
-	}
-	needRedis(t)
-	cfg := DefaultConfig()
-	cfg.Executable = buildProcessor(t)
+	cfg := smallRun(t)
 	cfg.RedisMasters = 3
-	cfg.Parcels = 2000
 	cfg.BaselineParcels = 0
-	cfg.PacedDuration = 2 * time.Second
 	cfg.RedisLimitOps = 0
 	cfg.ReplayParcels = 0
-	cfg.Stall = 30 * time.Second
-	cfg.Timeout = 3 * time.Minute
-	var progress bytes.Buffer
-	cfg.Log = &progress
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	rep, err := Run(ctx, cfg)
-	if err != nil {
-		t.Fatalf("Run: %v\nprogress:\n%s", err, progress.String())
-	}
+	rep, progress := runSmall(t, cfg)
 	checkFigures(t, "main", rep.Figures, cfg.Parcels, cfg.MaxBatch)
 	if rep.RedisMasters != 3 {
 		t.Errorf("redis_masters %d: want 3", rep.RedisMasters)
@@ -332,7 +330,7 @@ func TestRunOnRedisCluster(t *testing.T) {
 	if rep.RedisPerParcel["restore"].Calls <= 0 || rep.RedisPerParcel["set"].Calls <= 0 {
 		t.Errorf("redis per parcel %v: want the masters' RESTOREs and SETs", rep.RedisPerParcel)
 	}
-	if !regexp.MustCompile(`redis-server pid \d+,\d+,\d+ on `).MatchString(progress.String()) {
-		t.Errorf("progress names no 3 redis-server pids:\n%s", progress.String())
+	if !regexp.MustCompile(`redis-server pid \d+,\d+,\d+ on `).MatchString(progress) {
+		t.Errorf("progress names no 3 redis-server pids:\n%s", progress)
 	}
 }
