@@ -3,24 +3,23 @@ package bench
 import (
 	"context"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/s321/s321/internal/testenv"
 	"github.com/s321/s321/internal/window"
 )
 
 // BenchmarkRedisShards applies the Redis work of 100,000 generated parcels
 // (what redis_limit applies: links, reads, creates and compare-and-set
-// writes, from 4 pipelines at once) to one redis-server, to a Redis
-// Cluster of that one server holding every slot, and to Redis Clusters of
-// 3 and 6 masters, each round on fresh keys. It reports redis-server's CPU
-// a parcel summed over the servers, the busiest server's share of it, and
-// the commands a parcel: what cluster mode costs, and how the work of a
-// parcel spreads over shards and what spreading it costs.
+// writes, from 4 pipelines at once) to one redis-server and to Redis
+// Clusters of 1 (the server holding every slot), 3 and 6 masters, as the
+// bench starts them (startRedisCluster), each round on fresh keys. It
+// reports redis-server's CPU a parcel summed over the servers, the
+// busiest server's share of it, and the commands a parcel: what cluster
+// mode costs, and how the work of a parcel spreads over shards and what
+// spreading it costs.
 func BenchmarkRedisShards(b *testing.B) {
 	ctx := context.Background()
 	batches, err := CaptureBatches(ctx, 100000, 1)
@@ -39,23 +38,36 @@ func BenchmarkRedisShards(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var client redis.UniversalClient
 			var servers []*redis.Client
-			switch masters {
-			case 0:
-				srv := testenv.StartRedis(b, "--appendonly", "no")
-				client = srv.Client()
-				servers = append(servers, srv.Client())
-			case 1:
-				srv := oneNodeCluster(b)
-				client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srv.Addr}})
-				b.Cleanup(func() { _ = client.Close() })
-				servers = append(servers, srv.Client())
-			default:
-				cluster := testenv.StartRedisCluster(b, masters, 0)
-				client = cluster.Client()
-				for _, node := range cluster.Nodes {
-					servers = append(servers, node.Client())
+			dir := b.TempDir()
+			if masters == 0 {
+				srv, addr, err := startRedis(ctx, dir, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { srv.stop(10 * time.Second) })
+				client = redis.NewClient(&redis.Options{Addr: addr})
+				servers = append(servers, redis.NewClient(&redis.Options{Addr: addr}))
+			} else {
+				nodes, addrs, err := startRedisCluster(ctx, dir, masters, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() {
+					for _, n := range nodes {
+						n.stop(10 * time.Second)
+					}
+				})
+				client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+				for _, addr := range addrs {
+					servers = append(servers, redis.NewClient(&redis.Options{Addr: addr}))
 				}
 			}
+			b.Cleanup(func() {
+				_ = client.Close()
+				for _, srv := range servers {
+					_ = srv.Close()
+				}
+			})
 			cpu := make([]float64, len(servers))
 			var calls, scripts int64
 			round := 0
@@ -91,30 +103,6 @@ func BenchmarkRedisShards(b *testing.B) {
 			b.ReportMetric(float64(calls)/n, "redis-commands/parcel")
 			b.ReportMetric(float64(scripts)/n, "evalsha/parcel")
 		})
-	}
-}
-
-// oneNodeCluster starts a redis-server in cluster mode that serves every
-// slot itself (`redis-cli --cluster create` makes 3 masters at least).
-func oneNodeCluster(b *testing.B) *testenv.Redis {
-	b.Helper()
-	srv := testenv.StartRedis(b, "--cluster-enabled", "yes", "--cluster-port", testenv.FreePortArg,
-		"--cluster-config-file", "nodes.conf", "--appendonly", "no")
-	ctx := context.Background()
-	rdb := srv.Client()
-	if err := rdb.Do(ctx, "cluster", "addslotsrange", 0, 16383).Err(); err != nil {
-		b.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		info, err := rdb.ClusterInfo(ctx).Result()
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
-			return srv
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("one-node cluster not ok after 30s: %v %s", err, info)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -22,7 +22,7 @@ type stack struct {
 	dir    string
 	redis  []*child // one server, or a cluster's masters
 	broker *child
-	// redisAddrs are the servers' addresses, as redis.
+	// redisAddrs are the addresses of redis, in its order.
 	redisAddrs []string
 	brokerAddr string
 	procs      []*child
