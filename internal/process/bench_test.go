@@ -110,12 +110,7 @@ func redisUsage(b *testing.B, rdb *redis.Client) (cpu float64, calls map[string]
 	}
 	calls = map[string]int64{}
 	for _, line := range strings.Split(info, "\r\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		switch {
-		case name == "used_memory":
+		if value, ok := strings.CutPrefix(line, "used_memory:"); ok {
 			mem, _ = strconv.ParseInt(value, 10, 64)
 		}
 	}
