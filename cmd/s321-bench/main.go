@@ -138,8 +138,8 @@ manifests, and times the processor until every one is answered, with the
 CPU each process spent a parcel; then a paced run at half that rate for
 latency, the same binary with --max-batch 1 as the baseline, and
 "processor replay" on a generated file; finally redis-server alone with the
-processor's Redis work. Prints one JSON line a binary, and with several a
-table of their figures side by side on stderr. With --sweep, offers load at
+processor's Redis work. Prints one JSON line a binary (a round), and with
+several a table of their figures side by side on stderr. With --sweep, offers load at
 fractions of the maximum rate instead, and with --plot draws it.
 
 Without --processor it measures the "processor" beside this binary, or,
@@ -165,6 +165,7 @@ See docs/performance.md.
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated manifests")
 	fs.DurationVar(&cfg.Stall, "stall", cfg.Stall, "fail when the group commits nothing new for this long")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "fail when a run is not caught up after this long")
+	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "measure every processor this many times, in turn, the order reversed every other round; the table on stderr gives medians and, with several processors, each round's ratio")
 	fs.StringVar(&opts.out, "out", "", "also write the JSON lines to this file")
 	fs.BoolVar(&opts.doSweep, "sweep", false, "offer load at fractions of the maximum rate instead")
 	fs.Float64Var(&cfg.MaxRate, "max-rate", 0, "with --sweep: the maximum rate in manifests/s; 0 measures it with a drain of --parcels")
@@ -188,6 +189,9 @@ See docs/performance.md.
 	cfg.Fractions = fracs
 	if cfg.PlotPath != "" && !opts.doSweep {
 		problems = append(problems, errors.New("--plot: only with --sweep"))
+	}
+	if cfg.Rounds != 1 && opts.doSweep {
+		problems = append(problems, errors.New("--rounds: not with --sweep"))
 	}
 	cfg.Executable = "processor" // replaced by each binary measured; here only to validate the rest
 	if err := cfg.Validate(); err != nil {

@@ -103,6 +103,8 @@ func TestParseOptionsRefuses(t *testing.T) {
 		{"bad fraction", []string{"--sweep", "--fractions", "half"}, `"half" is not a number`},
 		{"negative fraction", []string{"--sweep", "--fractions", "-1"}, "fraction -1"},
 		{"plot without sweep", []string{"--plot", "x.png"}, "--plot: only with --sweep"},
+		{"rounds with sweep", []string{"--sweep", "--rounds", "3"}, "--rounds: not with --sweep"},
+		{"no rounds", []string{"--rounds", "0"}, "rounds 0: must be in [1, 20]"},
 		{"missing processor", []string{"--processor", filepath.Join(dir, "nothing")}, "no such file"},
 		{"processor not executable", []string{"--processor", notExecutable}, "not an executable file"},
 		{"a name twice", []string{"--processor", "a=" + bin, "--processor", "a=" + bin}, `name "a" given twice`},

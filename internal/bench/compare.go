@@ -1,9 +1,12 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -36,39 +39,94 @@ var comparisonRows = []struct {
 }
 
 // WriteComparison writes the main figures of several reports side by side
-// as a text table, one column a build, and with two or more builds a last
-// column of the last build's figure over the first's. A figure not
+// as a text table, one column a build (reports of one build are its
+// rounds), and with two or more builds a column of the last build's
+// figure over the first's. A build's figure is the median of its rounds'.
+// The ratio is the median of the ratios of the two builds' figures in
+// each round, which pairs each measurement with the one taken next to
+// it; with several rounds a last column lists those ratios. A figure not
 // measured is "-".
 func WriteComparison(w io.Writer, reports []*Report) error {
 	if len(reports) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	first, last := reports[0], reports[len(reports)-1]
-	header := "\t"
+	var names []string
+	byBuild := map[string][]*Report{}
+	rounds := 0
 	for _, r := range reports {
-		header += r.Build + "\t"
+		if _, ok := byBuild[r.Build]; !ok {
+			names = append(names, r.Build)
+		}
+		byBuild[r.Build] = append(byBuild[r.Build], r)
+		rounds = max(rounds, len(byBuild[r.Build]))
 	}
-	if len(reports) > 1 {
-		header += last.Build + " / " + first.Build + "\t"
+	first, last := byBuild[names[0]], byBuild[names[len(names)-1]]
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "\t"
+	for _, name := range names {
+		header += name + "\t"
+	}
+	if len(names) > 1 {
+		header += names[len(names)-1] + " / " + names[0] + "\t"
+		if rounds > 1 {
+			header += "in each round\t"
+		}
+	}
+	if rounds > 1 {
+		fmt.Fprintf(tw, "medians of %d rounds\n", rounds)
 	}
 	fmt.Fprintln(tw, header)
 	for _, row := range comparisonRows {
 		line := row.name + "\t"
-		for _, r := range reports {
-			line += figure(row.value(r)) + "\t"
+		for _, name := range names {
+			var values []float64
+			for _, r := range byBuild[name] {
+				if v := row.value(r); v != 0 {
+					values = append(values, v)
+				}
+			}
+			line += figure(median(values)) + "\t"
 		}
-		if len(reports) > 1 {
-			a, b := row.value(first), row.value(last)
-			if a > 0 && b > 0 {
-				line += strconv.FormatFloat(b/a, 'f', 2, 64) + "\t"
+		if len(names) > 1 {
+			var ratios []float64
+			var each []string
+			for _, a := range first {
+				for _, b := range last {
+					if a.Round != b.Round {
+						continue
+					}
+					if va, vb := row.value(a), row.value(b); va > 0 && vb > 0 {
+						ratios = append(ratios, vb/va)
+						each = append(each, strconv.FormatFloat(vb/va, 'f', 2, 64))
+					}
+				}
+			}
+			if len(ratios) > 0 {
+				line += strconv.FormatFloat(median(ratios), 'f', 2, 64) + "\t"
 			} else {
 				line += "-\t"
+			}
+			if rounds > 1 {
+				line += cmp.Or(strings.Join(each, " "), "-") + "\t"
 			}
 		}
 		fmt.Fprintln(tw, line)
 	}
 	return tw.Flush()
+}
+
+// median returns the middle of values (the mean of the two middle ones
+// when they are even), 0 for none.
+func median(values []float64) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	sorted := slices.Sorted(slices.Values(values))
+	mid := len(sorted) / 2
+	if len(sorted)%2 == 1 {
+		return sorted[mid]
+	}
+	return (sorted[mid-1] + sorted[mid]) / 2
 }
 
 // figure writes a measured value, or "-" for one that was not measured.

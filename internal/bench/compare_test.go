@@ -47,6 +47,70 @@ func TestWriteComparison(t *testing.T) {
 	}
 }
 
+// TestWriteComparisonRounds: with rounds, each build's figure is the
+// median of its rounds', and the ratio the median of each round's ratio,
+// not the ratio of the medians.
+func TestWriteComparisonRounds(t *testing.T) {
+	report := func(build string, round int, rate, redis float64) *Report {
+		return &Report{Build: build, Round: round, Figures: Figures{ParcelsPerSecond: rate, RedisUSPerParcel: redis}}
+	}
+	// Measured A B, B A, A B: the machine slows down from round to round.
+	reports := []*Report{
+		report("base", 1, 10000, 60), report("head", 1, 30000, 20),
+		report("head", 2, 16000, 24), report("base", 2, 8000, 48),
+		report("base", 3, 4000, 0), report("head", 3, 10000, 0),
+	}
+	var out bytes.Buffer
+	if err := WriteComparison(&out, reports); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.Contains(lines[0], "medians of 3 rounds") {
+		t.Errorf("first line %q does not say the figures are medians of 3 rounds", lines[0])
+	}
+	if !strings.Contains(lines[1], "head / base") || !strings.Contains(lines[1], "in each round") {
+		t.Errorf("header %q does not name the ratio and each round's", lines[1])
+	}
+	tests := []struct {
+		row  string
+		want string
+	}{
+		// Medians 8000 and 16000; ratios 3.00, 2.00 and 2.50, median 2.50
+		// (the ratio of the medians would be 2.00).
+		{"parcels_per_second", "8000 16000 2.50 3.00 2.00 2.50"},
+		// Round 3 measured no Redis figure: medians of two, ratios of two.
+		{"redis_us_per_parcel", "54 22 0.42 0.33 0.50"},
+		{"broker_us_per_parcel", "- - - -"},
+	}
+	for _, tc := range tests {
+		var got string
+		for _, line := range lines {
+			if fields := strings.Fields(line); len(fields) > 0 && fields[0] == tc.row {
+				got = strings.Join(fields[1:], " ")
+			}
+		}
+		if got != tc.want {
+			t.Errorf("row %s = %q, want %q\n%s", tc.row, got, tc.want, out.String())
+		}
+	}
+}
+
+func TestRoundOrder(t *testing.T) {
+	builds := []Build{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	for round, want := range map[int]string{1: "abc", 2: "cba", 3: "abc", 4: "cba"} {
+		var got string
+		for _, b := range roundOrder(builds, round) {
+			got += b.Name
+		}
+		if got != want {
+			t.Errorf("round %d: order %s, want %s", round, got, want)
+		}
+	}
+	if builds[0].Name != "a" {
+		t.Errorf("roundOrder reordered its argument: %v", builds)
+	}
+}
+
 // TestWriteManifests checks the replay's input: one manifest a line, the
 // same file for the same seed, so every build replays the same parcels.
 func TestWriteManifests(t *testing.T) {

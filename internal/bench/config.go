@@ -60,6 +60,9 @@ type Config struct {
 	// Timeout bounds each wait for the processors to catch up. Default
 	// 30m.
 	Timeout time.Duration
+	// Rounds is how many times RunEach measures every build, in turn
+	// (see RunEach). Default 1.
+	Rounds int
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -81,6 +84,7 @@ func DefaultConfig() Config {
 		Seed:            1,
 		Stall:           60 * time.Second,
 		Timeout:         30 * time.Minute,
+		Rounds:          1,
 	}
 }
 
@@ -122,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.Timeout < time.Second {
 		errs = append(errs, fmt.Errorf("timeout %s: must be at least 1s", c.Timeout))
+	}
+	if c.Rounds < 1 || c.Rounds > 20 {
+		errs = append(errs, fmt.Errorf("rounds %d: must be in [1, 20]", c.Rounds))
 	}
 	return errors.Join(errs...)
 }

@@ -95,6 +95,8 @@ type Report struct {
 	// --processor NAME=PATH, else its path), Executable is its path.
 	Build      string `json:"build"`
 	Executable string `json:"executable"`
+	// Round is the round of RunEach that measured it, from 1.
+	Round int `json:"round"`
 	Figures
 	// Baseline is the straightforward design: the same binary with
 	// --max-batch 1 and a worker a partition, one Redis round trip and
@@ -123,25 +125,32 @@ type Build struct {
 }
 
 // RunEach measures every build in turn with cfg (cfg.Executable is
-// replaced by each build's), on fresh stacks, and returns a report for
-// each in the same order. redis-server alone does not depend on the
-// processor binary, so it is measured once and shared by every report.
+// replaced by each build's), on fresh stacks, cfg.Rounds times: in the
+// order given in odd rounds and in the reverse order in even ones (A B,
+// B A, A B, ...), so that a machine that drifts faster or slower over the
+// rounds favours no build. It returns a report for each build in each
+// round, in the order measured, each naming its round. redis-server alone
+// does not depend on the processor binary, so it is measured once and
+// shared by every report.
 func RunEach(ctx context.Context, cfg Config, builds []Build) ([]*Report, error) {
 	if len(builds) == 0 {
 		return nil, errors.New("no processor binary to measure")
 	}
 	each := cfg
 	each.RedisLimitOps = 0
-	reports := make([]*Report, 0, len(builds))
-	for _, b := range builds {
-		each.Executable = b.Executable
-		logf(cfg.Log, "measuring %s (%s)", b.Name, b.Executable)
-		rep, err := Run(ctx, each)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", b.Name, err)
+	rounds := max(cfg.Rounds, 1)
+	reports := make([]*Report, 0, rounds*len(builds))
+	for round := 1; round <= rounds; round++ {
+		for _, b := range roundOrder(builds, round) {
+			each.Executable = b.Executable
+			logf(cfg.Log, "measuring %s (%s), round %d of %d", b.Name, b.Executable, round, rounds)
+			rep, err := Run(ctx, each)
+			if err != nil {
+				return nil, fmt.Errorf("%s, round %d: %w", b.Name, round, err)
+			}
+			rep.Build, rep.Round = b.Name, round
+			reports = append(reports, rep)
 		}
-		rep.Build = b.Name
-		reports = append(reports, rep)
 	}
 	if cfg.RedisLimitOps > 0 {
 		limit, err := MeasureRedisLimit(ctx, cfg.RedisLimitOps, cfg.Seed+1000, cfg.RedisAOF, cfg.Log)
@@ -153,6 +162,16 @@ func RunEach(ctx context.Context, cfg Config, builds []Build) ([]*Report, error)
 		}
 	}
 	return reports, nil
+}
+
+// roundOrder is the order RunEach measures builds in round (from 1): as
+// given in odd rounds, reversed in even ones.
+func roundOrder(builds []Build, round int) []Build {
+	order := slices.Clone(builds)
+	if round%2 == 0 {
+		slices.Reverse(order)
+	}
+	return order
 }
 
 // setRedisLimit records redis-server's limit and the fraction of it the
@@ -184,7 +203,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, ErrNoRedis
 	}
-	rep := &Report{Build: cfg.Executable, Executable: cfg.Executable, Machine: machine()}
+	rep := &Report{Build: cfg.Executable, Executable: cfg.Executable, Round: 1, Machine: machine()}
 
 	main, err := measure(ctx, cfg, cfg.Parcels, cfg.MaxBatch, "main")
 	if err != nil {
