@@ -2,8 +2,6 @@ package process_test
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -109,15 +107,14 @@ func redisUsage(b *testing.B, rdb *redis.Client) (cpu float64, calls map[string]
 		b.Fatal(err)
 	}
 	calls = map[string]int64{}
-	for _, line := range strings.Split(info, "\r\n") {
-		if value, ok := strings.CutPrefix(line, "used_memory:"); ok {
-			mem, _ = strconv.ParseInt(value, 10, 64)
-		}
-	}
 	for name, c := range redisinfo.Commands(info) {
 		calls[name] = int64(c.Calls)
 	}
 	cpu, err = redisinfo.CPUSeconds(info)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mem, err = redisinfo.UsedMemory(info)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,6 +27,22 @@ func CPUSeconds(info string) (float64, error) {
 	return seconds, nil
 }
 
+// UsedMemory returns used_memory, the bytes redis-server's data takes
+// (allocator overhead included), from the text of INFO (the memory
+// section or more).
+func UsedMemory(info string) (int64, error) {
+	for line := range strings.Lines(info) {
+		if value, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("info memory used_memory: %w", err)
+			}
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("info memory: no used_memory")
+}
+
 // Command is what redis-server reports of one command in INFO
 // commandstats: the calls it ran, the microseconds they took, and the
 // calls it refused before running them (rejected: an ACL, a wrong

@@ -34,3 +34,17 @@ func TestCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestUsedMemory reads used_memory, not the figures whose names begin
+// with it, and says when it cannot.
+func TestUsedMemory(t *testing.T) {
+	info := "# Memory\r\nused_memory_human:1.50M\r\nused_memory:1572864\r\nused_memory_rss:4096000\r\n"
+	if got, err := UsedMemory(info); err != nil || got != 1572864 {
+		t.Errorf("UsedMemory: %v %v, want 1572864", got, err)
+	}
+	for _, bad := range []string{"# Memory\r\nused_memory_rss:4096\r\n", "used_memory:lots\r\n"} {
+		if _, err := UsedMemory(bad); err == nil {
+			t.Errorf("UsedMemory(%q) gave no error", bad)
+		}
+	}
+}

@@ -2,8 +2,12 @@ package window
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +126,71 @@ func usedCPU(b *testing.B, rdb *redis.Client) float64 {
 		b.Fatal(err)
 	}
 	return seconds
+}
+
+// BenchmarkRedisKeepDecision measures what redis-server spends keeping one
+// parcel's decision for explain, two ways, 1,000 a round trip:
+//
+//   - key: a key of its own with its expiry (SET ... PX), as Record keeps
+//     it;
+//   - bucket: a field of one of 65,536 hashes of the day, chosen by the
+//     parcel id's hash, which would each expire as a whole (one PEXPIRE
+//     a bucket, not counted here): one key fewer a parcel.
+//
+// It reports redis-server's CPU (INFO's used_cpu_user and used_cpu_sys)
+// and its memory (used_memory) a decision. The value is 175 bytes, what a
+// generated parcel's decision takes kept; the parcel ids are 32 hex
+// characters.
+func BenchmarkRedisKeepDecision(b *testing.B) {
+	const perCall = 1000
+	ctx := context.Background()
+	value := strings.Repeat("d", 175)
+	for _, how := range []struct {
+		name string
+		keep func(pipe redis.Pipeliner, parcel []byte)
+	}{
+		{"key", func(pipe redis.Pipeliner, parcel []byte) {
+			pipe.Set(ctx, "s321:parcel:{"+hex.EncodeToString(parcel)+"}", value, 8*24*time.Hour)
+		}},
+		{"bucket", func(pipe redis.Pipeliner, parcel []byte) {
+			bucket := binary.BigEndian.Uint16(parcel) // one of 65,536
+			pipe.HSet(ctx, fmt.Sprintf("s321:parcels:{%04x}:20250901", bucket), hex.EncodeToString(parcel), value)
+		}},
+	} {
+		b.Run(how.name, func(b *testing.B) {
+			// A server of its own: the other way's keys would change its
+			// memory and its keyspace's growth.
+			rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
+			defer rdb.Close()
+			cpuBefore, memBefore := usedCPU(b, rdb), usedMemory(b, rdb)
+			kept := 0
+			for b.Loop() {
+				_, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+					for range perCall {
+						kept++
+						id := sha256.Sum256([]byte(strconv.Itoa(kept)))
+						how.keep(pipe, id[:16])
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((usedCPU(b, rdb)-cpuBefore)*1e6/float64(kept), "redis-µs/decision")
+			b.ReportMetric(float64(usedMemory(b, rdb)-memBefore)/float64(kept), "redis-bytes/decision")
+		})
+	}
+}
+
+func usedMemory(b *testing.B, rdb *redis.Client) int64 {
+	info, err := rdb.Info(context.Background(), "memory").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := redisinfo.UsedMemory(info)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
