@@ -116,16 +116,22 @@ func BenchmarkRedisCreateSubject(b *testing.B) {
 	}
 }
 
+// usedCPU reads redis-server's CPU seconds (INFO cpu).
 func usedCPU(b *testing.B, rdb *redis.Client) float64 {
-	info, err := rdb.Info(context.Background(), "cpu").Result()
+	return infoFigure(b, rdb, "cpu", redisinfo.CPUSeconds)
+}
+
+// infoFigure reads one figure of redis-server's INFO section with read.
+func infoFigure[T any](b *testing.B, rdb *redis.Client, section string, read func(string) (T, error)) T {
+	info, err := rdb.Info(context.Background(), section).Result()
 	if err != nil {
 		b.Fatal(err)
 	}
-	seconds, err := redisinfo.CPUSeconds(info)
+	v, err := read(info)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return seconds
+	return v
 }
 
 // BenchmarkRedisKeepDecision measures what redis-server spends keeping one
@@ -162,7 +168,8 @@ func BenchmarkRedisKeepDecision(b *testing.B) {
 			// memory and its keyspace's growth.
 			rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
 			defer rdb.Close()
-			cpuBefore, memBefore := usedCPU(b, rdb), usedMemory(b, rdb)
+			usedMemory := func() int64 { return infoFigure(b, rdb, "memory", redisinfo.UsedMemory) }
+			cpuBefore, memBefore := usedCPU(b, rdb), usedMemory()
 			kept := 0
 			for b.Loop() {
 				_, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -178,19 +185,7 @@ func BenchmarkRedisKeepDecision(b *testing.B) {
 				}
 			}
 			b.ReportMetric((usedCPU(b, rdb)-cpuBefore)*1e6/float64(kept), "redis-µs/decision")
-			b.ReportMetric(float64(usedMemory(b, rdb)-memBefore)/float64(kept), "redis-bytes/decision")
+			b.ReportMetric(float64(usedMemory()-memBefore)/float64(kept), "redis-bytes/decision")
 		})
 	}
-}
-
-func usedMemory(b *testing.B, rdb *redis.Client) int64 {
-	info, err := rdb.Info(context.Background(), "memory").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, err := redisinfo.UsedMemory(info)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return n
 }
