@@ -138,9 +138,10 @@ manifests, and times the processor until every one is answered, with the
 CPU each process spent a parcel; then a paced run at half that rate for
 latency, the same binary with --max-batch 1 as the baseline, and
 "processor replay" on a generated file; finally redis-server alone with the
-processor's Redis work. Prints one JSON line a binary (a round), and with
-several a table of their figures side by side on stderr. With --sweep, offers load at
-fractions of the maximum rate instead, and with --plot draws it.
+processor's Redis work. Prints one JSON line a binary (with --rounds, one a
+binary and round), and with several a table of their figures side by side
+on stderr. With --sweep, offers load at fractions of the maximum rate
+instead, and with --plot draws it.
 
 Without --processor it measures the "processor" beside this binary, or,
 when there is none (as under "go run"), ./cmd/processor built from the
