@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,9 +131,12 @@ func median(values []float64) float64 {
 }
 
 // figure writes a measured value, or "-" for one that was not measured.
+// It is rounded to two decimals: a median of an even number of rounds is
+// a mean of two, which float64 holds only nearly (28.05, not
+// 28.049999999999997).
 func figure(v float64) string {
 	if v == 0 {
 		return "-"
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }

@@ -95,6 +95,28 @@ func TestWriteComparisonRounds(t *testing.T) {
 	}
 }
 
+// TestWriteComparisonEvenRounds: the median of two rounds is written as
+// the mean it is, not as the nearest float64's long expansion.
+func TestWriteComparisonEvenRounds(t *testing.T) {
+	var out bytes.Buffer
+	err := WriteComparison(&out, []*Report{
+		{Build: "a", Round: 1, Figures: Figures{RedisUSPerParcel: 27.9}},
+		{Build: "a", Round: 2, Figures: Figures{RedisUSPerParcel: 28.2}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(out.String()) {
+		if fields := strings.Fields(line); len(fields) > 0 && fields[0] == "redis_us_per_parcel" {
+			if got := strings.Join(fields[1:], " "); got != "28.05" {
+				t.Errorf("redis_us_per_parcel = %q, want 28.05", got)
+			}
+			return
+		}
+	}
+	t.Errorf("no redis_us_per_parcel row:\n%s", out.String())
+}
+
 func TestRoundOrder(t *testing.T) {
 	builds := []Build{{Name: "a"}, {Name: "b"}, {Name: "c"}}
 	for round, want := range map[int]string{1: "abc", 2: "cba", 3: "abc", 4: "cba"} {
