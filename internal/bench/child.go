@@ -185,6 +185,20 @@ func startRedisServer(ctx context.Context, dir, name string, aof bool, extra ...
 	return c, addr, nil
 }
 
+// startRedisNodes starts what a run counts in: one redis-server when
+// masters is 0, else a Redis Cluster of that many masters
+// (startRedisCluster). The caller stops every node.
+func startRedisNodes(ctx context.Context, dir string, masters int, aof bool) ([]*child, []string, error) {
+	if masters > 0 {
+		return startRedisCluster(ctx, dir, masters, aof)
+	}
+	c, addr, err := startRedis(ctx, dir, aof)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []*child{c}, []string{addr}, nil
+}
+
 // startRedisCluster starts masters redis-servers in cluster mode, each
 // with its files in a directory of its own under dir, deals the 16,384
 // hash slots out to them in even ranges, joins them and waits until

@@ -36,38 +36,28 @@ func BenchmarkRedisShards(b *testing.B) {
 			name = "cluster-masters=" + strconv.Itoa(masters)
 		}
 		b.Run(name, func(b *testing.B) {
-			var client redis.UniversalClient
-			var servers []*redis.Client
-			dir := b.TempDir()
-			if masters == 0 {
-				srv, addr, err := startRedis(ctx, dir, false)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { srv.stop(10 * time.Second) })
-				client = redis.NewClient(&redis.Options{Addr: addr})
-				servers = append(servers, redis.NewClient(&redis.Options{Addr: addr}))
-			} else {
-				nodes, addrs, err := startRedisCluster(ctx, dir, masters, false)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() {
-					for _, n := range nodes {
-						n.stop(10 * time.Second)
-					}
-				})
-				client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
-				for _, addr := range addrs {
-					servers = append(servers, redis.NewClient(&redis.Options{Addr: addr}))
-				}
+			nodes, addrs, err := startRedisNodes(ctx, b.TempDir(), masters, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			servers := make([]*redis.Client, len(addrs))
+			for i, addr := range addrs {
+				servers[i] = redis.NewClient(&redis.Options{Addr: addr})
 			}
 			b.Cleanup(func() {
-				_ = client.Close()
 				for _, srv := range servers {
 					_ = srv.Close()
 				}
+				for _, n := range nodes {
+					n.stop(10 * time.Second)
+				}
 			})
+			var client redis.UniversalClient = servers[0]
+			if masters > 0 {
+				cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+				b.Cleanup(func() { _ = cluster.Close() })
+				client = cluster
+			}
 			cpu := make([]float64, len(servers))
 			var calls, scripts int64
 			round := 0

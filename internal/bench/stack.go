@@ -44,13 +44,7 @@ func newStack(ctx context.Context, cfg Config) (s *stack, err error) {
 			s.close()
 		}
 	}()
-	if cfg.RedisMasters == 0 {
-		srv, addr, err := startRedis(ctx, dir, cfg.RedisAOF)
-		if err != nil {
-			return nil, err
-		}
-		s.redis, s.redisAddrs = []*child{srv}, []string{addr}
-	} else if s.redis, s.redisAddrs, err = startRedisCluster(ctx, dir, cfg.RedisMasters, cfg.RedisAOF); err != nil {
+	if s.redis, s.redisAddrs, err = startRedisNodes(ctx, dir, cfg.RedisMasters, cfg.RedisAOF); err != nil {
 		return nil, err
 	}
 	if s.broker, s.brokerAddr, err = startBroker(ctx, cfg, dir); err != nil {
