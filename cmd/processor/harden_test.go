@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -199,6 +201,52 @@ func TestReplayGCPercent(t *testing.T) {
 			}
 			if tc.target != 0 && target != tc.target {
 				t.Errorf("collector's target %d, want %d", target, tc.target)
+			}
+		})
+	}
+}
+
+// TestBrokerMaxProcs: the broker runs Go code on --max-procs threads,
+// unless GOMAXPROCS is set, leaves Go's choice at 0 and refuses less.
+// (The context is cancelled: it stops at once.)
+func TestBrokerMaxProcs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	const before = 3 // what the process has when the broker starts
+	tests := []struct {
+		name   string
+		env    string // GOMAXPROCS; "": unset
+		args   []string
+		usage  bool // refused
+		procs  int
+		stderr string
+	}{
+		{"the default", "", nil, false, defaultBrokerMaxProcs, ""},
+		{"the flag", "", []string{"--max-procs", "2"}, false, 2, ""},
+		{"the variable", "", nil, false, 4, ""},
+		{"0, Go's choice", "", []string{"--max-procs", "0"}, false, before, ""},
+		{"GOMAXPROCS wins", "5", []string{"--max-procs", "2"}, false, before, ""},
+		{"below 0", "", []string{"--max-procs", "-1"}, true, before, "--max-procs -1: must be 0 (one a core) or more"},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOMAXPROCS", tc.env)
+			if tc.env == "" {
+				os.Unsetenv("GOMAXPROCS") // t.Setenv restores it
+			}
+			t.Setenv("PROCESSOR_MAX_PROCS", "4")
+			if tc.name != "the variable" {
+				os.Unsetenv("PROCESSOR_MAX_PROCS")
+			}
+			runtime.GOMAXPROCS(before)
+			var stdout, stderr bytes.Buffer
+			err := runBroker(ctx, append([]string{"--addr", "127.0.0.1:0"}, tc.args...), &stdout, &stderr)
+			if got := runtime.GOMAXPROCS(0); got != tc.procs {
+				t.Errorf("GOMAXPROCS %d, want %d", got, tc.procs)
+			}
+			if errors.Is(err, errUsage) != tc.usage || (err != nil && !tc.usage) || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("%v, %q; want refused %v and %q", err, stderr.String(), tc.usage, tc.stderr)
 			}
 		})
 	}

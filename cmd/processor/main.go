@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -177,6 +178,14 @@ func forwardReloads(ctx context.Context, hup <-chan os.Signal, reload func()) {
 	}
 }
 
+// defaultBrokerMaxProcs is broker's --max-procs. kfake serves every
+// request on one goroutine of its cluster, so more threads only add the
+// hand-offs between them, dear on a virtual machine: paced at 14,000
+// parcels a second beside a processor and redis-server on two cores, one
+// thread cut the broker's CPU a parcel by an eighth (docs/performance.md,
+// Latency).
+const defaultBrokerMaxProcs = 1
+
 func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := broker.Config{Addr: "127.0.0.1:9092"}
 	fs := flag.NewFlagSet("processor broker", flag.ContinueOnError)
@@ -184,6 +193,7 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	describe(fs, "processor broker runs the embedded Kafka-protocol broker alone, for several processors to share\nor to keep topics across restarts, until SIGINT or SIGTERM.", "processor broker [flags]")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "host:port to listen on and advertise")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "keep topics and committed offsets here across restarts; empty keeps them in memory")
+	maxProcs := fs.Int("max-procs", defaultBrokerMaxProcs, "threads running Go code at once (GOMAXPROCS, when set, wins); 0 is one a core")
 	var security brokerSecurity
 	security.bind(fs)
 	loader := config.BindCommand(fs, config.Command{})
@@ -192,6 +202,13 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if _, err := loader.Resolve(os.LookupEnv); err != nil {
 		return err
+	}
+	if *maxProcs < 0 {
+		fmt.Fprintf(stderr, "processor broker: --max-procs %d: must be 0 (one a core) or more\n", *maxProcs)
+		return errUsage
+	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && *maxProcs > 0 {
+		runtime.GOMAXPROCS(*maxProcs)
 	}
 	if err := security.apply(&cfg, os.LookupEnv); err != nil {
 		return err
