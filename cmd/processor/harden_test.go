@@ -251,3 +251,45 @@ func TestBrokerMaxProcs(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayWritesAlerts: --alerts writes every alert version the summary
+// counts, as alert.v1, beside the decisions of --out, and may not name
+// --out's file.
+func TestReplayWritesAlerts(t *testing.T) {
+	t.Setenv("RECIPIENT_KEY_SECRET", "replay-test-secret-0123456789")
+	t.Setenv("REDIS_URL", "")
+	input := filepath.Join("..", "..", "internal", "replay", "testdata", "examples.jsonl")
+	dir := t.TempDir()
+	decisions, alerts := filepath.Join(dir, "decisions.jsonl"), filepath.Join(dir, "alerts.jsonl")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"replay", "--input", input, "--out", decisions, "--alerts", alerts}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for path, want := range map[string]struct {
+		schema string
+		lines  int
+	}{decisions: {"decision.v1", 6}, alerts: {"alert.v1", 1}} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		if len(lines) != want.lines {
+			t.Errorf("%s: %d lines, want %d", filepath.Base(path), len(lines), want.lines)
+		}
+		for _, line := range lines {
+			if !strings.Contains(line, `"schema":"`+want.schema+`"`) {
+				t.Errorf("%s: not %s: %s", filepath.Base(path), want.schema, line)
+			}
+		}
+	}
+	if want := "6 decisions, 1 rejected, 1 alert versions"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("summary %q, want %q", stdout.String(), want)
+	}
+
+	stderr.Reset()
+	if code := run([]string{"replay", "--input", input, "--out", decisions, "--alerts", dir + "/./decisions.jsonl"}, &bytes.Buffer{}, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "is --out too") {
+		t.Errorf("--alerts naming --out's file: exit %d, %q", code, stderr.String())
+	}
+}

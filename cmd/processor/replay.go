@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/s321/s321/internal/app"
@@ -54,6 +55,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	describe(fs, "processor replay decides a file of manifest.v1 lines without Kafka, as processor run would, and\nprints a summary; the decisions go to --out.", "processor replay --input FILE [--out FILE] [flags]")
 	input := fs.String("input", "", "file of manifest.v1 JSON lines (required; - for stdin)")
 	output := fs.String("out", "", "write the decisions here as JSON lines; empty writes none")
+	alertsOut := fs.String("alerts", "", "write every alert version here as JSON lines (alert.v1); empty writes none")
 	gcPercent := fs.Int("gc-percent", defaultReplayGCPercent, "garbage collector's target: the heap grows this many percent over what is live before a collection (GOGC, when set, wins)")
 	loader := config.BindCommand(fs, replaySettings)
 	if err := parse(fs, args); err != nil {
@@ -65,6 +67,10 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *input == "" {
 		fmt.Fprintln(stderr, "processor replay: --input is required")
+		return errUsage
+	}
+	if *alertsOut != "" && filepath.Clean(*alertsOut) == filepath.Clean(*output) {
+		fmt.Fprintf(stderr, "processor replay: --alerts %s: is --out too; give each its own file\n", *alertsOut)
 		return errUsage
 	}
 	if *gcPercent < 1 {
@@ -92,15 +98,16 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer in.Close()
-	var out io.Writer
-	if *output != "" {
-		f, err := os.Create(*output)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		out = f
+	out, closeOut, err := createOutput(*output)
+	if err != nil {
+		return err
 	}
+	defer closeOut()
+	alerts, closeAlerts, err := createOutput(*alertsOut)
+	if err != nil {
+		return err
+	}
+	defer closeAlerts()
 	rdb, closeStore, err := app.OpenStore(cfg, log)
 	if err != nil {
 		return err
@@ -115,10 +122,16 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	progress := newProgress(stderr, size)
 	start := time.Now()
 	sum, err := replay.Run(ctx, replay.Config{
-		Name: name, Topics: cfg.Topics, MaxLineBytes: cfg.MaxMessageBytes, Progress: progress.update,
+		Name: name, Topics: cfg.Topics, MaxLineBytes: cfg.MaxMessageBytes, Progress: progress.update, Alerts: alerts,
 	}, processor, in, out, time.Now)
 	progress.done()
 	if err != nil {
+		return err
+	}
+	if err := closeOut(); err != nil {
+		return err
+	}
+	if err := closeAlerts(); err != nil {
 		return err
 	}
 	// The summary quotes the input's errors: escape what it prints.
@@ -127,6 +140,25 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(safeOut, "replayed %s in %s, %.0f lines a second\n", name, elapsed.Round(time.Millisecond), float64(sum.Lines)/elapsed.Seconds())
 	sum.Print(safeOut)
 	return safeOut.Flush()
+}
+
+// createOutput creates the file at path for writing, or, for an empty
+// path, returns a nil writer. Its close may be called more than once; the
+// first call's error is the file's.
+func createOutput(path string) (io.Writer, func() error, error) {
+	if path == "" {
+		return nil, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var once sync.Once
+	var closeErr error
+	return f, func() error {
+		once.Do(func() { closeErr = f.Close() })
+		return closeErr
+	}, nil
 }
 
 func openInput(path string) (io.ReadCloser, string, int64, error) {

@@ -1,8 +1,9 @@
 // Package replay decides a file of manifest.v1 lines without Kafka: for
 // backfills, audits of past days, and trying a regime table on history.
 //
-// It owns reading the file in batches, writing the decisions as JSON lines,
-// the progress display and the summary by entry date, decision and reason.
+// It owns reading the file in batches, writing the decisions and alerts as
+// JSON lines, the progress display and the summary by entry date, decision
+// and reason.
 // The deciding itself is package process, exactly as the stream does it,
 // against a Redis (or the embedded store) under a key prefix of its own, so
 // a replay never touches the live day totals.
@@ -46,6 +47,10 @@ type Config struct {
 	MaxLineBytes int
 	// Progress, when set, is called after each batch with the bytes read.
 	Progress func(bytesRead int64)
+	// Alerts, when set, receives every alert version the replay raises,
+	// as the alerts topic would carry it (alert.v1), one JSON object a
+	// line, in the order they were raised.
+	Alerts io.Writer
 }
 
 // Summary counts what a replay decided.
@@ -73,7 +78,8 @@ type ErrorCount struct {
 }
 
 // Run decides every line of in and writes the decisions to out (nil: not
-// written), one JSON object a line, in input order. Four goroutines work
+// written), one JSON object a line, in input order, and the alerts to
+// cfg.Alerts. Four goroutines work
 // at once, each on its own batch: one reads lines, one prepares them (the
 // stages that read no state: decoding, screening, keying), one counts
 // them (links and day totals), one finishes them (deciding, encoding),
@@ -87,10 +93,7 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 		cfg.MaxLineBytes = 1 << 20
 	}
 	sum := &Summary{ByDay: map[string]*Day{}, Errors: map[string]*ErrorCount{}}
-	var writer *bufio.Writer
-	if out != nil {
-		writer = bufio.NewWriterSize(out, 256<<10)
-	}
+	decisions, alerts := lineWriter(out), lineWriter(cfg.Alerts)
 	// read is a batch's inputs, and how far the input was read then;
 	// decided is its outputs.
 	type read struct {
@@ -150,7 +153,7 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 				return err
 			}
 			for _, o := range outputs {
-				if err := sum.add(cfg.Topics, o, writer); err != nil {
+				if err := sum.add(cfg.Topics, o, decisions, alerts); err != nil {
 					return err
 				}
 			}
@@ -163,12 +166,38 @@ func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writ
 	if err := g.Wait(); err != nil {
 		return sum, err
 	}
-	if writer != nil {
-		if err := writer.Flush(); err != nil {
-			return sum, fmt.Errorf("write decisions: %w", err)
-		}
+	if err := decisions.flush(); err != nil {
+		return sum, fmt.Errorf("write decisions: %w", err)
+	}
+	if err := alerts.flush(); err != nil {
+		return sum, fmt.Errorf("write alerts: %w", err)
 	}
 	return sum, nil
+}
+
+// lines writes JSON objects one a line, buffered; nil writes nothing.
+type lines struct{ w *bufio.Writer }
+
+func lineWriter(w io.Writer) lines {
+	if w == nil {
+		return lines{}
+	}
+	return lines{bufio.NewWriterSize(w, 256<<10)}
+}
+
+func (l lines) write(v []byte) error {
+	if l.w == nil {
+		return nil
+	}
+	l.w.Write(v)
+	return l.w.WriteByte('\n') // a bufio.Writer keeps its first error
+}
+
+func (l lines) flush() error {
+	if l.w == nil {
+		return nil
+	}
+	return l.w.Flush()
 }
 
 // readBatches reads in a batch at a time and hands each batch to done,
@@ -234,11 +263,15 @@ func readLine(r *bufio.Reader, data *[]byte, max int) ([]byte, int, error) {
 	}
 }
 
-// add counts one output, and writes it to w when it is a decision.
-func (s *Summary) add(topics process.Topics, o process.Output, w *bufio.Writer) error {
+// add counts one output, and writes a decision to decisions and an alert
+// to alerts.
+func (s *Summary) add(topics process.Topics, o process.Output, decisions, alerts lines) error {
 	switch o.Topic {
 	case topics.Alerts:
 		s.Alerts++
+		if err := alerts.write(o.Value); err != nil {
+			return fmt.Errorf("write alerts: %w", err)
+		}
 		return nil
 	case topics.DLQ:
 		s.Rejected++
@@ -260,13 +293,10 @@ func (s *Summary) add(topics process.Topics, o process.Output, w *bufio.Writer) 
 	for _, r := range o.Reasons {
 		day.Reasons[r]++
 	}
-	if w == nil {
-		return nil
-	}
-	if _, err := w.Write(o.Value); err != nil {
+	if err := decisions.write(o.Value); err != nil {
 		return fmt.Errorf("write decisions: %w", err)
 	}
-	return w.WriteByte('\n')
+	return nil
 }
 
 // Print writes the summary as a table: one row per entry date with its

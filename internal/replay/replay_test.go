@@ -102,8 +102,9 @@ func TestReplayOfTheExampleStream(t *testing.T) {
 
 // TestReplayDecidesAsProcess replays generated lines in small batches,
 // so that one batch is counted while the one before it is finished and
-// the next prepared, and checks that every decision is the one a
-// processor of its own gives batch by batch, one stage after the other.
+// the next prepared, and checks that every decision and every alert
+// version it writes is the one a processor of its own gives batch by
+// batch, one stage after the other.
 func TestReplayDecidesAsProcess(t *testing.T) {
 	const lines, batchSize = 3000, 40
 	gcfg := generate.DefaultConfig()
@@ -118,8 +119,8 @@ func TestReplayDecidesAsProcess(t *testing.T) {
 		return p
 	}
 
-	var out bytes.Buffer
-	sum, err := replay.Run(context.Background(), replay.Config{Name: "gen", Topics: cfg.Topics, BatchSize: batchSize},
+	var out, alertsOut bytes.Buffer
+	sum, err := replay.Run(context.Background(), replay.Config{Name: "gen", Topics: cfg.Topics, BatchSize: batchSize, Alerts: &alertsOut},
 		newProcessor(), bytes.NewReader(input), &out, replayNow)
 	if err != nil {
 		t.Fatal(err)
@@ -127,8 +128,8 @@ func TestReplayDecidesAsProcess(t *testing.T) {
 
 	// The same lines, batch by batch, through Process.
 	p := newProcessor()
-	var want [][]byte
-	alerts, rejected := 0, 0
+	var want, wantAlerts [][]byte
+	rejected := 0
 	values := bytes.Split(bytes.TrimSuffix(input, []byte("\n")), []byte("\n"))
 	for start := 0; start < len(values); start += batchSize {
 		var batch []process.Input
@@ -142,7 +143,7 @@ func TestReplayDecidesAsProcess(t *testing.T) {
 		for _, o := range outputs {
 			switch o.Topic {
 			case cfg.Topics.Alerts:
-				alerts++
+				wantAlerts = append(wantAlerts, o.Value)
 			case cfg.Topics.DLQ:
 				rejected++
 			default:
@@ -150,16 +151,26 @@ func TestReplayDecidesAsProcess(t *testing.T) {
 			}
 		}
 	}
-	got := bytes.Split(bytes.TrimSuffix(out.Bytes(), []byte("\n")), []byte("\n"))
+	sameLines(t, "decision", out.Bytes(), want)
+	sameLines(t, "alert version", alertsOut.Bytes(), wantAlerts)
+	if sum.Alerts != len(wantAlerts) || sum.Rejected != rejected || len(wantAlerts) == 0 || rejected == 0 {
+		t.Errorf("replay: %d alert versions, %d rejected; Process: %d and %d (both must be some)", sum.Alerts, sum.Rejected, len(wantAlerts), rejected)
+	}
+}
+
+// sameLines fails unless written holds want, one a line, in order.
+func sameLines(t *testing.T, what string, written []byte, want [][]byte) {
+	t.Helper()
+	got := bytes.Split(bytes.TrimSuffix(written, []byte("\n")), []byte("\n"))
+	if len(written) == 0 {
+		got = nil
+	}
 	if len(got) != len(want) {
-		t.Fatalf("replay wrote %d decisions, Process gave %d", len(got), len(want))
+		t.Fatalf("replay wrote %d of %d %ss", len(got), len(want), what)
 	}
 	for i := range want {
 		if !bytes.Equal(got[i], want[i]) {
-			t.Fatalf("decision %d:\nreplay  %s\nProcess %s", i, got[i], want[i])
+			t.Fatalf("%s %d:\nreplay  %s\nProcess %s", what, i, got[i], want[i])
 		}
-	}
-	if sum.Alerts != alerts || sum.Rejected != rejected || alerts == 0 || rejected == 0 {
-		t.Errorf("replay: %d alert versions, %d rejected; Process: %d and %d (both must be some)", sum.Alerts, sum.Rejected, alerts, rejected)
 	}
 }
