@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/s321/s321/internal/app"
@@ -52,7 +51,7 @@ const defaultReplayGCPercent = 200
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("processor replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	describe(fs, "processor replay decides a file of manifest.v1 lines without Kafka, as processor run would, and\nprints a summary; the decisions go to --out.", "processor replay --input FILE [--out FILE] [flags]")
+	describe(fs, "processor replay decides a file of manifest.v1 lines without Kafka, as processor run would, and\nprints a summary; the decisions go to --out, the alerts to --alerts.", "processor replay --input FILE [--out FILE] [--alerts FILE] [flags]")
 	input := fs.String("input", "", "file of manifest.v1 JSON lines (required; - for stdin)")
 	output := fs.String("out", "", "write the decisions here as JSON lines; empty writes none")
 	alertsOut := fs.String("alerts", "", "write every alert version here as JSON lines (alert.v1); empty writes none")
@@ -102,7 +101,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer closeOut()
+	defer closeOut() // on an error; closed below otherwise
 	alerts, closeAlerts, err := createOutput(*alertsOut)
 	if err != nil {
 		return err
@@ -142,9 +141,9 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return safeOut.Flush()
 }
 
-// createOutput creates the file at path for writing, or, for an empty
-// path, returns a nil writer. Its close may be called more than once; the
-// first call's error is the file's.
+// createOutput creates the file at path for writing and returns it with
+// its Close, or, for an empty path, no writer. A second Close only
+// answers that the file is closed.
 func createOutput(path string) (io.Writer, func() error, error) {
 	if path == "" {
 		return nil, func() error { return nil }, nil
@@ -153,12 +152,7 @@ func createOutput(path string) (io.Writer, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var once sync.Once
-	var closeErr error
-	return f, func() error {
-		once.Do(func() { closeErr = f.Close() })
-		return closeErr
-	}, nil
+	return f, f.Close, nil
 }
 
 func openInput(path string) (io.ReadCloser, string, int64, error) {

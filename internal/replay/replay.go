@@ -79,12 +79,12 @@ type ErrorCount struct {
 
 // Run decides every line of in and writes the decisions to out (nil: not
 // written), one JSON object a line, in input order, and the alerts to
-// cfg.Alerts. Four goroutines work
-// at once, each on its own batch: one reads lines, one prepares them (the
-// stages that read no state: decoding, screening, keying), one counts
-// them (links and day totals), one finishes them (deciding, encoding),
-// sums up and writes what was decided. Batches are counted one after the
-// other, in input order, as a partition's are.
+// cfg.Alerts. Four goroutines work at once, each on its own batch: one
+// reads lines, one prepares them (the stages that read no state:
+// decoding, screening, keying), one counts them (links and day totals),
+// one finishes them (deciding, encoding), sums up and writes what was
+// decided. Batches are counted one after the other, in input order, as a
+// partition's are.
 func Run(ctx context.Context, cfg Config, p Processor, in io.Reader, out io.Writer, now func() time.Time) (*Summary, error) {
 	if cfg.BatchSize < 1 {
 		cfg.BatchSize = 1000
