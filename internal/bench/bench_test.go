@@ -157,6 +157,17 @@ func TestRedisPersistence(t *testing.T) {
 	}
 }
 
+// TestCPUSecondsBetween: the CPU time between two readings, rounded for
+// the report, keeps each kind's figure, the bench's own too.
+func TestCPUSecondsBetween(t *testing.T) {
+	before := CPUSeconds{Processors: 1, Broker: 2, Redis: 3, RedisRewrites: 4, Bench: 5}
+	after := CPUSeconds{Processors: 1.54, Broker: 2.26, Redis: 3.81, RedisRewrites: 4.5, Bench: 5.33}
+	want := CPUSeconds{Processors: 0.5, Broker: 0.3, Redis: 0.8, RedisRewrites: 0.5, Bench: 0.3}
+	if got := after.minus(before).rounded(); got != want {
+		t.Errorf("%+v minus %+v, rounded: %+v, want %+v", after, before, got, want)
+	}
+}
+
 // TestCPUSecondsWithChildren reads this process's own CPU time and that
 // of a child it has waited for.
 func TestCPUSecondsWithChildren(t *testing.T) {

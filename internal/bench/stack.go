@@ -170,6 +170,10 @@ type CPUSeconds struct {
 	// after it: see rewritesAfter): its append-only-file rewrites, which
 	// take cores from the others but are not in Redis.
 	RedisRewrites float64 `json:"redis_rewrites"`
+	// Bench is this process's own: its producer of a paced stream, and
+	// its watch of the committed offsets. It shares the machine's cores
+	// with the children.
+	Bench float64 `json:"bench"`
 }
 
 // cpu returns the CPU time the children have used so far.
@@ -184,6 +188,7 @@ func (s *stack) cpu() CPUSeconds {
 		c.Redis += own
 		c.RedisRewrites += children
 	}
+	c.Bench = cpuSeconds(os.Getpid())
 	return c
 }
 
@@ -195,12 +200,14 @@ func (c CPUSeconds) minus(before CPUSeconds) CPUSeconds {
 		Redis:      c.Redis - before.Redis,
 
 		RedisRewrites: c.RedisRewrites - before.RedisRewrites,
+		Bench:         c.Bench - before.Bench,
 	}
 }
 
 // rounded returns c to a tenth of a second, for the report.
 func (c CPUSeconds) rounded() CPUSeconds {
-	return CPUSeconds{Processors: round1(c.Processors), Broker: round1(c.Broker), Redis: round1(c.Redis), RedisRewrites: round1(c.RedisRewrites)}
+	return CPUSeconds{Processors: round1(c.Processors), Broker: round1(c.Broker), Redis: round1(c.Redis),
+		RedisRewrites: round1(c.RedisRewrites), Bench: round1(c.Bench)}
 }
 
 // rewritesAfter returns the CPU time of the redis-servers' rewrites since

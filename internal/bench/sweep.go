@@ -131,8 +131,8 @@ func Sweep(ctx context.Context, cfg SweepConfig) (*SweepReport, error) {
 		}
 		histograms = after
 		n := float64(max(steps[i].produced, 1)) / 1e6
-		logf(cfg.Log, "sweep: at %.0f/s, CPU a parcel: processors %.1f µs, broker %.1f µs, redis %.1f µs; batches: %s",
-			target, point.CPU.Processors/n, point.CPU.Broker/n, point.CPU.Redis/n, stagesText(point.Stages))
+		logf(cfg.Log, "sweep: at %.0f/s, CPU a parcel: processors %.1f µs, broker %.1f µs, redis %.1f µs, the bench %.1f µs; batches: %s",
+			target, point.CPU.Processors/n, point.CPU.Broker/n, point.CPU.Redis/n, point.CPU.Bench/n, stagesText(point.Stages))
 		rep.Points = append(rep.Points, point)
 	}
 	rep.PeakRSSMB, _ = s.peakRSSMB()
