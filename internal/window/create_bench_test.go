@@ -141,7 +141,10 @@ func infoFigure[T any](b *testing.B, rdb *redis.Client, section string, read fun
 //     it;
 //   - bucket: a field of one of 65,536 hashes of the day, chosen by the
 //     parcel id's hash, which would each expire as a whole (one PEXPIRE
-//     a bucket, not counted here): one key fewer a parcel.
+//     a bucket, not counted here): one key fewer a parcel;
+//   - append: appended, after its parcel id, to one of 4,096 strings of
+//     the day, chosen the same way (no expiry counted either), which a
+//     lookup would read whole and search.
 //
 // It reports redis-server's CPU (INFO's used_cpu_user and used_cpu_sys)
 // and its memory (used_memory) a decision. The value is 175 bytes, what a
@@ -161,6 +164,10 @@ func BenchmarkRedisKeepDecision(b *testing.B) {
 		{"bucket", func(pipe redis.Pipeliner, parcel []byte) {
 			bucket := binary.BigEndian.Uint16(parcel) // one of 65,536
 			pipe.HSet(ctx, fmt.Sprintf("s321:parcels:{%04x}:20250901", bucket), hex.EncodeToString(parcel), value)
+		}},
+		{"append", func(pipe redis.Pipeliner, parcel []byte) {
+			bucket := binary.BigEndian.Uint16(parcel) >> 4 // one of 4,096
+			pipe.Append(ctx, fmt.Sprintf("s321:parcels:{%03x}:20250901", bucket), hex.EncodeToString(parcel)+value)
 		}},
 	} {
 		b.Run(how.name, func(b *testing.B) {
