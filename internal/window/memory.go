@@ -167,7 +167,11 @@ func (s *subjectSlab) alloc(day int64) uint32 {
 		slot = s.used
 		s.used++
 	}
-	*s.at(slot) = memSubject{day: day}
+	// A slot is zero here, new or cleared by release. Setting only its
+	// day stores no pointer, so no write barrier reads the slot first: in
+	// a new chunk that read would map the page once to read and again to
+	// write.
+	s.at(slot).day = day
 	return slot
 }
 
