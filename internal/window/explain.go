@@ -72,6 +72,7 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	if len(parcels) == 0 && len(alerts) == 0 {
 		return nil
 	}
+	alerts = newestAlerts(alerts)
 	if s.mem != nil {
 		s.mem.record(parcels, alerts)
 		return nil
@@ -130,6 +131,38 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 		return fmt.Errorf("record decisions: %w", err)
 	}
 	return nil
+}
+
+// newestAlerts returns the newest version of each alert among alerts, in
+// the order each alert first appears. Only the newest is kept, and a batch
+// in which many parcels of one subject come raises a version of its alert
+// for each, as large as its list of parcels: the older ones need not be
+// sent. alerts itself is returned when no alert appears twice.
+func newestAlerts(alerts []AlertRecord) []AlertRecord {
+	type alertKey struct{ date, id string }
+	at := make(map[alertKey]int, len(alerts))
+	var newest []AlertRecord
+	for i, a := range alerts {
+		k := alertKey{a.EntryDate, a.AlertID}
+		j, seen := at[k]
+		if !seen {
+			at[k] = len(at)
+			if newest != nil {
+				newest = append(newest, a)
+			}
+			continue
+		}
+		if newest == nil {
+			newest = append(make([]AlertRecord, 0, len(alerts)), alerts[:i]...)
+		}
+		if a.Version > newest[j].Version {
+			newest[j] = a
+		}
+	}
+	if newest == nil {
+		return alerts
+	}
+	return newest
 }
 
 // keptBytes is about what a decision takes kept: the compact decision and

@@ -2,7 +2,9 @@ package window
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/s321/s321/internal/event"
@@ -63,4 +65,44 @@ func FuzzParseKept(f *testing.F) {
 			t.Fatalf("written back: %s %v, want %s %v", k2.json(), k2.alerts, json, k.alerts)
 		}
 	})
+}
+
+// TestNewestAlerts: of the versions one batch raises, only each alert's
+// newest is kept, in the order the alerts first appear; an alert id of
+// two entry dates is two alerts.
+func TestNewestAlerts(t *testing.T) {
+	a := func(date, id string, version int64) AlertRecord {
+		return AlertRecord{AlertID: id, EntryDate: date, Version: version, Alert: []byte(fmt.Sprintf("%s/%s v%d", date, id, version))}
+	}
+	tests := []struct {
+		name       string
+		alerts     []AlertRecord
+		want       []AlertRecord
+		sameBacked bool // the input itself comes back
+	}{
+		{"none", nil, nil, true},
+		{"each once", []AlertRecord{a("d1", "x", 3), a("d1", "y", 1), a("d2", "x", 1)},
+			[]AlertRecord{a("d1", "x", 3), a("d1", "y", 1), a("d2", "x", 1)}, true},
+		{"versions of one batch", []AlertRecord{a("d1", "x", 1), a("d1", "y", 5), a("d1", "x", 2), a("d1", "x", 3), a("d1", "y", 6)},
+			[]AlertRecord{a("d1", "x", 3), a("d1", "y", 6)}, false},
+		{"an older version after a newer", []AlertRecord{a("d1", "y", 1), a("d1", "x", 4), a("d1", "x", 2), a("d2", "x", 1)},
+			[]AlertRecord{a("d1", "y", 1), a("d1", "x", 4), a("d2", "x", 1)}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := slices.Clone(tc.alerts)
+			got := newestAlerts(in)
+			if !slices.EqualFunc(got, tc.want, func(x, y AlertRecord) bool {
+				return x.AlertID == y.AlertID && x.EntryDate == y.EntryDate && x.Version == y.Version && string(x.Alert) == string(y.Alert)
+			}) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			if same := len(got) > 0 && &got[0] == &in[0]; same != (tc.sameBacked && len(in) > 0) {
+				t.Errorf("returned the input itself: %v", same)
+			}
+			if !slices.EqualFunc(in, tc.alerts, func(x, y AlertRecord) bool { return x.Version == y.Version && x.AlertID == y.AlertID }) {
+				t.Errorf("input changed: %+v", in)
+			}
+		})
+	}
 }
