@@ -196,3 +196,41 @@ func BenchmarkRedisKeepDecision(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRedisKeepAlert measures what redis-server spends keeping one
+// alert version for /v1/alerts, as Record sends it (keepAlert): 256
+// alerts of one day, each listing 1,000 parcels (the most an alert lists,
+// 19 KB of JSON here), a new version of each in turn, 256 a round trip.
+//
+// It reports redis-server's CPU an alert version.
+func BenchmarkRedisKeepAlert(b *testing.B) {
+	const alerts = 256
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
+	b.Cleanup(func() { _ = rdb.Close() })
+	if err := keepNewer.Load(ctx, rdb).Err(); err != nil {
+		b.Fatal(err)
+	}
+	var list strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&list, `"1ZVFKZ%010d",`, i)
+	}
+	alert := []byte(`{"schema":"alert.v1","parcel_ids":[` + strings.TrimSuffix(list.String(), ",") + `]}`)
+	cpuBefore := usedCPU(b, rdb)
+	version := int64(0)
+	for b.Loop() {
+		version++
+		_, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i := range alerts {
+				a := AlertRecord{AlertID: fmt.Sprintf("%032x", i), EntryDate: "2025-09-01", Version: version, Alert: alert}
+				keepAlert(ctx, pipe, "s321:alerts:{2025-09-01}", "s321:alerts:{2025-09-01}:ids", a, 8*24*time.Hour, true)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((usedCPU(b, rdb)-cpuBefore)*1e6/float64(alerts*b.N), "redis-µs/version")
+	b.ReportMetric(float64(len(alert)), "alert-bytes")
+}

@@ -245,3 +245,39 @@ func TestKeptDecisionOfAnotherLayoutIsAnError(t *testing.T) {
 		t.Errorf("alerts of a JSON value: error %v, want one naming P-1", err)
 	}
 }
+
+// An alert keeps its newest version whatever order the versions are
+// recorded in, one call each as processors would (a batch keeps only its
+// newest itself), and a version written again changes nothing. In Redis
+// the day's hash then holds the version kept and its JSON only, for each
+// alert: no older version's JSON stays behind.
+func TestAlertKeepsItsNewestVersion(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		store := newStore(t, rdb)
+		version := func(id string, v int64) window.AlertRecord {
+			return window.AlertRecord{AlertID: id, EntryDate: "2024-05-01", Version: v, Alert: fmt.Appendf(nil, `{"%s":%d}`, id, v)}
+		}
+		for _, a := range []window.AlertRecord{version("A", 2), version("A", 1), version("B", 1), version("A", 3),
+			version("A", 3), version("B", 1), version("A", 2)} {
+			if err := store.Record(ctx, nil, []window.AlertRecord{a}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		alerts, err := store.Alerts(ctx, "2024-05-01")
+		if err != nil || len(alerts) != 2 || string(alerts[0]) != `{"A":3}` || string(alerts[1]) != `{"B":1}` {
+			t.Errorf("alerts %q %v, want A at 3 and B at 1", alerts, err)
+		}
+		if rdb == nil {
+			return
+		}
+		fields, err := rdb.HGetAll(ctx, "s321:alerts:{2024-05-01}").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"A": "3", "A@3": `{"A":3}`, "B": "1", "B@1": `{"B":1}`}
+		if fmt.Sprint(fields) != fmt.Sprint(want) {
+			t.Errorf("the day's hash holds %v, want %v", fields, want)
+		}
+	})
+}
