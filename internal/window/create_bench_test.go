@@ -36,11 +36,7 @@ import (
 func BenchmarkRedisCreateSubject(b *testing.B) {
 	const perCall = 64
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
-	b.Cleanup(func() { _ = rdb.Close() })
-	if err := casScript.Load(ctx, rdb).Err(); err != nil {
-		b.Fatal(err)
-	}
+	rdb := benchRedis(b, casScript)
 	const ttl = 8 * 24 * time.Hour
 	fields := func(i int) []any {
 		parcel := "PCL-" + strconv.Itoa(i)
@@ -121,6 +117,20 @@ func usedCPU(b *testing.B, rdb *redis.Client) float64 {
 	return infoFigure(b, rdb, "cpu", redisinfo.CPUSeconds)
 }
 
+// benchRedis starts a redis-server of the benchmark's own, without
+// persistence, and returns a client of it with scripts loaded.
+func benchRedis(b *testing.B, scripts ...*redis.Script) *redis.Client {
+	b.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
+	b.Cleanup(func() { _ = rdb.Close() })
+	for _, script := range scripts {
+		if err := script.Load(context.Background(), rdb).Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return rdb
+}
+
 // infoFigure reads one figure of redis-server's INFO section with read.
 func infoFigure[T any](b *testing.B, rdb *redis.Client, section string, read func(string) (T, error)) T {
 	info, err := rdb.Info(context.Background(), section).Result()
@@ -173,8 +183,7 @@ func BenchmarkRedisKeepDecision(b *testing.B) {
 		b.Run(how.name, func(b *testing.B) {
 			// A server of its own: the other way's keys would change its
 			// memory and its keyspace's growth.
-			rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
-			defer rdb.Close()
+			rdb := benchRedis(b)
 			usedMemory := func() int64 { return infoFigure(b, rdb, "memory", redisinfo.UsedMemory) }
 			cpuBefore, memBefore := usedCPU(b, rdb), usedMemory()
 			kept := 0
@@ -206,11 +215,7 @@ func BenchmarkRedisKeepDecision(b *testing.B) {
 func BenchmarkRedisKeepAlert(b *testing.B) {
 	const alerts = 256
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: testenv.StartRedis(b, "--appendonly", "no").Addr, Protocol: 2})
-	b.Cleanup(func() { _ = rdb.Close() })
-	if err := keepNewer.Load(ctx, rdb).Err(); err != nil {
-		b.Fatal(err)
-	}
+	rdb := benchRedis(b, keepNewer)
 	var list strings.Builder
 	for i := range 1000 {
 		fmt.Fprintf(&list, `"1ZVFKZ%010d",`, i)
