@@ -502,46 +502,51 @@ func (s *Store) ParcelAlerts(ctx context.Context, parcelID string) ([][]byte, er
 		return nil, fmt.Errorf("parcel alerts of %s: %w", parcelID, err)
 	}
 	refs := sortedRefs(k.alerts)
-	// The versions kept, then those versions.
-	fields := make([]string, len(refs))
-	for i := range refs {
-		fields[i] = refs[i].AlertID
+	versions, err := s.alertFields(ctx, refs, func(r AlertRef, _ int) string { return r.AlertID })
+	if err != nil {
+		return nil, err
 	}
-	for round := range 2 {
-		cmds := make([]*redis.StringCmd, len(refs))
-		_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-			for i, r := range refs {
-				if fields[i] != "" {
-					cmds[i] = pipe.HGet(ctx, s.alertsKey(r.EntryDate), fields[i])
-				}
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("parcel alerts: %w", err)
+	alerts, err := s.alertFields(ctx, refs, func(r AlertRef, i int) string {
+		if versions[i] == "" {
+			return ""
 		}
-		for i, cmd := range cmds {
-			if cmd == nil {
-				continue
-			}
-			value, err := cmd.Result()
-			switch {
-			case err != nil: // not kept: expired, or never recorded
-				fields[i] = ""
-			case round == 0:
-				fields[i] = alertField(refs[i].AlertID, value)
-			default:
-				fields[i] = value
-			}
-		}
+		return alertField(r.AlertID, versions[i])
+	})
+	if err != nil {
+		return nil, err
 	}
 	var out [][]byte
-	for _, alert := range fields {
+	for _, alert := range alerts {
 		if alert != "" {
 			out = append(out, []byte(alert))
 		}
 	}
 	return out, nil
+}
+
+// alertFields reads, in one round trip, the field field(r, i) of the day's
+// hash of each ref r (the i-th), and answers each value, or "" where the
+// field is "" or not there (expired, or never recorded).
+func (s *Store) alertFields(ctx context.Context, refs []AlertRef, field func(r AlertRef, i int) string) ([]string, error) {
+	cmds := make([]*redis.StringCmd, len(refs))
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, r := range refs {
+			if f := field(r, i); f != "" {
+				cmds[i] = pipe.HGet(ctx, s.alertsKey(r.EntryDate), f)
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("parcel alerts: %w", err)
+	}
+	values := make([]string, len(refs))
+	for i, cmd := range cmds {
+		if cmd != nil {
+			values[i], _ = cmd.Result() // "" for redis.Nil
+		}
+	}
+	return values, nil
 }
 
 // sortedRefs sorts refs by date and id, each once.
