@@ -135,6 +135,9 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 // for each, as large as its list of parcels: the older ones need not be
 // sent. alerts itself is returned when no alert appears twice.
 func newestAlerts(alerts []AlertRecord) []AlertRecord {
+	if len(alerts) < 2 {
+		return alerts
+	}
 	type alertKey struct{ date, id string }
 	at := make(map[alertKey]int, len(alerts))
 	var newest []AlertRecord
