@@ -228,7 +228,7 @@ func (l *Loader) Resolve(lookupEnv func(string) (string, bool)) (*Settings, erro
 			text = "false" // as for run's settings: empty is false
 		}
 		if err := f.Value.Set(text); err != nil {
-			errs = append(errs, fmt.Errorf("%s (%s): %w", f.Name, origin, err))
+			errs = append(errs, fmt.Errorf("%s (%s): %w", f.Name, origin, ownValueError(f, err)))
 			return
 		}
 		s.origins[f.Name] = origin
@@ -327,6 +327,35 @@ func (l *Loader) accepts(key string) error {
 	}
 	return nil
 }
+
+// ownValueError is the rule a command's own flag broke, as run's
+// settings state theirs, where the flag package says only "parse error";
+// err itself for a flag of another kind.
+func ownValueError(f *flag.Flag, err error) error {
+	getter, ok := f.Value.(flag.Getter)
+	if !ok {
+		return err
+	}
+	switch getter.Get().(type) {
+	case bool:
+		return errNotBool
+	case int, int64, uint, uint64:
+		return errNotWhole
+	case float64:
+		return errNotNumber
+	case time.Duration:
+		return errNotDuration
+	}
+	return err
+}
+
+// The rules a value of a setting or flag breaks.
+var (
+	errNotBool     = errors.New("must be true or false")
+	errNotWhole    = errors.New("must be a whole number")
+	errNotNumber   = errors.New("must be a number")
+	errNotDuration = errors.New("must be a duration such as 30s or 5m")
+)
 
 func isBoolFlag(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })
@@ -448,7 +477,7 @@ func parseBool(text string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(text)
 	if err != nil {
-		return false, errors.New("must be true or false")
+		return false, errNotBool
 	}
 	return b, nil
 }
@@ -456,7 +485,7 @@ func parseBool(text string) (bool, error) {
 func parseInt(text string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(text))
 	if err != nil {
-		return 0, errors.New("must be a whole number")
+		return 0, errNotWhole
 	}
 	return n, nil
 }
@@ -464,7 +493,7 @@ func parseInt(text string) (int, error) {
 func parseDuration(text string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(text))
 	if err != nil {
-		return 0, errors.New("must be a duration such as 30s or 5m")
+		return 0, errNotDuration
 	}
 	return d, nil
 }

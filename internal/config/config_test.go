@@ -348,10 +348,12 @@ func TestBindCommand(t *testing.T) {
 			t.Errorf("%v: prefix %q", err, s.App.KeyPrefix)
 		}
 	})
-	t.Run("bad own value names the variable", func(t *testing.T) {
-		_, _, _, err := command(t, nil, map[string]string{"PROCESSOR_COUNT": "many"})
-		if err == nil || !strings.Contains(err.Error(), "count (env PROCESSOR_COUNT)") {
-			t.Errorf("err = %v", err)
+	t.Run("bad own value names the variable and the rule", func(t *testing.T) {
+		for _, value := range []string{"many", ""} {
+			_, _, _, err := command(t, nil, map[string]string{"PROCESSOR_COUNT": value})
+			if want := "count (env PROCESSOR_COUNT): must be a whole number"; err == nil || err.Error() != want {
+				t.Errorf("PROCESSOR_COUNT=%q: err = %v, want %q", value, err, want)
+			}
 		}
 	})
 	t.Run("unknown key", func(t *testing.T) {
