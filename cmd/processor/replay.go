@@ -201,6 +201,10 @@ func (p *progress) update(read int64) {
 	}
 	p.last = now
 	if !p.terminal {
+		if p.total > 0 {
+			fmt.Fprintf(p.w, "replay: %d of %d bytes read (%.0f%%)\n", read, p.total, 100*float64(read)/float64(p.total))
+			return
+		}
 		fmt.Fprintf(p.w, "replay: %d bytes read\n", read)
 		return
 	}
