@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // entry dates need the zone database even in a minimal container
@@ -141,6 +142,7 @@ func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	limit := applyMemoryLimit(settings.MemoryLimitBytes(containerMemory()), os.LookupEnv, log)
 	a, err := app.New(settings.App, log)
 	if err != nil {
 		return err
@@ -151,14 +153,12 @@ func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	ctx, cancel := context.WithCancel(ctx)
-	forwarded := make(chan struct{})
-	go func() {
-		defer close(forwarded)
-		forwardReloads(ctx, hup, a.Reload)
-	}()
+	var watchers sync.WaitGroup
+	watchers.Go(func() { forwardReloads(ctx, hup, a.Reload) })
+	watchers.Go(func() { watchHeap(ctx, limit, log) })
 	err = a.Run(ctx)
 	cancel()
-	<-forwarded
+	watchers.Wait()
 	if err != nil {
 		log.Error("processor failed", zap.Error(err))
 		return err

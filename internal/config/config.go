@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -48,6 +49,9 @@ type Settings struct {
 	App app.Config
 	// LogLevel is debug, info, warn or error. Default "info".
 	LogLevel string
+	// MemoryLimit is --memory-limit as given: "auto", "0" or a size such
+	// as "512MiB". MemoryLimitBytes resolves it.
+	MemoryLimit string
 	// File is the YAML file read, or empty.
 	File string
 
@@ -466,7 +470,74 @@ func (s *Settings) textOf(name string) string {
 }
 
 func defaultSettings() *Settings {
-	return &Settings{App: app.DefaultConfig(), LogLevel: "info", origins: map[string]Origin{}}
+	return &Settings{App: app.DefaultConfig(), LogLevel: "info", MemoryLimit: "auto", origins: map[string]Origin{}}
+}
+
+// DefaultMemoryLimit is what --memory-limit auto gives with Redis: about
+// four times the heap a processor keeps live at the default settings (its
+// batches, fetched messages and bounded caches; docs/performance.md,
+// Memory).
+const DefaultMemoryLimit = 512 << 20
+
+// minMemoryLimit is the least --memory-limit accepted: below it the
+// collector would run nearly all the time.
+const minMemoryLimit = 64 << 20
+
+// MemoryLimitBytes is the memory the Go runtime may grow to before the
+// collector runs, in bytes, or 0 for none (the collector runs as Go's
+// default has it). container is the memory limit of the process's
+// container (its cgroup), 0 when it has none. auto is DefaultMemoryLimit
+// with --redis-url, or three quarters of the container's memory when that
+// is less (none when that is under 64MiB), and none on the embedded store,
+// whose state grows with the days it holds.
+func (s *Settings) MemoryLimitBytes(container int64) int64 {
+	limit, auto, err := parseMemoryLimit(s.MemoryLimit)
+	switch {
+	case err != nil:
+		return 0 // refused when the settings were resolved
+	case !auto:
+		return limit
+	case s.App.RedisURL == "":
+		return 0
+	case container > 0 && container/4*3 < DefaultMemoryLimit:
+		if container/4*3 < minMemoryLimit {
+			return 0
+		}
+		return container / 4 * 3
+	}
+	return DefaultMemoryLimit
+}
+
+// memoryUnits are the units of a size, as GOMEMLIMIT writes them.
+var memoryUnits = []struct {
+	suffix string
+	shift  uint
+}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+
+var errNotMemoryLimit = fmt.Errorf("must be auto, 0 (none), or a size of at least %dMiB such as 512MiB or 2GiB", minMemoryLimit>>20)
+
+// parseMemoryLimit reads --memory-limit: auto, 0 or none, or a whole
+// number of bytes with an optional unit (B, KiB, MiB, GiB, TiB).
+func parseMemoryLimit(text string) (limit int64, auto bool, err error) {
+	text = strings.TrimSpace(text)
+	switch text {
+	case "auto":
+		return 0, true, nil
+	case "0", "none":
+		return 0, false, nil
+	}
+	number, shift := text, uint(0)
+	for _, u := range memoryUnits {
+		if n, ok := strings.CutSuffix(text, u.suffix); ok {
+			number, shift = n, u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(number, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift || n<<shift < minMemoryLimit {
+		return 0, false, errNotMemoryLimit
+	}
+	return n << shift, false, nil
 }
 
 // parse helpers for the setting table.

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -170,6 +171,8 @@ func TestBadInput(t *testing.T) {
 		{"bad duration names the flag", []string{"--state-ttl", "forever"}, nil, "state-ttl (flag --state-ttl): must be a duration"},
 		{"bad bool", nil, map[string]string{"PROCESSOR_KAFKA_TLS": "maybe"}, "kafka-tls (env PROCESSOR_KAFKA_TLS): must be true or false"},
 		{"bad log level", []string{"--log-level", "loud"}, nil, `log-level "loud"`},
+		{"memory limit without a unit it knows", nil, map[string]string{"PROCESSOR_MEMORY_LIMIT": "512MB"}, "memory-limit (env PROCESSOR_MEMORY_LIMIT): must be auto, 0 (none), or a size of at least 64MiB such as 512MiB or 2GiB"},
+		{"memory limit too small", []string{"--memory-limit", "32MiB"}, nil, "memory-limit (flag --memory-limit): must be auto, 0 (none), or a size of at least 64MiB"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -400,5 +403,47 @@ func TestBindCommandHelp(t *testing.T) {
 	}
 	if strings.Contains(text, "PROCESSOR_OUT") {
 		t.Errorf("-h names a variable of a flag read from the command line alone:\n%s", text)
+	}
+}
+
+// TestMemoryLimit: --memory-limit takes sizes as GOMEMLIMIT writes them,
+// and auto is DefaultMemoryLimit with Redis and none on the embedded store.
+func TestMemoryLimit(t *testing.T) {
+	redisURL := map[string]string{"REDIS_URL": "redis://r:6379/0"}
+	tests := []struct {
+		args      []string
+		env       map[string]string
+		container int64
+		want      int64
+	}{
+		{nil, nil, 0, 0},
+		{nil, redisURL, 0, DefaultMemoryLimit},
+		{nil, redisURL, 4 << 30, DefaultMemoryLimit},
+		{nil, redisURL, 512 << 20, 384 << 20},
+		{nil, redisURL, 80 << 20, 0},
+		{nil, nil, 512 << 20, 0},
+		{[]string{"--memory-limit", "0"}, redisURL, 0, 0},
+		{[]string{"--memory-limit", "none"}, redisURL, 0, 0},
+		{[]string{"--memory-limit", "1GiB"}, nil, 0, 1 << 30},
+		{[]string{"--memory-limit", "1GiB"}, redisURL, 512 << 20, 1 << 30},
+		{[]string{"--memory-limit", "300MiB"}, redisURL, 0, 300 << 20},
+		{nil, map[string]string{"PROCESSOR_MEMORY_LIMIT": "100000000"}, 0, 100000000},
+		{[]string{"--memory-limit", "65536KiB"}, nil, 0, 64 << 20},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.args, tc.env, tc.container), func(t *testing.T) {
+			s, err := resolve(t, tc.args, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.MemoryLimitBytes(tc.container); got != tc.want {
+				t.Errorf("MemoryLimitBytes(%d) = %d, want %d", tc.container, got, tc.want)
+			}
+		})
+	}
+	for _, text := range []string{"", "auto ", "-1MiB", "1.5GiB", "512 MiB", "9999999999TiB", "63MiB", "many"} {
+		if _, _, err := parseMemoryLimit(text); (err == nil) != (text == "auto ") {
+			t.Errorf("parseMemoryLimit(%q): err = %v", text, err)
+		}
 	}
 }

@@ -59,6 +59,8 @@ func (st *setting) argName() string {
 		return "file"
 	case strings.HasSuffix(st.name, "-addr"):
 		return "host:port"
+	case st.name == "memory-limit":
+		return "size"
 	}
 	return [...]string{kindString: "string", kindInt: "int", kindDuration: "duration", kindList: "list"}[st.kind]
 }
@@ -222,6 +224,16 @@ var table = []*setting{
 		func(s *Settings) *bool { return &s.App.KeepDecisions }),
 	str("log-level", "debug, info, warn or error",
 		func(s *Settings) *string { return &s.LogLevel }),
+	{name: "memory-limit", kind: kindString,
+		usage: "memory the Go heap may grow to before the garbage collector runs, such as 512MiB: the process then holds about that much, however long the stream. auto is 512MiB with --redis-url and none on the embedded store, whose state grows with the days it holds; 0 is none, collecting as Go does by default (GOGC and GOMEMLIMIT, when set, win)",
+		set: func(s *Settings, text string) error {
+			if _, _, err := parseMemoryLimit(text); err != nil {
+				return err
+			}
+			s.MemoryLimit = text
+			return nil
+		},
+		get: func(s *Settings) string { return s.MemoryLimit }},
 }
 
 func byName(name string) *setting {
