@@ -142,7 +142,8 @@ func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	limit := applyMemoryLimit(settings.MemoryLimitBytes(containerMemory()), os.LookupEnv, log)
+	container := containerMemory()
+	limit := applyMemoryLimit(settings.MemoryLimitBytes(container), container, os.LookupEnv, log)
 	a, err := app.New(settings.App, log)
 	if err != nil {
 		return err

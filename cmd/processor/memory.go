@@ -27,8 +27,10 @@ func containerMemory() int64 {
 // less often than Go's default and holds about limit bytes, whatever the
 // stream's length. limit 0 leaves Go's default. GOGC or GOMEMLIMIT in the
 // environment wins: the collector is then left as they set it. It returns
-// the limit put in force, or 0.
-func applyMemoryLimit(limit int64, lookupEnv func(string) (string, bool), log *zap.Logger) int64 {
+// the limit put in force, or 0. container is the container's memory
+// limit (0 for none): a limit above it is warned of, since the process
+// would be killed before it collects.
+func applyMemoryLimit(limit, container int64, lookupEnv func(string) (string, bool), log *zap.Logger) int64 {
 	for _, name := range []string{"GOGC", "GOMEMLIMIT"} {
 		if _, set := lookupEnv(name); set {
 			log.Info("garbage collector as the environment sets it; --memory-limit not applied", zap.String("variable", name))
@@ -41,6 +43,10 @@ func applyMemoryLimit(limit int64, lookupEnv func(string) (string, bool), log *z
 	debug.SetMemoryLimit(limit)
 	debug.SetGCPercent(-1)
 	log.Info("garbage collector runs at the memory limit", zap.Int64("memory_limit_bytes", limit))
+	if container > 0 && limit > container {
+		log.Warn("--memory-limit is above the container's memory: the process may be killed before the collector runs; set it to about three quarters of the container's",
+			zap.Int64("memory_limit_bytes", limit), zap.Int64("container_memory_bytes", container))
+	}
 	return limit
 }
 

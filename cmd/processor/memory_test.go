@@ -20,22 +20,30 @@ func TestApplyMemoryLimit(t *testing.T) {
 		debug.SetMemoryLimit(memLimit)
 	})
 	tests := []struct {
-		name    string
-		limit   int64
-		env     map[string]string
-		applied bool
+		name      string
+		limit     int64
+		container int64
+		env       map[string]string
+		applied   bool
+		warned    bool
 	}{
-		{"a limit", 512 << 20, nil, true},
-		{"none", 0, nil, false},
-		{"GOGC wins", 512 << 20, map[string]string{"GOGC": "200"}, false},
-		{"GOMEMLIMIT wins", 512 << 20, map[string]string{"GOMEMLIMIT": "1GiB"}, false},
+		{"a limit", 512 << 20, 0, nil, true, false},
+		{"a limit within the container's", 512 << 20, 1 << 30, nil, true, false},
+		{"a limit above the container's", 512 << 20, 256 << 20, nil, true, true},
+		{"none", 0, 0, nil, false, false},
+		{"GOGC wins", 512 << 20, 0, map[string]string{"GOGC": "200"}, false, false},
+		{"GOMEMLIMIT wins", 512 << 20, 0, map[string]string{"GOMEMLIMIT": "1GiB"}, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			debug.SetGCPercent(100)
 			debug.SetMemoryLimit(memLimit)
 			lookup := func(name string) (string, bool) { v, ok := tc.env[name]; return v, ok }
-			got := applyMemoryLimit(tc.limit, lookup, zap.NewNop())
+			core, logs := observer.New(zapcore.WarnLevel)
+			got := applyMemoryLimit(tc.limit, tc.container, lookup, zap.New(core))
+			if warned := logs.Len() > 0; warned != tc.warned {
+				t.Errorf("warned %v, want %v: %v", warned, tc.warned, logs.All())
+			}
 			percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
 			if tc.applied {
 				if got != tc.limit || percent != -1 || limit != tc.limit {

@@ -225,7 +225,7 @@ var table = []*setting{
 	str("log-level", "debug, info, warn or error",
 		func(s *Settings) *string { return &s.LogLevel }),
 	{name: "memory-limit", kind: kindString,
-		usage: "memory the Go heap may grow to before the garbage collector runs, such as 512MiB: the process then holds about that much, however long the stream. auto is 512MiB with --redis-url and none on the embedded store, whose state grows with the days it holds; 0 is none, collecting as Go does by default (GOGC and GOMEMLIMIT, when set, win)",
+		usage: "memory the Go runtime may take before the garbage collector runs, such as 512MiB: the process then holds about that much, however long the stream. auto is 512MiB with --redis-url (three quarters of a container's memory limit when that is less) and none on the embedded store, whose state grows with the days it holds; 0 is none, collecting as Go does by default (GOGC and GOMEMLIMIT, when set, win)",
 		set: func(s *Settings, text string) error {
 			if _, _, err := parseMemoryLimit(text); err != nil {
 				return err
