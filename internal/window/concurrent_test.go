@@ -67,7 +67,10 @@ type randomStream struct {
 	days    map[dayRef]*wantDay
 }
 
-type dayRef struct{ subject, date string }
+type dayRef struct {
+	scope         window.Scope
+	subject, date string
+}
 
 type wantDay struct {
 	total, gift int64
@@ -83,6 +86,7 @@ type wantParcel struct {
 func newRandomStream(seed uint64) *randomStream {
 	s := &randomStream{rng: rand.New(rand.NewPCG(seed, 321)), days: map[dayRef]*wantDay{}}
 	subjects := []string{fmt.Sprintf("%064x", 1), fmt.Sprintf("%064x", 2)}
+	addresses := []string{fmt.Sprintf("%064x", 11), fmt.Sprintf("%064x", 12)}
 	dates := []string{"2025-08-27", "2025-08-28"}
 	carriers := []string{"DHL", "UPS", "USPS"}
 	const parcels = 400
@@ -94,9 +98,9 @@ func newRandomStream(seed uint64) *randomStream {
 	for i := range parcels {
 		// Most parcels go to one day, which so grows past what a
 		// processor holds whole.
-		ref := dayRef{subjects[0], dates[0]}
+		ref := dayRef{window.ScopeRecipientDay, subjects[0], dates[0]}
 		if s.rng.IntN(2) == 0 {
-			ref = dayRef{subjects[s.rng.IntN(2)], dates[s.rng.IntN(2)]}
+			ref = dayRef{window.ScopeRecipientDay, subjects[s.rng.IntN(2)], dates[s.rng.IntN(2)]}
 		}
 		id := fmt.Sprintf("P-%d", i)
 		value := s.rng.Int64N(60000) + 1
@@ -116,18 +120,22 @@ func newRandomStream(seed uint64) *randomStream {
 			ops = append(ops, cancel)
 			want.cancelled, want.event = true, cancel.EventID
 		}
-		day := s.days[ref]
-		if day == nil {
-			day = &wantDay{parcels: map[string]wantParcel{}}
-			s.days[ref] = day
+		s.want(ref, id, want, parcel.Gift)
+		// The parcel counts toward its address's day too, as one of the
+		// names there: each op of the parcel is followed by the same op
+		// of the address, as a message's ops are applied together.
+		addr := dayRef{window.ScopeAddressDay, addresses[s.rng.IntN(2)], ref.date}
+		// A name key is a hash: names differ in their first 128 bits,
+		// which is what a subject keeps of a member.
+		name := fmt.Sprintf("%032x%032x", 100+s.rng.IntN(5), 1)
+		withAddress := make([]window.Op, 0, 2*len(ops))
+		for _, op := range ops {
+			a := op
+			a.Scope, a.Subject, a.Gift, a.Member, a.MinMembers = addr.scope, addr.subject, false, name, 3
+			withAddress = append(withAddress, op, a)
 		}
-		day.parcels[id] = want
-		if !want.cancelled {
-			day.total += want.value
-			if parcel.Gift {
-				day.gift += want.value
-			}
-		}
+		ops = withAddress
+		s.want(addr, id, want, false)
 		home := s.rng.IntN(2)
 		queues[home] = append(queues[home], ops)
 		if s.rng.IntN(2) == 0 {
@@ -138,6 +146,22 @@ func newRandomStream(seed uint64) *randomStream {
 		s.streams[w] = s.interleave(queue)
 	}
 	return s
+}
+
+// want records what the stream leaves of a parcel in its day.
+func (s *randomStream) want(ref dayRef, id string, p wantParcel, gift bool) {
+	day := s.days[ref]
+	if day == nil {
+		day = &wantDay{parcels: map[string]wantParcel{}}
+		s.days[ref] = day
+	}
+	day.parcels[id] = p
+	if !p.cancelled {
+		day.total += p.value
+		if gift {
+			day.gift += p.value
+		}
+	}
 }
 
 // interleave merges the parcels' op lists at random, each list's ops
@@ -192,6 +216,7 @@ type answer struct {
 	total, gift         string
 	superseded          string
 	supersededOutcome   window.Outcome
+	scope               window.Scope
 	subject, date, kind string
 }
 
@@ -234,11 +259,12 @@ func (s *randomStream) countConcurrently(t *testing.T, server *testenv.Redis, cf
 					if op.EventID != "" {
 						id = op.EventID
 					}
+					id = fmt.Sprintf("%d/%s", op.Scope, id)
 					answers[id] = append(answers[id], answer{
 						duplicate: res.Duplicate, status: res.Status, seq: res.Seq, alert: res.AlertVersion,
 						total: money.Format(res.Total()), gift: money.Format(res.GiftTotal()),
 						superseded: res.Superseded, supersededOutcome: res.SupersededOutcome,
-						subject: op.Subject, date: op.EntryDate, kind: string(op.Kind),
+						scope: op.Scope, subject: op.Subject, date: op.EntryDate, kind: string(op.Kind),
 					})
 				}
 				mu.Unlock()
@@ -258,7 +284,11 @@ func (s *randomStream) countConcurrently(t *testing.T, server *testenv.Redis, cf
 func (s *randomStream) checkAnswers(t *testing.T, answers map[string][]answer) {
 	t.Helper()
 	seqs := map[dayRef]map[int64]string{}
+	alerted := map[window.Scope]int{}
 	for id, got := range answers {
+		if got[0].alert > 0 {
+			alerted[got[0].scope]++
+		}
 		first := 0
 		for _, a := range got {
 			if !a.duplicate {
@@ -278,7 +308,7 @@ func (s *randomStream) checkAnswers(t *testing.T, answers map[string][]answer) {
 			t.Errorf("%s: %d of %d answers not a duplicate, want exactly 1", id, first, len(got))
 		}
 		if a := got[0]; a.kind == "" || a.kind == string(window.KindParcel) {
-			ref := dayRef{a.subject, a.date}
+			ref := dayRef{a.scope, a.subject, a.date}
 			if seqs[ref] == nil {
 				seqs[ref] = map[int64]string{}
 			}
@@ -287,6 +317,9 @@ func (s *randomStream) checkAnswers(t *testing.T, answers map[string][]answer) {
 			}
 			seqs[ref][a.seq] = id
 		}
+	}
+	if alerted[window.ScopeRecipientDay] == 0 || alerted[window.ScopeAddressDay] == 0 {
+		t.Errorf("events with an alert, by scope: %v; want some of recipients' and of addresses' days", alerted)
 	}
 	for ref, day := range s.days {
 		for seq := int64(1); seq <= int64(len(day.parcels)); seq++ {
@@ -300,6 +333,9 @@ func (s *randomStream) checkAnswers(t *testing.T, answers map[string][]answer) {
 func (s *randomStream) checkDays(t *testing.T, store string, st *window.Store) {
 	t.Helper()
 	for ref, want := range s.days {
+		if ref.scope != window.ScopeRecipientDay {
+			continue // only a recipient's day is read back whole
+		}
 		day, err := st.Day(context.Background(), ref.subject, ref.date)
 		if err != nil {
 			t.Errorf("%s: day %v: %v", store, ref, err)

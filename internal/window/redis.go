@@ -390,7 +390,7 @@ func readSubject(fields []string, values []any, ops []Op, opIndexes []int) (*sub
 				if sub.memberSeen == nil {
 					sub.memberSeen = new(smallMap[struct{}])
 				}
-				sub.memberSeen.set(op.Member, struct{}{})
+				sub.memberSeen.set(memberName(op.Member), struct{}{})
 			}
 			k++
 		}

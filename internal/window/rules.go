@@ -159,8 +159,11 @@ func (s *subject) apply(op *Op, ids *idCopies) Result {
 	s.day = max(s.day, dateNumber(op.EntryDate))
 	s.scale = max(s.scale, op.Scale)
 	if op.MinMembers > 0 && op.Member != "" {
-		if _, seen := s.memberSeen.get(op.Member); !seen {
-			s.setMember(op.Member)
+		// A member is what Redis keeps of it (memberName), held whole
+		// or read back alike.
+		member := memberName(op.Member)
+		if _, seen := s.memberSeen.get(member); !seen {
+			s.setMember(member)
 			s.members++
 		}
 	}

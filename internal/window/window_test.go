@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -718,4 +719,41 @@ func redisOnly(t *testing.T, fn func(t *testing.T, rdb redis.UniversalClient)) {
 func superseding(r window.ParcelRecord) window.ParcelRecord {
 	r.Superseding = true
 	return r
+}
+
+// TestAMemberIsItsFirst128Bits: two name keys that share their first 32
+// characters are one member, whether the address's day is held whole or
+// read back by a store that has just started: the count does not depend
+// on which.
+func TestAMemberIsItsFirst128Bits(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		ann, annToo := nameKey("a"), nameKey("a")[:32]+strings.Repeat("f", 32)
+		ops := []window.Op{
+			addressOp("P-1", "400.00", ann),
+			addressOp("P-2", "400.00", annToo),
+			addressOp("P-3", "400.00", nameKey("b")),
+			addressOp("P-4", "400.00", nameKey("c")),
+		}
+		for _, restartAt := range []int{0, 1, 2, 3} {
+			cfg := window.DefaultConfig()
+			cfg.KeyPrefix = "members" + strconv.Itoa(restartAt)
+			store := newStoreWith(t, rdb, cfg)
+			var alerts []int64
+			for i := range ops {
+				if rdb != nil && i == restartAt {
+					store = newStoreWith(t, rdb, cfg) // nothing held
+				}
+				got, err := store.Apply(ctx, ops[i:i+1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				alerts = append(alerts, got[0].AlertVersion)
+			}
+			// Three members only with P-4: P-2's name is P-1's.
+			if want := []int64{0, 0, 0, 1}; !slices.Equal(alerts, want) {
+				t.Errorf("restarted before op %d: alert versions %v, want %v", restartAt, alerts, want)
+			}
+		}
+	})
 }
