@@ -355,10 +355,11 @@ func ownValueError(f *flag.Flag, err error) error {
 
 // The rules a value of a setting or flag breaks.
 var (
-	errNotBool     = errors.New("must be true or false")
-	errNotWhole    = errors.New("must be a whole number")
-	errNotNumber   = errors.New("must be a number")
-	errNotDuration = errors.New("must be a duration such as 30s or 5m")
+	errNotBool        = errors.New("must be true or false")
+	errNotWhole       = errors.New("must be a whole number")
+	errNotNumber      = errors.New("must be a number")
+	errNotDuration    = errors.New("must be a duration such as 30s or 5m")
+	errNotMemoryLimit = fmt.Errorf("must be auto, 0 (none), or a size of at least %dMiB such as 512MiB or 2GiB", minMemoryLimit>>20)
 )
 
 func isBoolFlag(f *flag.Flag) bool {
@@ -499,11 +500,12 @@ func (s *Settings) MemoryLimitBytes(container int64) int64 {
 		return limit
 	case s.App.RedisURL == "":
 		return 0
-	case container > 0 && container/4*3 < DefaultMemoryLimit:
-		if container/4*3 < minMemoryLimit {
+	}
+	if share := container / 4 * 3; container > 0 && share < DefaultMemoryLimit {
+		if share < minMemoryLimit {
 			return 0
 		}
-		return container / 4 * 3
+		return share
 	}
 	return DefaultMemoryLimit
 }
@@ -513,8 +515,6 @@ var memoryUnits = []struct {
 	suffix string
 	shift  uint
 }{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
-
-var errNotMemoryLimit = fmt.Errorf("must be auto, 0 (none), or a size of at least %dMiB such as 512MiB or 2GiB", minMemoryLimit>>20)
 
 // parseMemoryLimit reads --memory-limit: auto, 0 or none, or a whole
 // number of bytes with an optional unit (B, KiB, MiB, GiB, TiB).

@@ -654,7 +654,7 @@ func writeSubject(text *argText, rs *redisSubject) {
 		text.end()
 	}
 	for _, m := range log.members {
-		text.field("m:", memberName(m))
+		text.field("m:", m) // a memberName already
 		text.str("1")
 	}
 	for i := w.entriesWritten; i < len(w.entries); i++ {
@@ -755,13 +755,6 @@ func (a *argText) appendTo(args []any) []any {
 // first 32 characters (memberName).
 func memberField(member string) string {
 	return "m:" + memberName(member)
-}
-
-// memberName is what marks a member: its first 32 characters (128 bits
-// of a name key), so that the field stays well within the 64 bytes of a
-// listpack entry.
-func memberName(member string) string {
-	return member[:min(32, len(member))]
 }
 
 func isNoScript(err error) bool { return isServerError(err, "NOSCRIPT") }

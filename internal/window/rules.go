@@ -159,8 +159,6 @@ func (s *subject) apply(op *Op, ids *idCopies) Result {
 	s.day = max(s.day, dateNumber(op.EntryDate))
 	s.scale = max(s.scale, op.Scale)
 	if op.MinMembers > 0 && op.Member != "" {
-		// A member is what Redis keeps of it (memberName), held whole
-		// or read back alike.
 		member := memberName(op.Member)
 		if _, seen := s.memberSeen.get(member); !seen {
 			s.setMember(member)
@@ -320,6 +318,14 @@ func (s *subject) setMember(member string) {
 	if log := s.changeLog(); log != nil {
 		log.members = append(log.members, member)
 	}
+}
+
+// memberName is what a member is: its first 32 characters (128 bits of
+// a name key), held whole or read back from Redis alike, so that a
+// member's field there stays well within the 64 bytes of a listpack
+// entry.
+func memberName(member string) string {
+	return member[:min(32, len(member))]
 }
 
 // changedFigures notes that the figures changed, where they are written
