@@ -1,0 +1,75 @@
+package hugepages
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// AdviseHeap maps size bytes (rounded down to huge pages) of Go heap
+// ahead and advises Linux to back them with transparent huge pages, where
+// Plan allows it. Call it early, before the heap holds much: it runs two
+// garbage collections. size should come from Size. It advises once a
+// process; a later call returns the first one's result (a second block
+// could land on pages the collector has not handed back, and be cleared
+// page by page).
+func AdviseHeap(size int64) Result {
+	once.Do(func() { advised = adviseHeap(size) })
+	return advised
+}
+
+var (
+	once    sync.Once
+	advised Result
+)
+
+func adviseHeap(size int64) Result {
+	enabled, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	overcommit, _ := os.ReadFile("/proc/sys/vm/overcommit_memory")
+	size &^= hugePage - 1
+	if reason := Plan(string(enabled), string(overcommit), size); reason != "" {
+		return Result{Reason: reason}
+	}
+	// One more huge page, so that the advised range, aligned, is size.
+	block := make([]byte, size+hugePage)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(block)))
+	offset := int64((start+hugePage-1)&^(hugePage-1) - start)
+	err := unix.Madvise(block[offset:offset+size], unix.MADV_HUGEPAGE)
+	block = nil
+	// The block is garbage now; the collection frees its pages and hands
+	// them back, untouched, to be the heap's as it grows.
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err != nil {
+		return Result{Reason: "madvise: " + err.Error()}
+	}
+	return Result{Advised: size, Start: start + uintptr(offset)}
+}
+
+// MachineMemory returns the machine's memory in bytes (MemTotal of
+// /proc/meminfo), 0 when it cannot be read.
+func MachineMemory() int64 {
+	meminfo, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	lines := bufio.NewScanner(bytes.NewReader(meminfo))
+	for lines.Scan() {
+		fields := bytes.Fields(lines.Bytes())
+		if len(fields) == 3 && string(fields[0]) == "MemTotal:" && string(fields[2]) == "kB" {
+			kib, err := strconv.ParseInt(string(fields[1]), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kib << 10
+		}
+	}
+	return 0
+}
