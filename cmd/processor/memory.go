@@ -9,6 +9,8 @@ import (
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	"go.uber.org/zap"
+
+	"github.com/s321/s321/internal/hugepages"
 )
 
 // containerMemory is the memory limit of the process's cgroup, 0 when it
@@ -19,6 +21,19 @@ func containerMemory() int64 {
 		return 0
 	}
 	return int64(limit)
+}
+
+// adviseHeap backs the heap of a command whose heap grows as it runs
+// (replay, the broker) with transparent huge pages where Linux allows it
+// (internal/hugepages): half the machine's memory at most, and no more
+// than half the container's or Go's memory limit. Call it before the heap
+// holds much.
+func adviseHeap() hugepages.Result {
+	goLimit := debug.SetMemoryLimit(-1)
+	if goLimit == math.MaxInt64 {
+		goLimit = 0
+	}
+	return hugepages.AdviseHeap(hugepages.Size(hugepages.MachineMemory(), containerMemory(), goLimit))
 }
 
 // applyMemoryLimit lets the Go heap grow to limit bytes before the garbage
@@ -111,4 +126,14 @@ func watchHeap(ctx context.Context, limit int64, log *zap.Logger) {
 	}
 	w := &heapWatch{limit: limit, live: liveHeap, log: log}
 	w.run(ctx)
+}
+
+// logAdvice logs what adviseHeap did, at info: a replay's figures depend
+// on it.
+func logAdvice(log *zap.Logger, res hugepages.Result) {
+	if res.Advised > 0 {
+		log.Info("heap advised for transparent huge pages", zap.Int64("bytes", res.Advised))
+		return
+	}
+	log.Info("heap not advised for transparent huge pages", zap.String("reason", res.Reason))
 }
