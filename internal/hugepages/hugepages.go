@@ -14,9 +14,10 @@
 // thousandth of it).
 //
 // It does nothing where the system does not allow it: off Linux, with
-// transparent huge pages set to never, or with strict overcommit
-// accounting (vm.overcommit_memory 2), under which the mapped range would
-// count against the commit limit. It reads no clock and logs nothing.
+// transparent huge pages set to never, with strict overcommit accounting
+// (vm.overcommit_memory 2), under which the mapped range would count
+// against the commit limit, with a limit on the address space (ulimit
+// -v), or in a 32-bit one. It reads no clock and logs nothing.
 package hugepages
 
 import (
@@ -25,7 +26,8 @@ import (
 )
 
 // hugePage is the size of a transparent huge page on x86-64 and arm64
-// with 4 KiB pages, the alignment madvise's range is rounded to.
+// with 4 KiB pages, the alignment madvise's range is rounded to where the
+// kernel does not say (hpage_pmd_size).
 const hugePage = 2 << 20
 
 // MinSize is the least AdviseHeap maps: below it the advice is not worth

@@ -7,13 +7,15 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// AdviseHeap maps size bytes (rounded down to huge pages) of Go heap
+// AdviseHeap maps size bytes (rounded down to huge pages, of the size
+// the kernel gives in hpage_pmd_size) of Go heap
 // ahead and advises Linux to back them with transparent huge pages, where
 // Plan allows it. Call it early, before the heap holds much: it runs two
 // garbage collections. size should come from Size. It advises once a
@@ -31,16 +33,31 @@ var (
 )
 
 func adviseHeap(size int64) Result {
+	if strconv.IntSize < 64 {
+		return Result{Reason: "a 32-bit address space has no room to map the heap ahead"}
+	}
+	// Mapping beyond an address-space limit (ulimit -v) would stop the
+	// process: the runtime cannot recover from a failed heap mapping.
+	var space unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &space); err == nil && space.Cur != unix.RLIM_INFINITY {
+		return Result{Reason: "the address space is limited (ulimit -v)"}
+	}
 	enabled, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	overcommit, _ := os.ReadFile("/proc/sys/vm/overcommit_memory")
-	size &^= hugePage - 1
+	page := int64(hugePage)
+	if text, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(text)), 10, 64); err == nil && n > 0 && n&(n-1) == 0 {
+			page = n
+		}
+	}
+	size &^= page - 1
 	if reason := Plan(string(enabled), string(overcommit), size); reason != "" {
 		return Result{Reason: reason}
 	}
 	// One more huge page, so that the advised range, aligned, is size.
-	block := make([]byte, size+hugePage)
+	block := make([]byte, size+page)
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(block)))
-	offset := int64((start+hugePage-1)&^(hugePage-1) - start)
+	offset := int64((start+uintptr(page)-1)&^(uintptr(page)-1) - start)
 	err := unix.Madvise(block[offset:offset+size], unix.MADV_HUGEPAGE)
 	block = nil
 	// The block is garbage now; the collection frees its pages and hands
