@@ -212,11 +212,11 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set && *maxProcs > 0 {
 		runtime.GOMAXPROCS(*maxProcs)
 	}
-	if *hugePages {
-		adviseHeap()
-	}
 	if err := security.apply(&cfg, os.LookupEnv); err != nil {
 		return err
+	}
+	if *hugePages {
+		adviseHeap()
 	}
 	if warning := cfg.Exposure(); warning != "" {
 		fmt.Fprintf(stderr, "WARNING: %s\n", warning)

@@ -50,6 +50,9 @@ func adviseHeap(size int64) Result {
 			page = n
 		}
 	}
+	if raceEnabled {
+		size = min(size, MinSize)
+	}
 	size &^= page - 1
 	if reason := Plan(string(enabled), string(overcommit), size); reason != "" {
 		return Result{Reason: reason}
