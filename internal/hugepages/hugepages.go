@@ -17,7 +17,9 @@
 // transparent huge pages set to never, with strict overcommit accounting
 // (vm.overcommit_memory 2), under which the mapped range would count
 // against the commit limit, with a limit on the address space (ulimit
-// -v), or in a 32-bit one. It reads no clock and logs nothing.
+// -v), or in a 32-bit one. A build with the race detector advises
+// MinSize at most: the detector clears its shadow of every byte mapped.
+// It reads no clock and logs nothing.
 package hugepages
 
 import (
