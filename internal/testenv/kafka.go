@@ -207,7 +207,11 @@ func (k *Kafka) ReadAll(topic string) []Record {
 }
 
 func (k *Kafka) readPartition(topic string, partition int, end int64) []Record {
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: k.brokers, Topic: topic, Partition: partition, MaxWait: 50 * time.Millisecond, MaxBytes: 64 << 20})
+	// The partition holds what is read, so MaxWait never idles here; but
+	// kafka-go also takes it as the fetch's I/O deadline, which a fetch of
+	// megabytes overruns on a slow machine under the race detector: the
+	// reader then fetches again forever.
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: k.brokers, Topic: topic, Partition: partition, MaxWait: 2 * time.Second, MaxBytes: 64 << 20})
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
