@@ -14,14 +14,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// AdviseHeap maps size bytes (rounded down to huge pages, of the size
-// the kernel gives in hpage_pmd_size) of Go heap
-// ahead and advises Linux to back them with transparent huge pages, where
-// Plan allows it. Call it early, before the heap holds much: it runs two
-// garbage collections. size should come from Size. It advises once a
-// process; a later call returns the first one's result (a second block
-// could land on pages the collector has not handed back, and be cleared
-// page by page).
+// AdviseHeap maps size bytes of Go heap ahead (rounded down to huge
+// pages, of the size the kernel gives in hpage_pmd_size) and advises
+// Linux to back them with transparent huge pages, where Plan allows it.
+// Call it early, before the heap holds much: it runs two garbage
+// collections. size should come from Size. It advises once a process; a
+// later call returns the first one's result (a second block could land on
+// pages the collector has not handed back, and be cleared page by page).
 func AdviseHeap(size int64) Result {
 	once.Do(func() { advised = adviseHeap(size) })
 	return advised
@@ -57,12 +56,7 @@ func adviseHeap(size int64) Result {
 	if reason := Plan(string(enabled), string(overcommit), size); reason != "" {
 		return Result{Reason: reason}
 	}
-	// One more huge page, so that the advised range, aligned, is size.
-	block := make([]byte, size+page)
-	start := uintptr(unsafe.Pointer(unsafe.SliceData(block)))
-	offset := int64((start+uintptr(page)-1)&^(uintptr(page)-1) - start)
-	err := unix.Madvise(block[offset:offset+size], unix.MADV_HUGEPAGE)
-	block = nil
+	start, err := adviseBlock(size, page)
 	// The block is garbage now; the collection frees its pages and hands
 	// them back, untouched, to be the heap's as it grows.
 	runtime.GC()
@@ -70,7 +64,19 @@ func adviseHeap(size int64) Result {
 	if err != nil {
 		return Result{Reason: "madvise: " + err.Error()}
 	}
-	return Result{Advised: size, Start: start + uintptr(offset)}
+	return Result{Advised: size, Start: start}
+}
+
+// adviseBlock allocates a block of heap, which the runtime maps without
+// touching (fresh memory is already zero), advises size bytes of it
+// aligned to page, and returns where they start; the block is garbage
+// once it returns.
+func adviseBlock(size, page int64) (uintptr, error) {
+	// One more huge page, so that the advised range, aligned, is size.
+	block := make([]byte, size+page)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(block)))
+	offset := int64((start+uintptr(page)-1)&^(uintptr(page)-1) - start)
+	return start + uintptr(offset), unix.Madvise(block[offset:offset+size], unix.MADV_HUGEPAGE)
 }
 
 // MachineMemory returns the machine's memory in bytes (MemTotal of
