@@ -142,6 +142,9 @@ func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	if settings.AdvisesHeap() {
+		logAdvice(log, adviseHeap())
+	}
 	container := containerMemory()
 	limit := applyMemoryLimit(settings.MemoryLimitBytes(container), container, os.LookupEnv, log)
 	a, err := app.New(settings.App, log)
@@ -239,8 +242,9 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("processor demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	describe(fs, "processor demo starts the processor on its embedded defaults, sends a seeded sample of manifests\nthrough the broker, reads the output topics back and prints a summary.", "processor demo [--timeout D]")
+	describe(fs, "processor demo starts the processor on its embedded defaults, sends a seeded sample of manifests\nthrough the broker, reads the output topics back and prints a summary.", "processor demo [--timeout D] [--huge-pages]")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
+	hugePages := fs.Bool("huge-pages", true, "back the heap with transparent huge pages where Linux allows it (madvise): the embedded store and broker grow as the demo runs")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -249,6 +253,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	if *hugePages {
+		adviseHeap()
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	return demo.Run(ctx, stdout, log)

@@ -24,7 +24,7 @@ func containerMemory() int64 {
 }
 
 // adviseHeap backs the heap of a command whose heap grows as it runs
-// (replay, the broker) with transparent huge pages where Linux allows it
+// (replay, the broker, run and demo on the embedded store or broker) with transparent huge pages where Linux allows it
 // (internal/hugepages): half the machine's memory at most, and no more
 // than half the container's or Go's memory limit. Call it before the heap
 // holds much.
@@ -128,8 +128,8 @@ func watchHeap(ctx context.Context, limit int64, log *zap.Logger) {
 	w.run(ctx)
 }
 
-// logAdvice logs what adviseHeap did, at info: a replay's figures depend
-// on it.
+// logAdvice logs what adviseHeap did, at info: the figures of a replay or
+// of a processor on the embedded store depend on it.
 func logAdvice(log *zap.Logger, res hugepages.Result) {
 	if res.Advised > 0 {
 		log.Info("heap advised for transparent huge pages", zap.Int64("bytes", res.Advised))

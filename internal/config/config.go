@@ -52,6 +52,9 @@ type Settings struct {
 	// MemoryLimit is --memory-limit as given: "auto", "0" or a size such
 	// as "512MiB". MemoryLimitBytes resolves it.
 	MemoryLimit string
+	// HugePages backs the heap with transparent huge pages when the store
+	// or the broker is embedded (internal/hugepages). Default true.
+	HugePages bool
 	// File is the YAML file read, or empty.
 	File string
 
@@ -471,7 +474,16 @@ func (s *Settings) textOf(name string) string {
 }
 
 func defaultSettings() *Settings {
-	return &Settings{App: app.DefaultConfig(), LogLevel: "info", MemoryLimit: "auto", origins: map[string]Origin{}}
+	return &Settings{App: app.DefaultConfig(), LogLevel: "info", MemoryLimit: "auto", HugePages: true, origins: map[string]Origin{}}
+}
+
+// AdvisesHeap says whether run backs its heap with transparent huge
+// pages: with --huge-pages, when the store or the broker is embedded,
+// whose heaps grow with the days and the topics they hold. A processor on
+// Redis and Kafka holds a heap bounded by --memory-limit, which huge
+// pages did not measurably speed up.
+func (s *Settings) AdvisesHeap() bool {
+	return s.HugePages && (s.App.RedisURL == "" || len(s.App.Brokers) == 0)
 }
 
 // DefaultMemoryLimit is what --memory-limit auto gives with Redis: about

@@ -447,3 +447,34 @@ func TestMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvisesHeap: run backs its heap with huge pages when the store or
+// the broker is embedded, unless --huge-pages=false; a processor on Redis
+// and Kafka does not.
+func TestAdvisesHeap(t *testing.T) {
+	both := map[string]string{"REDIS_URL": "redis://r:6379/0", "PROCESSOR_BROKERS": "k:9092"}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"everything embedded", nil, nil, true},
+		{"on Redis, the broker embedded", nil, map[string]string{"REDIS_URL": "redis://r:6379/0"}, true},
+		{"on Kafka, the store embedded", []string{"--brokers", "k:9092"}, nil, true},
+		{"on Redis and Kafka", nil, both, false},
+		{"turned off", []string{"--huge-pages=false"}, nil, false},
+		{"turned off in the environment", nil, map[string]string{"PROCESSOR_HUGE_PAGES": "false"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := resolve(t, tc.args, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.AdvisesHeap(); got != tc.want {
+				t.Errorf("AdvisesHeap() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -224,6 +224,8 @@ var table = []*setting{
 		func(s *Settings) *bool { return &s.App.KeepDecisions }),
 	str("log-level", "debug, info, warn or error",
 		func(s *Settings) *string { return &s.LogLevel }),
+	boolean("huge-pages", "back the heap with transparent huge pages where Linux allows it (madvise) when the store or the broker is embedded, whose heaps grow as they run; a processor on Redis and Kafka keeps small pages",
+		func(s *Settings) *bool { return &s.HugePages }),
 	{name: "memory-limit", kind: kindString,
 		usage: "memory the Go runtime may take before the garbage collector runs, such as 512MiB: the process then holds about that much, however long the stream. auto is 512MiB with --redis-url (three quarters of a container's memory limit when that is less) and none on the embedded store, whose state grows with the days it holds; 0 is none, collecting as Go does by default (GOGC and GOMEMLIMIT, when set, win)",
 		set: func(s *Settings, text string) error {
