@@ -177,6 +177,11 @@ func TestExampleStreamWithKcat(t *testing.T) {
 	if !strings.Contains(logs, `"processor stopped"`) {
 		t.Errorf("no clean stop in the log:\n%s", logs)
 	}
+	// On the embedded broker, run backs its heap with huge pages where
+	// the machine allows it, and says which.
+	if !strings.Contains(logs, `"heap advised for transparent huge pages"`) && !strings.Contains(logs, `"heap not advised for transparent huge pages"`) {
+		t.Errorf("the log does not say what was done with the heap:\n%s", logs)
+	}
 }
 
 func TestUsageErrors(t *testing.T) {

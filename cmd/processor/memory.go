@@ -24,7 +24,8 @@ func containerMemory() int64 {
 }
 
 // adviseHeap backs the heap of a command whose heap grows as it runs
-// (replay, the broker, run and demo on the embedded store or broker) with transparent huge pages where Linux allows it
+// (replay, the broker, run and demo on the embedded store or broker)
+// with transparent huge pages where Linux allows it
 // (internal/hugepages): half the machine's memory at most, and no more
 // than half the container's or Go's memory limit. Call it before the heap
 // holds much.

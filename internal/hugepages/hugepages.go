@@ -1,9 +1,10 @@
 // Package hugepages asks the operating system to back the Go heap with
 // transparent huge pages, for the commands whose heap grows as they run
-// (processor replay, the broker): on Linux, each first touch of a 4 KiB
-// page of new heap is a page fault, and a replay's heap grows by up to
-// two hundred megabytes a second. A 2 MiB page takes one fault where 512 small
-// ones took 512, and fewer entries of the processor's address cache.
+// (processor replay, the broker, and run and demo on the embedded store
+// or broker): on Linux, each first touch of a 4 KiB page of new heap is
+// a page fault, and a replay's heap grows by up to two hundred megabytes
+// a second. A 2 MiB page takes one fault where 512 small ones took 512,
+// and fewer entries of the processor's address cache.
 //
 // The Go runtime no longer advises its heap itself, and a mapping made
 // later does not inherit advice given to another, so AdviseHeap maps the
