@@ -142,11 +142,12 @@ func runProcessor(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	container := containerMemory()
+	limit := applyMemoryLimit(settings.MemoryLimitBytes(container), container, os.LookupEnv, log)
+	// After the limit, which bounds what is advised.
 	if settings.AdvisesHeap() {
 		logAdvice(log, adviseHeap())
 	}
-	container := containerMemory()
-	limit := applyMemoryLimit(settings.MemoryLimitBytes(container), container, os.LookupEnv, log)
 	a, err := app.New(settings.App, log)
 	if err != nil {
 		return err
