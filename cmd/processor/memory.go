@@ -23,6 +23,15 @@ func containerMemory() int64 {
 	return int64(limit)
 }
 
+// machineMemory is the machine's memory, 0 when it cannot be read.
+func machineMemory() int64 {
+	total, err := memlimit.FromSystem()
+	if err != nil || total > math.MaxInt64 {
+		return 0
+	}
+	return int64(total)
+}
+
 // adviseHeap backs the heap of a command whose heap grows as it runs
 // (replay, the broker, run and demo on the embedded store or broker)
 // with transparent huge pages where Linux allows it
@@ -34,7 +43,7 @@ func adviseHeap() hugepages.Result {
 	if goLimit == math.MaxInt64 {
 		goLimit = 0
 	}
-	return hugepages.AdviseHeap(hugepages.Size(hugepages.MachineMemory(), containerMemory(), goLimit))
+	return hugepages.AdviseHeap(hugepages.Size(machineMemory(), containerMemory(), goLimit))
 }
 
 // applyMemoryLimit lets the Go heap grow to limit bytes before the garbage

@@ -1,8 +1,6 @@
 package hugepages
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -77,25 +75,4 @@ func adviseBlock(size, page int64) (uintptr, error) {
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(block)))
 	offset := int64((start+uintptr(page)-1)&^(uintptr(page)-1) - start)
 	return start + uintptr(offset), unix.Madvise(block[offset:offset+size], unix.MADV_HUGEPAGE)
-}
-
-// MachineMemory returns the machine's memory in bytes (MemTotal of
-// /proc/meminfo), 0 when it cannot be read.
-func MachineMemory() int64 {
-	meminfo, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	lines := bufio.NewScanner(bytes.NewReader(meminfo))
-	for lines.Scan() {
-		fields := bytes.Fields(lines.Bytes())
-		if len(fields) == 3 && string(fields[0]) == "MemTotal:" && string(fields[2]) == "kB" {
-			kib, err := strconv.ParseInt(string(fields[1]), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kib << 10
-		}
-	}
-	return 0
 }

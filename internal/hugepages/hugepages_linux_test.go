@@ -9,16 +9,12 @@ import (
 )
 
 // TestAdviseHeapAdvisesTheRange checks that the range AdviseHeap reports
-// is mapped and marked for huge pages (VmFlags hg in /proc/self/smaps),
-// and that the machine's memory is read.
+// is mapped and marked for huge pages (VmFlags hg in /proc/self/smaps).
 func TestAdviseHeapAdvisesTheRange(t *testing.T) {
 	enabled, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	overcommit, _ := os.ReadFile("/proc/sys/vm/overcommit_memory")
 	if reason := Plan(string(enabled), string(overcommit), MinSize); reason != "" {
 		t.Skipf("this machine does not allow it: %s", reason)
-	}
-	if MachineMemory() <= 0 {
-		t.Fatal("MachineMemory: none read from /proc/meminfo")
 	}
 	res := AdviseHeap(MinSize)
 	if res.Advised != MinSize || res.Reason != "" {
