@@ -138,8 +138,8 @@ func watchHeap(ctx context.Context, limit int64, log *zap.Logger) {
 	w.run(ctx)
 }
 
-// logAdvice logs what adviseHeap did, at info: the figures of a replay or
-// of a processor on the embedded store depend on it.
+// logAdvice logs what adviseHeap did, at info: the figures of a
+// processor on the embedded store or broker depend on it.
 func logAdvice(log *zap.Logger, res hugepages.Result) {
 	if res.Advised > 0 {
 		log.Info("heap advised for transparent huge pages", zap.Int64("bytes", res.Advised))

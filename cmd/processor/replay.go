@@ -94,7 +94,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *hugePages {
-		logAdvice(log, adviseHeap())
+		adviseHeap()
 	}
 	in, name, size, err := openInput(*input)
 	if err != nil {
