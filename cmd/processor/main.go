@@ -199,7 +199,7 @@ func runBroker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "host:port to listen on and advertise")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "keep topics and committed offsets here across restarts; empty keeps them in memory")
 	maxProcs := fs.Int("max-procs", defaultBrokerMaxProcs, "threads running Go code at once (GOMAXPROCS, when set, wins); 0 is one a core")
-	hugePages := fs.Bool("huge-pages", true, "back the heap, which holds the topics kept in memory, with transparent huge pages where Linux allows it (madvise), for fewer page faults as it grows")
+	hugePages := fs.Bool("huge-pages", false, "back the heap, which holds the topics kept in memory, with transparent huge pages where Linux allows it (madvise), for fewer page faults as it grows")
 	var security brokerSecurity
 	security.bind(fs)
 	loader := config.BindCommand(fs, config.Command{})
@@ -245,7 +245,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	describe(fs, "processor demo starts the processor on its embedded defaults, sends a seeded sample of manifests\nthrough the broker, reads the output topics back and prints a summary.", "processor demo [--timeout D] [--huge-pages]")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
-	hugePages := fs.Bool("huge-pages", true, "back the heap with transparent huge pages where Linux allows it (madvise): the embedded store and broker grow as the demo runs")
+	hugePages := fs.Bool("huge-pages", false, "back the heap with transparent huge pages where Linux allows it (madvise): the embedded store and broker grow as the demo runs")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

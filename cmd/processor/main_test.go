@@ -116,7 +116,7 @@ func TestExampleStreamWithKcat(t *testing.T) {
 	kafkaAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	p := start(t, []string{"REDIS_URL=" + redis.URL(), "RECIPIENT_KEY_SECRET=kcat-test-secret-0123456789"},
-		"run", "--embedded-kafka-addr", kafkaAddr, "--http-addr", httpAddr, "--partitions", "4")
+		"run", "--embedded-kafka-addr", kafkaAddr, "--http-addr", httpAddr, "--partitions", "4", "--huge-pages")
 	waitHTTP(t, "http://"+httpAddr+"/readyz", 30*time.Second)
 
 	input, err := os.ReadFile(filepath.Join(dir, "input.tsv"))
@@ -177,8 +177,8 @@ func TestExampleStreamWithKcat(t *testing.T) {
 	if !strings.Contains(logs, `"processor stopped"`) {
 		t.Errorf("no clean stop in the log:\n%s", logs)
 	}
-	// On the embedded broker, run backs its heap with huge pages where
-	// the machine allows it, and says which.
+	// On the embedded broker with --huge-pages, run backs its heap with
+	// huge pages where the machine allows it, and says which.
 	if !strings.Contains(logs, `"heap advised for transparent huge pages"`) && !strings.Contains(logs, `"heap not advised for transparent huge pages"`) {
 		t.Errorf("the log does not say what was done with the heap:\n%s", logs)
 	}

@@ -56,7 +56,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	output := fs.String("out", "", "write the decisions here as JSON lines; empty writes none")
 	alertsOut := fs.String("alerts", "", "write every alert version here as JSON lines (alert.v1); empty writes none")
 	gcPercent := fs.Int("gc-percent", defaultReplayGCPercent, "garbage collector's target: the heap grows this many percent over what is live before a collection (GOGC, when set, wins)")
-	hugePages := fs.Bool("huge-pages", true, "back the heap with transparent huge pages where Linux allows it (madvise), for fewer page faults as the heap grows")
+	hugePages := fs.Bool("huge-pages", false, "back the heap with transparent huge pages where Linux allows it (madvise), for fewer page faults as the heap grows")
 	loader := config.BindCommand(fs, replaySettings)
 	if err := parse(fs, args); err != nil {
 		return err

@@ -53,7 +53,7 @@ type Settings struct {
 	// as "512MiB". MemoryLimitBytes resolves it.
 	MemoryLimit string
 	// HugePages backs the heap with transparent huge pages when the store
-	// or the broker is embedded (internal/hugepages). Default true.
+	// or the broker is embedded (internal/hugepages). Default false.
 	HugePages bool
 	// File is the YAML file read, or empty.
 	File string
@@ -474,7 +474,7 @@ func (s *Settings) textOf(name string) string {
 }
 
 func defaultSettings() *Settings {
-	return &Settings{App: app.DefaultConfig(), LogLevel: "info", MemoryLimit: "auto", HugePages: true, origins: map[string]Origin{}}
+	return &Settings{App: app.DefaultConfig(), LogLevel: "info", MemoryLimit: "auto", origins: map[string]Origin{}}
 }
 
 // AdvisesHeap says whether run backs its heap with transparent huge

@@ -448,9 +448,9 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
-// TestAdvisesHeap: run backs its heap with huge pages when the store or
-// the broker is embedded, unless --huge-pages=false; a processor on Redis
-// and Kafka does not.
+// TestAdvisesHeap: run backs its heap with huge pages only when asked to
+// (--huge-pages) and the store or the broker is embedded; a processor on
+// Redis and Kafka does not, asked or not.
 func TestAdvisesHeap(t *testing.T) {
 	both := map[string]string{"REDIS_URL": "redis://r:6379/0", "PROCESSOR_BROKERS": "k:9092"}
 	tests := []struct {
@@ -459,12 +459,13 @@ func TestAdvisesHeap(t *testing.T) {
 		env  map[string]string
 		want bool
 	}{
-		{"everything embedded", nil, nil, true},
-		{"on Redis, the broker embedded", nil, map[string]string{"REDIS_URL": "redis://r:6379/0"}, true},
-		{"on Kafka, the store embedded", []string{"--brokers", "k:9092"}, nil, true},
-		{"on Redis and Kafka", nil, both, false},
+		{"by default", nil, nil, false},
+		{"everything embedded", []string{"--huge-pages"}, nil, true},
+		{"on Redis, the broker embedded", []string{"--huge-pages"}, map[string]string{"REDIS_URL": "redis://r:6379/0"}, true},
+		{"on Kafka, the store embedded", []string{"--huge-pages", "--brokers", "k:9092"}, nil, true},
+		{"on Redis and Kafka", []string{"--huge-pages"}, both, false},
+		{"turned on in the environment", nil, map[string]string{"PROCESSOR_HUGE_PAGES": "true"}, true},
 		{"turned off", []string{"--huge-pages=false"}, nil, false},
-		{"turned off in the environment", nil, map[string]string{"PROCESSOR_HUGE_PAGES": "false"}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
