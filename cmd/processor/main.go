@@ -185,9 +185,7 @@ func forwardReloads(ctx context.Context, hup <-chan os.Signal, reload func()) {
 
 // defaultBrokerMaxProcs is broker's --max-procs. kfake serves every
 // request on one goroutine of its cluster, so more threads only add the
-// hand-offs between them, dear on a virtual machine: paced at 14,000
-// parcels a second beside a processor and redis-server on two cores, one
-// thread cut the broker's CPU a parcel by an eighth (docs/performance.md,
+// hand-offs between them, dear on a virtual machine (docs/performance.md,
 // Latency).
 const defaultBrokerMaxProcs = 1
 
