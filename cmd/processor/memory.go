@@ -15,21 +15,18 @@ import (
 
 // containerMemory is the memory limit of the process's cgroup, 0 when it
 // has none or there is no cgroup to read (another OS).
-func containerMemory() int64 {
-	limit, err := memlimit.FromCgroup()
-	if err != nil || limit > math.MaxInt64 {
-		return 0
-	}
-	return int64(limit)
-}
+func containerMemory() int64 { return bytesOrZero(memlimit.FromCgroup()) }
 
 // machineMemory is the machine's memory, 0 when it cannot be read.
-func machineMemory() int64 {
-	total, err := memlimit.FromSystem()
-	if err != nil || total > math.MaxInt64 {
+func machineMemory() int64 { return bytesOrZero(memlimit.FromSystem()) }
+
+// bytesOrZero is what automemlimit read, or 0 when it read nothing an
+// int64 holds.
+func bytesOrZero(bytes uint64, err error) int64 {
+	if err != nil || bytes > math.MaxInt64 {
 		return 0
 	}
-	return int64(total)
+	return int64(bytes)
 }
 
 // adviseHeap backs the heap of a command whose heap grows as it runs
