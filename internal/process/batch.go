@@ -617,7 +617,7 @@ func (b *batch) encodeDecision(pc *parcel) {
 		b.out = d.AppendCompact(b.out)
 		pc.record.Decision = b.out.since(start)
 		pc.record.GiftRefused = string(pc.giftRefusal)
-		pc.record.Alerts = alertRefs(pc)
+		pc.record.Subjects = alertSubjects(pc)
 	}
 	for i := range pc.raised {
 		a := &pc.raised[i]
@@ -628,32 +628,27 @@ func (b *batch) encodeDecision(pc *parcel) {
 		b.out = a.AppendKey(b.out)
 		b.outputs = append(b.outputs, Output{Topic: b.p.cfg.Topics.Alerts, Key: b.out.since(start), Value: value,
 			Source: pc.in.Source, EntryDate: pc.date})
+		// The alert is one of alertSubjects': the record names it already.
 		pc.alerts = append(pc.alerts, window.AlertRecord{AlertID: a.AlertID, EntryDate: a.EntryDate, Version: a.Version, Alert: value})
-		if ref := (window.AlertRef{EntryDate: a.EntryDate, AlertID: a.AlertID}); !slices.Contains(pc.record.Alerts, ref) {
-			pc.record.Alerts = append(pc.record.Alerts, ref)
-		}
 		b.tally.countAlert(a.Type)
 	}
 }
 
-// alertRefs names the alerts of the parcel's subjects, each of which lists
-// the parcel once raised: its recipient's day, its address's day, and its
-// order's as kept on the parcel's entry date (an order's alert is kept
-// on the day of the parcel that published its latest version, which
-// names it too).
-func alertRefs(pc *parcel) []window.AlertRef {
-	refs := make([]window.AlertRef, 0, 3)
-	ref := func(kind, subject string) {
-		refs = append(refs, window.AlertRef{EntryDate: pc.date, AlertID: event.SubjectAlertID(kind, subject, pc.date)})
-	}
-	ref(event.AlertSplitShipment, pc.recipKey)
+// alertSubjects names the subjects whose alerts list the parcel once
+// raised (b.alerts raises only these): its recipient's day, its order's
+// and its address's day, all on the parcel's entry date (an order's alert
+// is kept on the day of the parcel that published its latest version).
+// Their alert ids are computed when an explanation reads them.
+func alertSubjects(pc *parcel) []window.AlertSubject {
+	subjects := make([]window.AlertSubject, 1, 3)
+	subjects[0] = window.AlertSubject{Type: event.AlertSplitShipment, Key: pc.recipKey}
 	if pc.orderOp >= 0 {
-		ref(event.AlertSplitOrder, pc.orderKey)
+		subjects = append(subjects, window.AlertSubject{Type: event.AlertSplitOrder, Key: pc.orderKey})
 	}
 	if pc.addrOp >= 0 {
-		ref(event.AlertAddressCluster, pc.addrKey)
+		subjects = append(subjects, window.AlertSubject{Type: event.AlertAddressCluster, Key: pc.addrKey})
 	}
-	return refs
+	return subjects
 }
 
 // reject encodes the message's rejection for the DLQ: the one place its

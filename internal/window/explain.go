@@ -47,11 +47,42 @@ type ParcelRecord struct {
 	// Superseding is true for the decision of an amend or a cancel,
 	// which supersedes the parcel's own or an earlier one.
 	Superseding bool
-	// Alerts are the alerts the parcel's subjects raise, or would raise
-	// (its recipient's day, its order, its address's day): whichever of
-	// them is raised lists the parcel, so a parcel's alerts are found
-	// from them without reading its day's.
-	Alerts []AlertRef
+	// Subjects are the parcel's subjects (its recipient's day, its order,
+	// its address's day) by the alerts they raise, or would raise:
+	// whichever of them is raised on the parcel's entry date lists the
+	// parcel, so a parcel's alerts are found from them without reading
+	// its day's. Its recipient's day's key must be the decision's
+	// recipient_key: a kept decision names that alert by the decision's
+	// (appendKept), and computes its id only when it is read.
+	Subjects []AlertSubject
+}
+
+// AlertSubject names a subject by the alert it raises: the alert's type
+// (event.AlertSplitShipment, AlertSplitOrder or AlertAddressCluster) and
+// the subject's key. The alert's id on an entry date is
+// event.SubjectAlertID.
+type AlertSubject struct{ Type, Key string }
+
+// ref names the subject's alert on entryDate.
+func (a AlertSubject) ref(entryDate string) AlertRef {
+	return AlertRef{EntryDate: entryDate, AlertID: event.SubjectAlertID(a.Type, a.Key, entryDate)}
+}
+
+// alertName is how a kept decision names an alert of one of its
+// subjects, on its own entry date: by its id, or, for the alert of its
+// recipient's day, by saying so (recipientDay), since the decision's
+// recipient_key and entry_date give its id.
+type alertName struct {
+	recipientDay bool
+	id           string
+}
+
+// name is how a decision of entryDate names the subject's alert.
+func (a AlertSubject) name(entryDate string) alertName {
+	if a.Type == event.AlertSplitShipment {
+		return alertName{recipientDay: true}
+	}
+	return alertName{id: event.SubjectAlertID(a.Type, a.Key, entryDate)}
 }
 
 // AlertRef names an alert: its entry date and id.
@@ -86,11 +117,11 @@ func (s *Store) Record(ctx context.Context, parcels []ParcelRecord, alerts []Ale
 	for i := range parcels {
 		p := &parcels[i]
 		start := len(buf)
-		refs := p.Alerts
+		subjects := p.Subjects
 		if p.Superseding {
-			refs = nil // read from the parcel's own decision
+			subjects = nil // read from the parcel's own decision
 		}
-		buf = appendKept(buf, p, refs)
+		buf = appendKept(buf, p, subjects)
 		values[i] = buf[start:len(buf):len(buf)]
 	}
 	record := func(parcels []ParcelRecord, cached bool) error {
@@ -165,33 +196,43 @@ func newestAlerts(alerts []AlertRecord) []AlertRecord {
 }
 
 // keptBytes is about what a decision takes kept: the compact decision and
-// three alert names.
+// the names of its alerts.
 const keptBytes = 256
 
 // appendKept appends the value that keeps a decision: its compact form,
-// why a gift claim was refused, and the names of the alerts the parcel's
-// subjects raise (an alert of the decision's entry date, p.EntryDate,
-// names its date as ""). Strings are in event's compact string codec.
-func appendKept(dst []byte, p *ParcelRecord, refs []AlertRef) []byte {
-	dst = append(dst, p.Decision...)
-	dst = event.AppendCompactString(dst, p.GiftRefused)
-	dst = binary.AppendUvarint(dst, uint64(len(refs)))
-	for _, r := range refs {
-		date := r.EntryDate
-		if date == p.EntryDate {
-			date = ""
-		}
-		dst = event.AppendCompactString(dst, date)
-		dst = event.AppendCompactString(dst, r.AlertID)
+// why a gift claim was refused, and the names of the alerts of its
+// subjects (appendAlertName). Strings are in event's compact string
+// codec.
+func appendKept(dst []byte, p *ParcelRecord, subjects []AlertSubject) []byte {
+	dst = appendKeptDecision(dst, p, len(subjects))
+	for _, a := range subjects {
+		dst = appendAlertName(dst, a.name(p.EntryDate))
 	}
 	return dst
+}
+
+// appendKeptDecision appends what precedes the names of the alerts: the
+// decision, the gift refusal and how many names follow.
+func appendKeptDecision(dst []byte, p *ParcelRecord, names int) []byte {
+	dst = append(dst, p.Decision...)
+	dst = event.AppendCompactString(dst, p.GiftRefused)
+	return binary.AppendUvarint(dst, uint64(names))
+}
+
+// appendAlertName appends a byte 0 for the alert of the recipient's day,
+// or a byte 1 and the alert's id.
+func appendAlertName(dst []byte, n alertName) []byte {
+	if n.recipientDay {
+		return append(dst, 0)
+	}
+	return event.AppendCompactString(append(dst, 1), n.id)
 }
 
 // keptDecision is a decision read back from what appendKept wrote.
 type keptDecision struct {
 	decision    event.Decision
 	giftRefused string
-	alerts      []AlertRef
+	names       []alertName
 }
 
 // parseKept reads what appendKept wrote.
@@ -209,23 +250,37 @@ func parseKept(value []byte) (keptDecision, error) {
 		return k, errors.New("kept decision: alert names cut short")
 	}
 	rest = rest[size:]
-	k.alerts = make([]AlertRef, n)
-	for i := range k.alerts {
-		r := &k.alerts[i]
-		if r.EntryDate, rest, err = event.ParseCompactString(rest); err == nil {
-			r.AlertID, rest, err = event.ParseCompactString(rest)
+	k.names = make([]alertName, n)
+	for i := range k.names {
+		if len(rest) == 0 || rest[0] > 1 {
+			return k, errors.New("kept decision: alert names: neither the recipient's day nor an id")
 		}
-		if err != nil {
+		name := &k.names[i]
+		name.recipientDay, rest = rest[0] == 0, rest[1:]
+		if name.recipientDay {
+			continue
+		}
+		if name.id, rest, err = event.ParseCompactString(rest); err != nil {
 			return k, fmt.Errorf("kept decision: alert names: %w", err)
-		}
-		if r.EntryDate == "" {
-			r.EntryDate = k.decision.EntryDate
 		}
 	}
 	if len(rest) != 0 {
 		return k, fmt.Errorf("kept decision: %d bytes after its end", len(rest))
 	}
 	return k, nil
+}
+
+// alerts names the alerts of the kept parcel's subjects, on its entry
+// date.
+func (k *keptDecision) alerts() []AlertRef {
+	refs := make([]AlertRef, len(k.names))
+	for i, n := range k.names {
+		refs[i] = AlertRef{EntryDate: k.decision.EntryDate, AlertID: n.id}
+		if n.recipientDay {
+			refs[i].AlertID = event.SubjectAlertID(event.AlertSplitShipment, k.decision.RecipientKey, k.decision.EntryDate)
+		}
+	}
+	return refs
 }
 
 // json writes the decision as published, and its gift refusal.
@@ -504,7 +559,7 @@ func (s *Store) ParcelAlerts(ctx context.Context, parcelID string) ([][]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("parcel alerts of %s: %w", parcelID, err)
 	}
-	refs := sortedRefs(k.alerts)
+	refs := sortedRefs(k.alerts())
 	versions, err := s.alertFields(ctx, refs, func(r AlertRef, _ int) string { return r.AlertID })
 	if err != nil {
 		return nil, err

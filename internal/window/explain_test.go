@@ -17,7 +17,7 @@ import (
 // processor records it (compact).
 func decisionRecord(parcelID, decisionID, decidedAt string) window.ParcelRecord {
 	d := event.Decision{Schema: event.SchemaDecision, DecisionID: decisionID, EventID: parcelID, ParcelID: parcelID,
-		EntryDate: "2024-05-01", Reasons: []string{}, DecidedAt: decidedAt}
+		EntryDate: "2024-05-01", Reasons: []string{}, RecipientKey: "r1", DecidedAt: decidedAt}
 	return window.ParcelRecord{ParcelID: parcelID, DecisionID: decisionID, EntryDate: d.EntryDate, Decision: d.AppendCompact(nil)}
 }
 
@@ -117,31 +117,40 @@ func TestAlertsPageReadsOnlyThePage(t *testing.T) {
 	}
 }
 
-func recordWithAlerts(r window.ParcelRecord, refs []window.AlertRef) window.ParcelRecord {
-	r.Alerts = refs
-	return r
+// subjectAlert is version 1 of the alert of subject on date, listing
+// parcels, with its id as the processor names it; n tells it apart.
+func subjectAlert(n int, subject window.AlertSubject, date string, parcels ...string) window.AlertRecord {
+	a := alertRecord(n, date, parcels...)
+	a.AlertID = event.SubjectAlertID(subject.Type, subject.Key, date)
+	return a
 }
 
 // Regression: explaining a parcel read every alert of its day to find the
-// few that list it. A parcel's record now names the alerts of its
-// subjects, which are read by id.
+// few that list it. A parcel's record now names its subjects, whose
+// alerts are read by id.
 func TestParcelAlertsAreTheOnesListingIt(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		store := newStore(t, rdb)
-		refs := []window.AlertRef{{EntryDate: "2024-05-02", AlertID: "A003"}, {EntryDate: "2024-05-01", AlertID: "A001"},
-			{EntryDate: "2024-05-01", AlertID: "A404"}} // never raised
-		err := store.Record(ctx,
-			[]window.ParcelRecord{recordWithAlerts(decisionRecord("P-1", "d1", "2026-01-01T00:00:00.000Z"), refs)},
-			[]window.AlertRecord{
-				alertRecord(1, "2024-05-01", "P-1", "P-2"),
-				alertRecord(2, "2024-05-01", "P-3"),
-				alertRecord(3, "2024-05-02", "P-1"),
-			})
+		day := window.AlertSubject{Type: event.AlertSplitShipment, Key: "r1"}
+		order := window.AlertSubject{Type: event.AlertSplitOrder, Key: "o1"}
+		address := window.AlertSubject{Type: event.AlertAddressCluster, Key: "a1"} // never raised
+		// decisionRecord's decisions are of recipient r1.
+		record := decisionRecord("P-1", "d1", "2026-01-01T00:00:00.000Z")
+		record.Subjects = []window.AlertSubject{day, order, address}
+		err := store.Record(ctx, []window.ParcelRecord{record}, []window.AlertRecord{
+			subjectAlert(1, day, "2024-05-01", "P-1", "P-2"),
+			subjectAlert(2, window.AlertSubject{Type: event.AlertSplitShipment, Key: "r2"}, "2024-05-01", "P-3"),
+			subjectAlert(3, order, "2024-05-01", "P-1"),
+			// The order's alert as another parcel of it published it, on
+			// its own entry date: not P-1's to list.
+			subjectAlert(4, order, "2024-05-02", "P-1", "P-5"),
+			subjectAlert(5, day, "2024-05-02", "P-1"), // another day's of the same key
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		newer := alertRecord(1, "2024-05-01", "P-1", "P-2", "P-4")
+		newer := subjectAlert(1, day, "2024-05-01", "P-1", "P-2", "P-4")
 		newer.Version = 2
 		if err := store.Record(ctx, nil, []window.AlertRecord{newer}); err != nil {
 			t.Fatal(err)
@@ -150,7 +159,11 @@ func TestParcelAlertsAreTheOnesListingIt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// By id: the order of the hashes of the two subjects.
 		want := []string{`{"n":1,"parcel_ids":["P-1","P-2","P-4"]}`, `{"n":3,"parcel_ids":["P-1"]}`}
+		if event.SubjectAlertID(order.Type, order.Key, "2024-05-01") < event.SubjectAlertID(day.Type, day.Key, "2024-05-01") {
+			want[0], want[1] = want[1], want[0]
+		}
 		if len(alerts) != len(want) || string(alerts[0]) != want[0] || string(alerts[1]) != want[1] {
 			t.Errorf("P-1's alerts %q, want %q", alerts, want)
 		}
@@ -206,10 +219,12 @@ func TestKeptDecisionReadsBackAsPublished(t *testing.T) {
 			EntryType: "informal", Source: event.Source{Topic: "manifests", Partition: 3, Offset: 1042},
 			DecidedAt: "2026-01-01T00:00:00.000Z", RegimeVersion: "07bc6ec142a8bede", DeclaredValues: map[string]string{"EUR": "370.00"}}
 		record := window.ParcelRecord{ParcelID: "P-1", DecisionID: d.DecisionID, EntryDate: d.EntryDate,
-			Decision: d.AppendCompact(nil), GiftRefused: `say "purchase"`,
-			Alerts: []window.AlertRef{{EntryDate: "2024-05-01", AlertID: "A001"}, {EntryDate: "2024-04-30", AlertID: "A002"}}}
+			Decision: d.AppendCompact(nil), GiftRefused: `say "purchase"`}
+		day := window.AlertSubject{Type: event.AlertSplitShipment, Key: d.RecipientKey}
+		address := window.AlertSubject{Type: event.AlertAddressCluster, Key: "ad"}
+		record.Subjects = []window.AlertSubject{day, address}
 		err := store.Record(ctx, []window.ParcelRecord{record},
-			[]window.AlertRecord{alertRecord(1, "2024-05-01", "P-1"), alertRecord(2, "2024-04-30", "P-1")})
+			[]window.AlertRecord{subjectAlert(1, day, "2024-05-01", "P-1"), subjectAlert(2, address, "2024-05-01", "P-1")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,8 +238,8 @@ func TestKeptDecisionReadsBackAsPublished(t *testing.T) {
 			t.Errorf("history %q, want [%s]", history, want)
 		}
 		alerts, err := store.ParcelAlerts(ctx, "P-1")
-		if err != nil || len(alerts) != 2 || !strings.Contains(string(alerts[0]), `"n":2`) {
-			t.Errorf("alerts %q %v: want A002 (2024-04-30), then A001", alerts, err)
+		if err != nil || len(alerts) != 2 || string(alerts[0]) == string(alerts[1]) {
+			t.Errorf("alerts %q %v: want the day's and the address's", alerts, err)
 		}
 	})
 }

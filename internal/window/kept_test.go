@@ -10,22 +10,24 @@ import (
 	"github.com/s321/s321/internal/event"
 )
 
-func keptSample() (ParcelRecord, []AlertRef) {
+func keptSample() (ParcelRecord, []AlertSubject) {
 	threshold := "800"
 	d := event.Decision{Schema: event.SchemaDecision, DecisionID: "0123456789abcdef0123456789abcdef", EventID: "P-1",
 		ParcelID: "P-1", Carrier: "DHL", Mode: "air", ArrivalTime: "2024-05-01T15:04:05Z", EntryDate: "2024-05-01",
 		Decision: "cleared", Reasons: []string{}, Regime: "us-321-800", Threshold: &threshold, ParcelValue: "12.00",
 		RecipientKey: "ab", RecipientDayTotal: "12.00", EntryType: "de_minimis", DecidedAt: "2026-01-01T00:00:00.000Z"}
-	refs := []AlertRef{{EntryDate: "2024-05-01", AlertID: "a1"}, {EntryDate: "2024-04-30", AlertID: "a2"}}
+	subjects := []AlertSubject{{event.AlertSplitShipment, "ab"}, {event.AlertSplitOrder, "0f1e2d3c4b5a6978"},
+		{event.AlertAddressCluster, "Not hex: any key"}}
 	return ParcelRecord{ParcelID: "P-1", DecisionID: d.DecisionID, EntryDate: d.EntryDate, Decision: d.AppendCompact(nil),
-		GiftRefused: "purchase"}, refs
+		GiftRefused: "purchase"}, subjects
 }
 
 // What appendKept writes, parseKept reads back: the decision, the gift
-// refusal, the alert names with their dates.
+// refusal, the subjects; and they name their alerts on the decision's
+// entry date as the alerts name themselves.
 func TestKeptValueReadsBack(t *testing.T) {
-	p, refs := keptSample()
-	k, err := parseKept(appendKept(nil, &p, refs))
+	p, subjects := keptSample()
+	k, err := parseKept(appendKept(nil, &p, subjects))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,16 +35,30 @@ func TestKeptValueReadsBack(t *testing.T) {
 	if _, err := d.ParseCompact(p.Decision); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(k.decision, d) || k.giftRefused != "purchase" || !reflect.DeepEqual(k.alerts, refs) {
-		t.Errorf("read back %+v, want %+v, purchase, %v", k, d, refs)
+	if !reflect.DeepEqual(k.decision, d) || k.giftRefused != "purchase" {
+		t.Errorf("read back %+v, want %+v, purchase", k, d)
+	}
+	basis := event.AlertBasis{RecipientKey: "ab", EntryDate: "2024-05-01"}
+	want := []AlertRef{
+		{"2024-05-01", event.NewSplitShipment(basis, event.AlertCount{}).AlertID},
+		{"2024-05-01", event.NewSplitOrder(basis, "0f1e2d3c4b5a6978", event.AlertCount{}).AlertID},
+		{"2024-05-01", event.NewAddressCluster(basis, "Not hex: any key", 3, event.AlertCount{}).AlertID},
+	}
+	if got := k.alerts(); !reflect.DeepEqual(got, want) {
+		t.Errorf("alerts %v, want %v", got, want)
+	}
+	// The alert of the recipient's day is named by the decision's
+	// recipient_key and entry_date: neither is kept twice.
+	if with, without := appendKept(nil, &p, subjects[:1]), appendKept(nil, &p, nil); len(with) != len(without)+1 {
+		t.Errorf("the recipient's day took %d bytes, want 1", len(with)-len(without))
 	}
 }
 
 // FuzzParseKept reads any value a key of another layout, or a damaged
 // one, may hold without panicking.
 func FuzzParseKept(f *testing.F) {
-	p, refs := keptSample()
-	f.Add(appendKept(nil, &p, refs))
+	p, subjects := keptSample()
+	f.Add(appendKept(nil, &p, subjects))
 	f.Add(appendKept(nil, &p, nil))
 	f.Add([]byte("2024-05-01 A001\n{\"decision\":\"cleared\"}"))
 	f.Fuzz(func(t *testing.T, value []byte) {
@@ -57,12 +73,16 @@ func FuzzParseKept(f *testing.F) {
 			t.Fatalf("JSON %q", json)
 		}
 		again := ParcelRecord{EntryDate: k.decision.EntryDate, Decision: k.decision.AppendCompact(nil), GiftRefused: k.giftRefused}
-		k2, err := parseKept(appendKept(nil, &again, k.alerts))
+		written := appendKeptDecision(nil, &again, len(k.names))
+		for _, n := range k.names {
+			written = appendAlertName(written, n)
+		}
+		k2, err := parseKept(written)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(k2.json(), json) || !reflect.DeepEqual(k2.alerts, k.alerts) {
-			t.Fatalf("written back: %s %v, want %s %v", k2.json(), k2.alerts, json, k.alerts)
+		if !bytes.Equal(k2.json(), json) || !reflect.DeepEqual(k2.alerts(), k.alerts()) {
+			t.Fatalf("written back: %s %v, want %s %v", k2.json(), k2.alerts(), json, k.alerts())
 		}
 	})
 }

@@ -205,11 +205,17 @@ type memLink struct {
 // recorded, each once.
 type memParcel struct {
 	decisions []memDecision
-	alerts    []AlertRef
+	subjects  []datedSubject
 	day       int64
 }
 
-// memDecision is a decision kept (appendKept, without alert names:
+// datedSubject is a subject whose alert on date lists the parcel.
+type datedSubject struct {
+	date string
+	AlertSubject
+}
+
+// memDecision is a decision kept (appendKept, without subjects:
 // memParcel has them).
 type memDecision struct {
 	id   string
@@ -374,9 +380,9 @@ func (m *memory) record(parcels []ParcelRecord, alerts []AlertRecord) {
 			m.parcels[strings.Clone(p.ParcelID)] = kept
 		}
 		kept.day = now
-		for _, ref := range p.Alerts {
-			if !slices.Contains(kept.alerts, ref) {
-				kept.alerts = append(kept.alerts, ref)
+		for _, a := range p.Subjects {
+			if dated := (datedSubject{p.EntryDate, a}); !slices.Contains(kept.subjects, dated) {
+				kept.subjects = append(kept.subjects, dated)
 			}
 		}
 		value := appendKept(nil, &p, nil)
@@ -452,15 +458,12 @@ func (m *memory) parcelAlerts(parcelID string) [][]byte {
 	if kept == nil {
 		return nil
 	}
-	refs := slices.Clone(kept.alerts)
-	slices.SortFunc(refs, func(a, b AlertRef) int {
-		if a.EntryDate != b.EntryDate {
-			return strings.Compare(a.EntryDate, b.EntryDate)
-		}
-		return strings.Compare(a.AlertID, b.AlertID)
-	})
+	refs := make([]AlertRef, len(kept.subjects))
+	for i, a := range kept.subjects {
+		refs[i] = a.ref(a.date)
+	}
 	var out [][]byte
-	for _, r := range refs {
+	for _, r := range sortedRefs(refs) {
 		if a, ok := m.alerts[r.EntryDate][r.AlertID]; ok {
 			out = append(out, a.json)
 		}
