@@ -92,10 +92,12 @@ const keysPerCall = 64
 // redisSubject is a subject loaded from Redis: its key, the ops of the
 // batch that count toward it (indexes, in order), and the figures read.
 type redisSubject struct {
-	key    string
-	ops    []int
-	s      *subject
-	loaded subject // the figures as read, to write only those that changed
+	key string
+	ops []int
+	// firstOp backs ops while the subject has one op, as most have.
+	firstOp [1]int
+	s       *subject
+	loaded  subject // the figures as read, to write only those that changed
 	// spansDays is set for an order, the one subject whose ops have
 	// several entry dates (see appendWrite).
 	spansDays bool
@@ -112,14 +114,18 @@ type redisSubject struct {
 }
 
 func (s *Store) applyRedis(ctx context.Context, ops []Op) ([]Result, error) {
-	// The batch's subjects, in the order they first appear.
+	// The batch's subjects, in the order they first appear, in one
+	// allocation: a batch has at most as many as ops.
 	byKey := make(map[string]*redisSubject, len(ops))
 	subjects := make([]*redisSubject, 0, len(ops))
+	all := make([]redisSubject, 0, len(ops))
 	for i := range ops {
 		key := s.Key(&ops[i])
 		rs := byKey[key]
 		if rs == nil {
-			rs = &redisSubject{key: key, spansDays: ops[i].Scope == ScopeOrder}
+			all = append(all, redisSubject{key: key, spansDays: ops[i].Scope == ScopeOrder})
+			rs = &all[len(all)-1]
+			rs.ops = rs.firstOp[:0]
 			byKey[key] = rs
 			subjects = append(subjects, rs)
 		}
