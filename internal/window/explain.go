@@ -82,7 +82,7 @@ func (a AlertSubject) name(entryDate string) alertName {
 	if a.Type == event.AlertSplitShipment {
 		return alertName{recipientDay: true}
 	}
-	return alertName{id: event.SubjectAlertID(a.Type, a.Key, entryDate)}
+	return alertName{id: a.ref(entryDate).AlertID}
 }
 
 // AlertRef names an alert: its entry date and id.
@@ -274,10 +274,11 @@ func parseKept(value []byte) (keptDecision, error) {
 // date.
 func (k *keptDecision) alerts() []AlertRef {
 	refs := make([]AlertRef, len(k.names))
+	date := k.decision.EntryDate
 	for i, n := range k.names {
-		refs[i] = AlertRef{EntryDate: k.decision.EntryDate, AlertID: n.id}
+		refs[i] = AlertRef{EntryDate: date, AlertID: n.id}
 		if n.recipientDay {
-			refs[i].AlertID = event.SubjectAlertID(event.AlertSplitShipment, k.decision.RecipientKey, k.decision.EntryDate)
+			refs[i] = AlertSubject{Type: event.AlertSplitShipment, Key: k.decision.RecipientKey}.ref(date)
 		}
 	}
 	return refs
